@@ -1,0 +1,38 @@
+# Two commands for a newcomer: `make run` serves the committed models on
+# http://127.0.0.1:8000, `make test` runs the whole suite. Both set up .venv first.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+
+.PHONY: run test install install-dev train-digits benchmark clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+run: install
+	$(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT)
+
+test: install-dev
+	$(BIN)/python -m pytest
+
+train-digits: install-dev
+	$(BIN)/python -m training.train_digits --model all
+
+benchmark: install-dev
+	$(BIN)/python -m benchmarks.digits_accuracy
+
+clean:
+	rm -rf $(VENV) .pytest_cache

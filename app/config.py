@@ -1,0 +1,63 @@
+"""One settings object, read from the environment (prefix `VQADEMO_`).
+
+Every limit the service enforces is here, so an operator can change it without
+touching code: `VQADEMO_MAX_UPLOAD_BYTES=2000000 make run`.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="VQADEMO_", env_file=None, extra="ignore")
+
+    # Where models live; every sub-folder with a model.keras is served.
+    models_dir: Path = ROOT / "models"
+    # Only these models are loaded (comma-separated); empty means all that are known.
+    models: str = ""
+
+    # Request limits (checked before any decoding).
+    max_body_bytes: int = Field(16 * 1024 * 1024, ge=1024)
+    max_upload_bytes: int = Field(10 * 1024 * 1024, ge=1024)
+    max_image_pixels: int = Field(16_000_000, ge=1)
+    max_question_chars: int = Field(300, ge=1)
+    max_mc_samples: int = Field(100, ge=0)
+    default_page_mc_samples: int = Field(30, ge=0)
+
+    # Micro-batching: a lone request runs at once; requests that arrive while the
+    # model is busy are gathered into one call of at most `max_batch_size`.
+    max_batch_size: int = Field(32, ge=1)
+    max_batch_wait_ms: float = Field(0.0, ge=0.0)
+    max_queue_depth: int = Field(256, ge=1)
+    request_deadline_s: float = Field(10.0, gt=0.0)
+    warmup_batch_sizes: str = "1,8,32"
+
+    # Compute.
+    device: Literal["auto", "cpu", "gpu"] = "auto"
+    intra_op_threads: int = Field(0, ge=0)  # 0: TensorFlow's default (all cores)
+    inter_op_threads: int = Field(0, ge=0)
+    jit_compile: bool = False  # XLA for the compiled forward pass
+
+    log_level: str = "info"
+
+    @property
+    def warmup_sizes(self) -> list[int]:
+        sizes = {int(s) for s in self.warmup_batch_sizes.split(",") if s.strip()}
+        return sorted(s for s in sizes if 0 < s <= self.max_batch_size) or [1]
+
+    @property
+    def model_allowlist(self) -> set[str]:
+        return {m.strip() for m in self.models.split(",") if m.strip()}
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,186 @@
+"""The model registry: which models exist, what state each is in, and how to call them.
+
+Each model folder under `models/` holds `model.keras` and `card.json`. A model can be
+`absent` (not on disk: listed, never holds readiness back), `loading`, `ready`, or
+`failed` (present but unloadable: the reason is kept, readiness is false, the other
+models serve on). Loading compiles the forward pass and warms it up for the batch
+sizes the batcher will use, so the first request is as fast as the rest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from app import runtime
+from app.batching import MicroBatcher
+from app.config import Settings
+from app.errors import ModelNotReady, NotFound
+from app.tasks import digits
+
+log = logging.getLogger(__name__)
+
+# name -> task. Folders with other names are served too, as long as their card says
+# which task they belong to.
+KNOWN_MODELS: dict[str, str] = {
+    "digits": "digits",
+    "digits_mlp": "digits",
+    "digits_mlp_nodropout": "digits",
+}
+
+
+class ModelState(str, enum.Enum):
+    ABSENT = "absent"
+    LOADING = "loading"
+    READY = "ready"
+    FAILED = "failed"
+
+
+@dataclass
+class ServedModel:
+    name: str
+    task: str
+    path: Path
+    state: ModelState = ModelState.ABSENT
+    reason: str | None = None
+    card: dict = field(default_factory=dict)
+    load_seconds: float | None = None
+    model: keras.Model | None = None
+    batcher: MicroBatcher | None = None
+    mc_forward: Callable[[np.ndarray], np.ndarray] | None = None
+
+    @property
+    def input_shape(self) -> tuple:
+        return tuple(self.model.inputs[0].shape[1:]) if self.model is not None else ()
+
+    def describe(self) -> dict:
+        return {
+            "name": self.name,
+            "task": self.task,
+            "state": self.state.value,
+            "reason": self.reason,
+            "load_seconds": self.load_seconds,
+            "card": self.card,
+        }
+
+
+class ModelRegistry:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.models: dict[str, ServedModel] = {}
+        self.started = False
+        self.device = "unknown"
+
+    # -- discovery and loading ---------------------------------------------------------
+
+    def discover(self) -> None:
+        root = self.settings.models_dir
+        names = dict(KNOWN_MODELS)
+        if root.is_dir():
+            for folder in sorted(root.iterdir()):
+                if (folder / "model.keras").is_file() and folder.name not in names:
+                    task = _read_card(folder).get("task")
+                    if task in KNOWN_MODELS.values():
+                        names[folder.name] = task
+        allow = self.settings.model_allowlist
+        for name, task in names.items():
+            if allow and name not in allow:
+                continue
+            path = root / name
+            model = ServedModel(name=name, task=task, path=path, card=_read_card(path))
+            model.state = ModelState.LOADING if (path / "model.keras").is_file() else ModelState.ABSENT
+            self.models[name] = model
+
+    async def load_all(self) -> None:
+        self.device = runtime.configure_backend(self.settings)
+        self.discover()
+        for served in self.models.values():
+            if served.state is ModelState.LOADING:
+                # Loading and warm-up are blocking TensorFlow work: keep them off the loop.
+                await asyncio.to_thread(self._load, served)
+                if served.state is ModelState.READY:
+                    served.batcher.start()
+        self.started = True
+
+    def _load(self, served: ServedModel) -> None:
+        start = time.perf_counter()
+        try:
+            model = keras.saving.load_model(served.path / "model.keras", compile=False, safe_mode=True)
+            forward = runtime.inference_forward(model, jit_compile=self.settings.jit_compile)
+            shape = tuple(model.inputs[0].shape[1:])
+            for size in self.settings.warmup_sizes:
+                forward(np.zeros((size, *shape), np.float32))
+            mc_forward = None
+            if served.task == "digits" and digits.has_dropout(model):
+                mc_forward = runtime.compile_forward(
+                    lambda x: digits.mc_dropout_forward(model, x), shape, jit_compile=False
+                )
+                mc_forward(np.zeros((2, *shape), np.float32))
+        except Exception as exc:  # a broken file must not take the service down
+            log.exception("model %s failed to load", served.name)
+            served.state, served.reason = ModelState.FAILED, f"{exc.__class__.__name__}: {exc}"[:500]
+            return
+        served.model, served.mc_forward = model, mc_forward
+        served.batcher = MicroBatcher(
+            served.name,
+            forward,
+            max_batch_size=self.settings.max_batch_size,
+            max_wait_ms=self.settings.max_batch_wait_ms,
+            max_queue_depth=self.settings.max_queue_depth,
+        )
+        served.load_seconds = round(time.perf_counter() - start, 3)
+        served.state, served.reason = ModelState.READY, None
+        log.info("model %s ready in %.2f s", served.name, served.load_seconds)
+
+    async def close(self) -> None:
+        for served in self.models.values():
+            if served.batcher is not None:
+                await served.batcher.stop()
+
+    # -- lookup ------------------------------------------------------------------------
+
+    @property
+    def ready(self) -> bool:
+        """Start-up finished and every model on disk is serving."""
+        return self.started and all(m.state in (ModelState.READY, ModelState.ABSENT) for m in self.models.values())
+
+    def get(self, name: str) -> ServedModel:
+        try:
+            return self.models[name]
+        except KeyError:
+            raise NotFound(f"no model named {name!r}; GET /api/models lists them") from None
+
+    def require_ready(self, name: str, task: str | None = None) -> ServedModel:
+        served = self.get(name)
+        if task is not None and served.task != task:
+            raise NotFound(f"model {name!r} is a {served.task} model, not a {task} model")
+        if served.state is not ModelState.READY:
+            detail = {
+                ModelState.ABSENT: "is not installed (train it, see the README)",
+                ModelState.LOADING: "is still loading",
+                ModelState.FAILED: f"failed to load ({served.reason})",
+            }[served.state]
+            raise ModelNotReady(f"model {name!r} {detail}", retry_after_s=5 if served.state is ModelState.LOADING else 60)
+        return served
+
+    async def infer(self, served: ServedModel, rows: np.ndarray) -> np.ndarray:
+        return await served.batcher.infer(rows.astype(np.float32, copy=False), self.settings.request_deadline_s)
+
+    def describe(self) -> list[dict]:
+        return [m.describe() for m in self.models.values()]
+
+
+def _read_card(folder: Path) -> dict:
+    try:
+        return json.loads((folder / "card.json").read_text())
+    except (OSError, ValueError):
+        return {}

@@ -1,0 +1,160 @@
+"""`POST /api/digits`: read a handwritten digit, optionally with Monte-Carlo dropout.
+
+Three ways in, one preprocessing path out (`app.tasks.digits`):
+- multipart `image` (any size PNG/JPEG/..., either ink polarity): MNIST-style
+  preprocessing;
+- JSON `{"pixels": 28 x 28 in 0..1}`: already MNIST layout, used as it is;
+- JSON `{"image_b64": ...}` or a raw `image/*` body: as the multipart upload.
+`mc_samples` and `model` come as form fields, JSON fields or query parameters.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Annotated, Any
+
+import numpy as np
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, Field, ValidationError, field_validator
+from starlette.datastructures import UploadFile
+
+from app.config import Settings
+from app.deps import RegistryDep, SettingsDep
+from app.errors import BadRequest, UnsupportedMediaType
+from app.tasks import digits as task
+from app.tasks.imaging import decode_base64, decode_image
+
+router = APIRouter(prefix="/api", tags=["digits"])
+
+
+class DigitsJson(BaseModel):
+    pixels: list[list[float]] | None = Field(None, description="28 x 28 values in 0..1, MNIST layout (white ink on black)")
+    image_b64: str | None = Field(None, description="a PNG/JPEG image, base64 or a data: URL")
+    mc_samples: int | None = Field(None, ge=0)
+    model: str | None = None
+
+    @field_validator("pixels")
+    @classmethod
+    def _check_pixels(cls, rows: list[list[float]] | None) -> list[list[float]] | None:
+        if rows is None:
+            return rows
+        if len(rows) != task.SIDE or any(len(r) != task.SIDE for r in rows):
+            raise ValueError("pixels must be 28 rows of 28 numbers")
+        flat = np.asarray(rows, dtype=np.float64)
+        if not np.isfinite(flat).all() or flat.min() < 0 or flat.max() > 1:
+            raise ValueError("pixels must be finite numbers in 0..1")
+        return rows
+
+
+class DigitsAnswer(BaseModel):
+    digit: int
+    probabilities: list[float]
+    uncertainty: dict[str, Any]
+    model: str
+    input: list[list[float]] = Field(description="the 28 x 28 image the model saw")
+    timing_ms: float
+
+
+def _image_to_mnist(data: bytes, settings: Settings) -> np.ndarray:
+    image = decode_image(data, max_bytes=settings.max_upload_bytes, max_pixels=settings.max_image_pixels)
+    return task.image_to_mnist(image)
+
+
+async def read_digit_request(request: Request, settings: Settings) -> tuple[np.ndarray, dict[str, Any]]:
+    """The 28 x 28 MNIST-layout image and the options, from whichever body was sent."""
+    content_type = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
+    try:
+        if content_type == "multipart/form-data":
+            async with request.form(max_files=1, max_fields=16) as form:
+                upload = form.get("image")
+                if not isinstance(upload, UploadFile):
+                    raise BadRequest("send the drawing as a multipart file field named 'image'")
+                data = await upload.read(settings.max_upload_bytes + 1)
+                options = {k: form.get(k) for k in ("mc_samples", "model") if form.get(k) not in (None, "")}
+            return _image_to_mnist(data, settings), options
+        if content_type.startswith("image/"):
+            return _image_to_mnist(await request.body(), settings), {}
+        if content_type in ("application/json", "text/plain", ""):
+            try:
+                payload = DigitsJson.model_validate_json(await request.body())
+            except ValidationError as exc:
+                problems = "; ".join(
+                    f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in exc.errors()[:3]
+                )
+                raise BadRequest(f"invalid JSON body: {problems}") from None
+            options = payload.model_dump(include={"mc_samples", "model"}, exclude_none=True)
+            if payload.pixels is not None:
+                return np.asarray(payload.pixels, np.float32), options
+            if payload.image_b64:
+                return _image_to_mnist(decode_base64(payload.image_b64, max_bytes=settings.max_upload_bytes), settings), options
+            raise BadRequest("the JSON body needs 'pixels' (28 x 28 in 0..1) or 'image_b64'")
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise BadRequest("the body is not valid JSON") from None
+    raise UnsupportedMediaType(
+        f"unsupported Content-Type {content_type!r}: send multipart/form-data with an 'image' file, "
+        "or JSON with 'pixels' or 'image_b64'"
+    )
+
+
+def _mc_samples(value: Any, settings: Settings) -> int:
+    try:
+        n = int(value)
+    except (TypeError, ValueError):
+        raise BadRequest(f"mc_samples must be a whole number, not {value!r}") from None
+    if not 0 <= n <= settings.max_mc_samples:
+        raise BadRequest(f"mc_samples must be between 0 and {settings.max_mc_samples}")
+    return n
+
+
+@router.post(
+    "/digits",
+    response_model=DigitsAnswer,
+    summary="Read a handwritten digit",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["image"],
+                        "properties": {
+                            "image": {"type": "string", "format": "binary"},
+                            "mc_samples": {"type": "integer", "minimum": 0},
+                            "model": {"type": "string", "default": "digits"},
+                        },
+                    }
+                },
+                "application/json": {"schema": DigitsJson.model_json_schema()},
+            },
+        }
+    },
+)
+async def predict_digit(
+    request: Request,
+    registry: RegistryDep,
+    settings: SettingsDep,
+    mc_samples: Annotated[int | None, Query(ge=0, description="Monte-Carlo dropout passes; 0 = off")] = None,
+    model: Annotated[str | None, Query(description="digits, digits_mlp or digits_mlp_nodropout")] = None,
+) -> DigitsAnswer:
+    start = time.perf_counter()
+    image, options = await read_digit_request(request, settings)
+    name = str(options.get("model") or model or "digits")
+    served = registry.require_ready(name, task="digits")
+    samples = _mc_samples(options.get("mc_samples", mc_samples or 0), settings)
+    if samples and served.mc_forward is None:
+        raise BadRequest(f"model {name!r} has no dropout, so Monte-Carlo dropout does not apply; use mc_samples=0")
+
+    x = task.to_model_input(image)
+    probabilities = (await registry.infer(served, x))[0]
+    mc = None
+    if samples:
+        mc = await served.batcher.run_alone(served.mc_forward, np.repeat(x, samples, axis=0))
+    answer = task.summarise(probabilities, mc)
+    return DigitsAnswer(
+        **answer,
+        model=name,
+        input=np.round(image, 3).tolist(),
+        timing_ms=round((time.perf_counter() - start) * 1000, 2),
+    )

@@ -1,0 +1,35 @@
+"""The demo page. Everything it needs is served from `static/`: no CDN, works offline."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+
+from app.config import ROOT
+from app.deps import RegistryDep, SettingsDep
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=ROOT / "app" / "templates")
+
+
+@router.get("/", response_class=HTMLResponse)
+async def index(request: Request, registry: RegistryDep, settings: SettingsDep) -> HTMLResponse:
+    models = {m.name: m for m in registry.models.values()}
+    mlp = models.get("digits_mlp")
+    return templates.TemplateResponse(
+        request,
+        "index.html",
+        {
+            "models": registry.describe(),
+            "digits_card": models["digits"].card if "digits" in models else {},
+            "dropout_plot": "dropout_curves.png" in (mlp.card.get("artifacts", []) if mlp else []),
+            "mlp_cards": {n: models[n].card for n in ("digits_mlp", "digits_mlp_nodropout") if n in models},
+            "mc_samples": settings.default_page_mc_samples,
+        },
+    )
+
+
+@router.get("/favicon.ico")
+async def favicon() -> RedirectResponse:
+    return RedirectResponse("/static/favicon.svg", status_code=308)

@@ -1,0 +1,75 @@
+"""Turning uploaded bytes into a Pillow image, safely.
+
+Limits are checked in the cheapest order: byte count, then format and pixel count
+from the header (Pillow reads only the header on `open`), and only then the decode.
+EXIF orientation is applied, so a phone photo is upright, as people see it.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+import warnings
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+ALLOWED_FORMATS = {"PNG", "JPEG", "WEBP", "GIF", "BMP"}
+
+
+class ImageError(ValueError):
+    """The bytes are not an image we can read; `status` says which HTTP error fits."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def decode_image(data: bytes, *, max_bytes: int, max_pixels: int) -> Image.Image:
+    if not data:
+        raise ImageError("the image is empty")
+    if len(data) > max_bytes:
+        raise ImageError(f"the image is {len(data):,} bytes; the limit is {max_bytes:,}", status=413)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+            if image.format not in ALLOWED_FORMATS:
+                raise ImageError(
+                    f"{image.format} images are not supported; send PNG, JPEG, WebP, GIF or BMP", status=415
+                )
+            width, height = image.size
+            if width < 1 or height < 1 or width * height > max_pixels:
+                raise ImageError(
+                    f"the image is {width} x {height} pixels; the limit is {max_pixels:,} pixels", status=413
+                )
+            image.load()
+            if getattr(image, "n_frames", 1) > 1:
+                image.seek(0)  # animated GIF or WebP: the first frame
+            return ImageOps.exif_transpose(image)
+    except ImageError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ImageError(f"the image has too many pixels; the limit is {max_pixels:,}", status=413) from exc
+    except UnidentifiedImageError as exc:
+        raise ImageError("the file is not an image we can read; send PNG, JPEG, WebP, GIF or BMP", status=415) from exc
+    except (OSError, ValueError, SyntaxError, EOFError) as exc:  # truncated or corrupt data
+        raise ImageError(f"the image could not be decoded ({exc.__class__.__name__}); is the file complete?") from exc
+
+
+def decode_base64(text: str, *, max_bytes: int) -> bytes:
+    """Base64 (optionally a `data:` URL) to bytes, refusing oversized input early."""
+    if text.startswith("data:"):
+        text = text.partition(",")[2]
+    if len(text) > max_bytes * 4 // 3 + 8:
+        raise ImageError(f"the image is larger than the limit of {max_bytes:,} bytes", status=413)
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ImageError("image_b64 is not valid base64") from exc
+
+
+def png_bytes(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()

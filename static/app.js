@@ -1,0 +1,208 @@
+// The demo page: a drawing canvas that asks POST /api/digits, and shows the answer.
+// No framework and no external resources, so the page works offline.
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+
+// ---------------------------------------------------------------------------------
+// Drawing: pointer events cover mouse, touch and pen alike.
+// ---------------------------------------------------------------------------------
+
+const canvas = $("digit-canvas");
+const ctx = canvas.getContext("2d");
+// About MNIST's stroke width once a digit drawn most of the canvas' height is scaled to 20 px.
+const INK_WIDTH = 22;
+let drawing = false;
+let hasInk = false;
+let last = null;
+let autoTimer = null;
+
+function clearCanvas() {
+  ctx.fillStyle = "#ffffff";
+  ctx.fillRect(0, 0, canvas.width, canvas.height);
+  hasInk = false;
+}
+
+function pointAt(event) {
+  const box = canvas.getBoundingClientRect();
+  return {
+    x: ((event.clientX - box.left) * canvas.width) / box.width,
+    y: ((event.clientY - box.top) * canvas.height) / box.height,
+  };
+}
+
+function strokeTo(point) {
+  ctx.strokeStyle = "#000000";
+  ctx.lineWidth = INK_WIDTH;
+  ctx.lineCap = "round";
+  ctx.lineJoin = "round";
+  ctx.beginPath();
+  ctx.moveTo(last.x, last.y);
+  ctx.lineTo(point.x, point.y);
+  ctx.stroke();
+  last = point;
+  hasInk = true;
+}
+
+canvas.addEventListener("pointerdown", (event) => {
+  event.preventDefault();
+  canvas.setPointerCapture(event.pointerId);
+  drawing = true;
+  last = pointAt(event);
+  strokeTo(last);
+  clearTimeout(autoTimer);
+});
+canvas.addEventListener("pointermove", (event) => {
+  if (drawing) strokeTo(pointAt(event));
+});
+function endStroke() {
+  if (!drawing) return;
+  drawing = false;
+  // Read the digit shortly after the pen lifts, unless another stroke starts.
+  autoTimer = setTimeout(() => readDrawing(), 600);
+}
+canvas.addEventListener("pointerup", endStroke);
+canvas.addEventListener("pointercancel", endStroke);
+
+// ---------------------------------------------------------------------------------
+// Asking the API
+// ---------------------------------------------------------------------------------
+
+const result = $("digit-result");
+const errorBox = $("digit-error");
+const predictButton = $("digit-predict");
+let pending = 0;
+
+function showError(message) {
+  errorBox.textContent = message;
+  errorBox.hidden = !message;
+}
+
+function setBusy(busy) {
+  result.setAttribute("aria-busy", String(busy));
+  result.classList.toggle("busy", busy);
+  predictButton.disabled = busy;
+  predictButton.textContent = busy ? "Reading…" : "Read digit";
+}
+
+async function askDigits(blob) {
+  const form = new FormData();
+  form.append("image", blob, "digit.png");
+  form.append("mc_samples", $("digit-mc").checked ? $("digit-mc-samples").value : "0");
+  const ticket = ++pending;
+  setBusy(true);
+  showError("");
+  try {
+    const response = await fetch("/api/digits", { method: "POST", body: form });
+    const body = await response.json().catch(() => ({ error: `the server answered ${response.status}` }));
+    if (ticket !== pending) return; // a newer request superseded this one
+    if (!response.ok) {
+      showError(body.error || `the server answered ${response.status}`);
+      return;
+    }
+    renderAnswer(body);
+  } catch (err) {
+    if (ticket === pending) showError("Could not reach the server: " + err.message);
+  } finally {
+    if (ticket === pending) setBusy(false);
+  }
+}
+
+function readDrawing() {
+  clearTimeout(autoTimer);
+  if (!hasInk) {
+    showError("Draw a digit first.");
+    return;
+  }
+  canvas.toBlob((blob) => askDigits(blob), "image/png");
+}
+
+// ---------------------------------------------------------------------------------
+// Showing the answer
+// ---------------------------------------------------------------------------------
+
+function el(tag, attrs = {}, text = "") {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, value);
+  if (text) node.textContent = text;
+  return node;
+}
+
+function pct(p) {
+  return (100 * p).toFixed(1) + " %";
+}
+
+function renderAnswer(answer) {
+  const u = answer.uncertainty;
+  const shown = u.mean_probabilities || answer.probabilities;
+  result.replaceChildren();
+
+  const head = el("div", { class: "answer-head" });
+  head.append(el("span", { class: "big-digit", "data-testid": "digit-value" }, String(answer.digit)));
+  const verdict = u.unsure ? "Not sure" : "Confident";
+  head.append(el("span", { class: u.unsure ? "verdict unsure" : "verdict" },
+    `${verdict}: ${pct(answer.probabilities[answer.digit])}`));
+  result.append(head);
+
+  const list = el("ol", { class: "bars", "aria-label": "Probability of each digit" });
+  shown.forEach((p, d) => {
+    const item = el("li", { class: d === answer.digit ? "top" : "" });
+    item.append(el("span", { class: "bar-label" }, String(d)));
+    const track = el("span", { class: "bar-track", role: "meter", "aria-valuemin": "0", "aria-valuemax": "1",
+      "aria-valuenow": p.toFixed(3), "aria-label": `digit ${d}` });
+    const fill = el("span", { class: "bar-fill" });
+    fill.style.width = `${Math.max(0.5, 100 * p)}%`;
+    track.append(fill);
+    if (u.std) {
+      const spread = el("span", { class: "bar-spread" });
+      spread.style.left = `${Math.max(0, 100 * (p - u.std[d]))}%`;
+      spread.style.width = `${Math.min(100, 200 * u.std[d])}%`;
+      track.append(spread);
+    }
+    item.append(track, el("span", { class: "bar-value" }, pct(p)));
+    list.append(item);
+  });
+  result.append(list);
+
+  const facts = el("p", { class: "facts" });
+  if (u.method === "mc_dropout") {
+    facts.textContent = `${u.samples} dropout passes agree ${Math.round(100 * u.agreement)} %; ` +
+      `predictive entropy ${u.entropy.toFixed(2)} nats (of which the model's own doubt, ` +
+      `mutual information: ${u.mutual_information.toFixed(2)}). Above ${u.unsure_threshold_nats} nats it says "not sure". ` +
+      "Grey whiskers: ±1 standard deviation over the passes.";
+  } else {
+    facts.textContent = `Softmax entropy ${u.entropy.toFixed(2)} nats (one pass, no Monte-Carlo dropout).`;
+  }
+  result.append(facts);
+
+  const seen = el("figure", { class: "seen" });
+  const small = el("canvas", { width: "28", height: "28", "aria-hidden": "true" });
+  const image = small.getContext("2d").createImageData(28, 28);
+  answer.input.flat().forEach((v, i) => {
+    const g = Math.round(255 * v);
+    image.data.set([g, g, g, 255], 4 * i);
+  });
+  small.getContext("2d").putImageData(image, 0, 0);
+  seen.append(small, el("figcaption", {}, `What the model saw: 28 × 28, as MNIST (${answer.timing_ms} ms)`));
+  result.append(seen);
+}
+
+// ---------------------------------------------------------------------------------
+// Wiring
+// ---------------------------------------------------------------------------------
+
+predictButton.addEventListener("click", readDrawing);
+$("digit-clear").addEventListener("click", () => {
+  clearTimeout(autoTimer);
+  pending++;
+  setBusy(false);
+  clearCanvas();
+  showError("");
+  result.replaceChildren(el("p", { class: "placeholder" }, "The answer appears here."));
+});
+$("digit-file").addEventListener("change", (event) => {
+  const file = event.target.files[0];
+  if (file) askDigits(file);
+});
+
+clearCanvas();

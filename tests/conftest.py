@@ -1,0 +1,70 @@
+"""Shared fixtures: settings, model folders built with the real builders, clients.
+
+Every `TestClient` is entered as a context manager, so the lifespan (model loading
+and warm-up) runs exactly as it does under uvicorn.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+from PIL import Image
+
+from app.config import ROOT, Settings
+from app.main import create_app
+from app.tasks import digits as task
+
+COMMITTED_MODELS = ROOT / "models"
+
+
+def make_settings(models_dir: Path, **overrides) -> Settings:
+    return Settings(models_dir=models_dir, warmup_batch_sizes="1", **overrides)
+
+
+def png_bytes(image: Image.Image, fmt: str = "PNG") -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format=fmt)
+    return buffer.getvalue()
+
+
+@pytest.fixture(scope="session")
+def tiny_models_dir(tmp_path_factory) -> Path:
+    """Untrained models from the real builders: fast to load, real files and layers."""
+    root = tmp_path_factory.mktemp("models")
+    for name, model in {
+        "digits": task.build_cnn(),
+        "digits_mlp_nodropout": task.build_mlp(dropout=False, hidden=32, depth=1),
+    }.items():
+        (root / name).mkdir()
+        model.save(root / name / "model.keras")
+        (root / name / "card.json").write_text(f'{{"name": "{name}", "task": "digits"}}')
+    return root
+
+
+@pytest.fixture(scope="session")
+def committed_client():
+    """The app as `make run` serves it: the committed models."""
+    with TestClient(create_app(make_settings(COMMITTED_MODELS, warmup_batch_sizes="1,8"))) as client:
+        yield client
+
+
+@pytest.fixture
+def tiny_client(tiny_models_dir):
+    with TestClient(create_app(make_settings(tiny_models_dir))) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def mnist_test():
+    """MNIST's test set (uint8), loaded offline the way the training script loads it."""
+    from training.datasets.mnist import load_mnist
+
+    _, (x_test, y_test) = load_mnist()
+    return x_test, y_test

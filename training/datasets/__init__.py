@@ -1,0 +1,1 @@
+"""Dataset loaders for the training scripts (they never run inside the server)."""
