@@ -44,12 +44,21 @@ function strokeTo(point) {
   hasInk = true;
 }
 
+function dotAt(point) {
+  // Canvas drops zero-length strokes, so a tap is drawn as a disc.
+  ctx.fillStyle = "#000000";
+  ctx.beginPath();
+  ctx.arc(point.x, point.y, INK_WIDTH / 2, 0, 2 * Math.PI);
+  ctx.fill();
+  hasInk = true;
+}
+
 canvas.addEventListener("pointerdown", (event) => {
   event.preventDefault();
   canvas.setPointerCapture(event.pointerId);
   drawing = true;
   last = pointAt(event);
-  strokeTo(last);
+  dotAt(last);
   clearTimeout(autoTimer);
 });
 canvas.addEventListener("pointermove", (event) => {

@@ -96,12 +96,23 @@ def build_model(name: str) -> keras.Sequential:
     return task.build_mlp(dropout=name == "digits_mlp")
 
 
-def compile_model(model: keras.Model, peak_lr: float, total_steps: int) -> None:
-    schedule = keras.optimizers.schedules.CosineDecay(
+def lr_schedule(peak_lr: float, total_steps: int) -> keras.optimizers.schedules.LearningRateSchedule:
+    """Linear warm-up over 2 % of the steps, then cosine decay to zero."""
+    return keras.optimizers.schedules.CosineDecay(
         0.0, decay_steps=max(1, total_steps), warmup_target=peak_lr, warmup_steps=max(1, total_steps // 50)
     )
+
+
+def restart_schedule(model: keras.Model, peak_lr: float, total_steps: int) -> None:
+    """On --resume, run a fresh warm-up + cosine cycle over the new epochs (the saved
+    schedule has already decayed to zero), keeping the weights and Adam's moments."""
+    model.optimizer.iterations.assign(0)
+    model.optimizer.learning_rate = lr_schedule(peak_lr, total_steps)
+
+
+def compile_model(model: keras.Model, peak_lr: float, total_steps: int) -> None:
     model.compile(
-        optimizer=keras.optimizers.Adam(schedule),
+        optimizer=keras.optimizers.Adam(lr_schedule(peak_lr, total_steps)),
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
     )
@@ -173,6 +184,7 @@ def train_one(name: str, data: dict, args: argparse.Namespace, data_info: dict) 
     previous = common.read_card(out_dir) if args.resume else {}
     if args.resume and (out_dir / "model.keras").exists():
         model = keras.saving.load_model(out_dir / "model.keras")
+        restart_schedule(model, peak_lr, steps)
         log.info("%s: resuming from %s", name, out_dir / "model.keras")
     else:
         common.set_seed(args.seed)
@@ -182,7 +194,7 @@ def train_one(name: str, data: dict, args: argparse.Namespace, data_info: dict) 
 
     stream = train_stream(x_train, y_train, batch_size, augment=name == "digits", seed=args.seed)
     with common.Stopwatch() as clock:
-        history = model.fit(stream, epochs=epochs, validation_data=data["val"], verbose=args.verbose)
+        history = model.fit(stream, epochs=epochs, validation_data=data["val"], verbose=args.verbose, shuffle=False)
     test_loss, test_accuracy = model.evaluate(*data["test"], batch_size=512, verbose=0)
     metrics = {
         "test_accuracy": round(float(test_accuracy), 5),
@@ -209,7 +221,7 @@ def train_one(name: str, data: dict, args: argparse.Namespace, data_info: dict) 
         "data": data_info,
         "epochs": previous.get("epochs", 0) + epochs,
         "batch_size": batch_size,
-        "optimizer": f"Adam, cosine decay from {peak_lr} with 2% warm-up",
+        "optimizer": f"Adam, warm-up to {peak_lr} over 2 % of the steps, then cosine decay to 0",
         "augmentation": "rotation +-11 deg, zoom +-12 %, shift +-8 %" if name == "digits" else None,
         "seed": args.seed,
         "wall_time_seconds": round(previous.get("wall_time_seconds", 0) + clock.seconds, 1),

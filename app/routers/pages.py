@@ -24,7 +24,9 @@ async def index(request: Request, registry: RegistryDep, settings: SettingsDep) 
             "models": registry.describe(),
             "digits_card": models["digits"].card if "digits" in models else {},
             "dropout_plot": "dropout_curves.png" in (mlp.card.get("artifacts", []) if mlp else []),
-            "mlp_cards": {n: models[n].card for n in ("digits_mlp", "digits_mlp_nodropout") if n in models},
+            "comparison_cards": {
+                n: models[n].card for n in ("digits", "digits_mlp_nodropout", "digits_mlp") if n in models and models[n].card.get("metrics")
+            },
             "mc_samples": settings.default_page_mc_samples,
         },
     )

@@ -1,0 +1,32 @@
+# The service with its committed models, one uvicorn worker (scale out with replicas).
+#   docker build -t vqa-demo .
+#   docker run --rm -p 8000:8000 vqa-demo
+ARG BASE_IMAGE=python:3.11-slim
+FROM ${BASE_IMAGE}
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    TF_CPP_MIN_LOG_LEVEL=2
+
+WORKDIR /srv
+# Dependencies first, so code changes do not reinstall TensorFlow.
+COPY pyproject.toml README.md ./
+RUN mkdir app training \
+    && touch app/__init__.py training/__init__.py \
+    && pip install . \
+    && pip uninstall -y vqa-demo \
+    && rm -rf app training build *.egg-info
+
+COPY app ./app
+COPY training ./training
+COPY static ./static
+COPY models ./models
+
+RUN useradd --system --home-dir /srv --shell /usr/sbin/nologin demo
+USER demo
+EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=3s --start-period=60s \
+    CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/readyz', timeout=2)"
+CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--port", "8000", "--workers", "1", "--timeout-graceful-shutdown", "20"]

@@ -1,0 +1,109 @@
+"""The page in a real browser: draw, read, clear, upload, errors, small screens."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from PIL import Image, ImageDraw
+
+pytestmark = pytest.mark.browser
+
+
+def draw(page, points):
+    canvas = page.get_by_test_id("digit-canvas")
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    to_screen = lambda p: (box["x"] + p[0] * box["width"], box["y"] + p[1] * box["height"])  # noqa: E731
+    page.mouse.move(*to_screen(points[0]))
+    page.mouse.down()
+    for point in points[1:]:
+        page.mouse.move(*to_screen(point), steps=8)
+    page.mouse.up()
+
+
+def test_draw_a_one_and_read_it(page):
+    page.goto("/")
+    draw(page, [(0.5, 0.15), (0.5, 0.85)])
+    page.get_by_test_id("digit-predict").click()
+    value = page.get_by_test_id("digit-value")
+    value.wait_for()
+    assert value.inner_text() == "1"
+    result = page.get_by_test_id("digit-result")
+    assert "dropout passes" in result.inner_text()  # the page asks for MC dropout
+    assert result.get_attribute("aria-busy") == "false"
+    assert page.locator(".bars li").count() == 10
+    assert page.console_errors == []
+
+
+def test_lifting_the_pen_reads_the_digit_by_itself(page):
+    page.goto("/")
+    draw(page, [(0.3, 0.2), (0.7, 0.2), (0.45, 0.85)])  # a seven
+    page.get_by_test_id("digit-value").wait_for(timeout=10_000)
+    assert page.get_by_test_id("digit-value").inner_text() == "7"
+
+
+def test_clear_and_empty_canvas(page):
+    page.goto("/")
+    draw(page, [(0.5, 0.2), (0.5, 0.8)])
+    page.get_by_test_id("digit-predict").click()
+    page.get_by_test_id("digit-value").wait_for()
+    page.get_by_test_id("digit-clear").click()
+    assert page.get_by_test_id("digit-value").count() == 0
+    page.get_by_test_id("digit-predict").click()
+    alert = page.get_by_role("alert")
+    assert "Draw a digit first" in alert.inner_text()
+
+
+def test_upload_a_photo_of_a_digit(page):
+    image = Image.new("RGB", (300, 200), (235, 230, 220))  # paper, not pure white
+    ImageDraw.Draw(image).line([(150, 30), (150, 170)], fill=(30, 30, 60), width=14)
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG")
+    page.goto("/")
+    page.locator("#digit-file").set_input_files({"name": "one.jpg", "mimeType": "image/jpeg", "buffer": buffer.getvalue()})
+    page.get_by_test_id("digit-value").wait_for()
+    assert page.get_by_test_id("digit-value").inner_text() == "1"
+
+
+def test_a_bad_upload_shows_the_servers_error_in_words(page):
+    page.goto("/")
+    page.locator("#digit-file").set_input_files({"name": "notes.png", "mimeType": "image/png", "buffer": b"not a picture"})
+    alert = page.get_by_role("alert")
+    alert.wait_for()
+    assert "not an image" in alert.inner_text()
+    page.console_errors.clear()  # the browser logs the 415 itself; that is the point of this test
+
+
+def test_phone_sized_screen_and_touch(browser, live_server):
+    context = browser.new_context(base_url=live_server, viewport={"width": 360, "height": 740}, has_touch=True)
+    page = context.new_page()
+    page.goto("/")
+    canvas = page.get_by_test_id("digit-canvas")
+    assert canvas.is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # no sideways scrolling
+    assert page.evaluate("getComputedStyle(document.getElementById('digit-canvas')).touchAction") == "none"
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    page.touchscreen.tap(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)  # a dot is not a digit, but it is ink
+    page.get_by_test_id("digit-predict").click()
+    page.get_by_test_id("digit-value").wait_for()
+    context.close()
+
+
+def test_keyboard_reaches_the_controls(page):
+    page.goto("/")
+    focused = set()
+    for _ in range(15):
+        page.keyboard.press("Tab")
+        focused.add(page.evaluate("document.activeElement.id || document.activeElement.textContent.trim()"))
+    assert {"digit-predict", "digit-clear", "digit-file"} <= focused
+
+
+def test_dropout_section_and_models_table(page):
+    page.goto("/")
+    plot = page.locator("#dropout img")
+    plot.wait_for()
+    assert page.evaluate("document.querySelector('#dropout img').naturalWidth") > 0
+    assert page.locator("#models tbody tr").count() >= 3
+    assert page.console_errors == []
