@@ -12,7 +12,7 @@ from app.config import ROOT, Settings, get_settings
 from app.errors import install_error_handlers
 from app.limits import BodySizeLimit
 from app.registry import ModelRegistry
-from app.routers import digits, ops, pages
+from app.routers import digits, ops, pages, vqa
 
 log = logging.getLogger("app")
 
@@ -42,7 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
-    for router in (pages.router, ops.router, digits.router):
+    for router in (pages.router, ops.router, digits.router, vqa.router):
         app.include_router(router)
     return app
 

