@@ -36,10 +36,13 @@ from training.datasets import mnist
 MODELS = ("digits", "digits_mlp", "digits_mlp_nodropout")
 VALIDATION_SIZE = 5_000
 PLOT_NAME = "dropout_curves.png"
-DEFAULTS = {  # epochs, batch size, peak learning rate
-    "digits": (20, 128, 2e-3),
-    "digits_mlp": (60, 128, 1e-3),
-    "digits_mlp_nodropout": (60, 128, 1e-3),
+# epochs, batch size, optimizer, peak learning rate. The MLPs use SGD with Nesterov
+# momentum, as Srivastava et al. did; it also keeps their files at two copies of the
+# weights (Adam keeps three: 35 MB for this 2.9 M-parameter network).
+DEFAULTS = {
+    "digits": (20, 128, "adam", 2e-3),
+    "digits_mlp": (80, 128, "sgd", 0.05),
+    "digits_mlp_nodropout": (80, 128, "sgd", 0.05),
 }
 
 log = logging.getLogger("train_digits")
@@ -110,9 +113,16 @@ def restart_schedule(model: keras.Model, peak_lr: float, total_steps: int) -> No
     model.optimizer.learning_rate = lr_schedule(peak_lr, total_steps)
 
 
-def compile_model(model: keras.Model, peak_lr: float, total_steps: int) -> None:
+def make_optimizer(kind: str, peak_lr: float, total_steps: int) -> keras.optimizers.Optimizer:
+    schedule = lr_schedule(peak_lr, total_steps)
+    if kind == "sgd":
+        return keras.optimizers.SGD(schedule, momentum=0.9, nesterov=True)
+    return keras.optimizers.Adam(schedule)
+
+
+def compile_model(model: keras.Model, optimizer: keras.optimizers.Optimizer) -> None:
     model.compile(
-        optimizer=keras.optimizers.Adam(lr_schedule(peak_lr, total_steps)),
+        optimizer=optimizer,
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
     )
@@ -157,7 +167,7 @@ def plot_dropout_curves(out_dir: Path) -> Path | None:
             ax_loss.plot(epochs, h[f"{key}loss"], style, color=colours[name], label=f"{labels[name]}, {part}")
             ax_err.plot(epochs, 100 * (1 - np.asarray(h[f"{key}accuracy"])), style, color=colours[name])
     ax_loss.set(xlabel="epoch", ylabel="cross-entropy", yscale="log", title="Loss")
-    ax_err.set(xlabel="epoch", ylabel="error (%)", yscale="log", title="Classification error")
+    ax_err.set(xlabel="epoch", ylabel="error (%)", ylim=(0, 4), title="Classification error")
     for ax in (ax_loss, ax_err):
         ax.grid(True, which="both", alpha=0.3)
     ax_loss.legend(fontsize=8)
@@ -175,7 +185,7 @@ def plot_dropout_curves(out_dir: Path) -> Path | None:
 
 
 def train_one(name: str, data: dict, args: argparse.Namespace, data_info: dict) -> dict:
-    default_epochs, batch_size, peak_lr = DEFAULTS[name]
+    default_epochs, batch_size, optimizer_kind, peak_lr = DEFAULTS[name]
     epochs = args.epochs or (1 if args.quick else default_epochs)
     out_dir = Path(args.out) / name
     x_train, y_train = data["train"]
@@ -189,7 +199,7 @@ def train_one(name: str, data: dict, args: argparse.Namespace, data_info: dict) 
     else:
         common.set_seed(args.seed)
         model = build_model(name)
-        compile_model(model, peak_lr, steps)
+        compile_model(model, make_optimizer(optimizer_kind, peak_lr, steps))
     model.summary(print_fn=log.info)
 
     stream = train_stream(x_train, y_train, batch_size, augment=name == "digits", seed=args.seed)
@@ -221,7 +231,8 @@ def train_one(name: str, data: dict, args: argparse.Namespace, data_info: dict) 
         "data": data_info,
         "epochs": previous.get("epochs", 0) + epochs,
         "batch_size": batch_size,
-        "optimizer": f"Adam, warm-up to {peak_lr} over 2 % of the steps, then cosine decay to 0",
+        "optimizer": f"{'SGD, Nesterov momentum 0.9' if optimizer_kind == 'sgd' else 'Adam'}, "
+        f"warm-up to {peak_lr} over 2 % of the steps, then cosine decay to 0",
         "augmentation": "rotation +-11 deg, zoom +-12 %, shift +-8 %" if name == "digits" else None,
         "seed": args.seed,
         "wall_time_seconds": round(previous.get("wall_time_seconds", 0) + clock.seconds, 1),

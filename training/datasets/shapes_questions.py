@@ -150,6 +150,22 @@ def count(scene: Scene, ref: Ref) -> int:
     return sum(ref.matches(o) for o in scene.objects)
 
 
+class SceneMemo:
+    """Reference counts and unique names of one scene, each computed once."""
+
+    def __init__(self, scene: Scene) -> None:
+        self.scene = scene
+        self.counts = {ref: count(scene, ref) for ref in all_refs()}
+        self._unique: dict[tuple[int, str | None], list[Ref]] = {}
+        self.candidates: dict[tuple[str, str | None], list[tuple[str, dict]]] = {}
+
+    def unique_refs(self, obj: SceneObject, exclude: str | None = None) -> list[Ref]:
+        key = (id(obj), exclude)
+        if key not in self._unique:
+            self._unique[key] = [r for r in unique_refs(self.scene, obj, exclude) if self.counts[r] == 1]
+        return self._unique[key]
+
+
 def unique_refs(scene: Scene, obj: SceneObject, exclude: str | None = None) -> list[Ref]:
     """Every way to name `obj` as "the ..." without the attribute `exclude`."""
     refs = []
@@ -167,24 +183,24 @@ def unique_refs(scene: Scene, obj: SceneObject, exclude: str | None = None) -> l
 # ----------------------------------------------------------------------------------
 
 
-def _candidates(scene: Scene, family: str, variant: str | None, rng: np.random.Generator) -> list[tuple[str, dict]]:
-    objs = scene.objects
+def _candidates(memo: SceneMemo, family: str, variant: str | None, rng: np.random.Generator) -> list[tuple[str, dict]]:
+    scene, objs, counts, unique_refs = memo.scene, memo.scene.objects, memo.counts, memo.unique_refs
     out: list[tuple[str, dict]] = []
     if family == "exist":
         named = set(variant.split("+"))
         for ref in all_refs():
             if {a for a in ATTRIBUTES if ref.names(a)} == named:
-                out.append(("yes" if count(scene, ref) else "no", {"ref": ref}))
+                out.append(("yes" if counts[ref] else "no", {"ref": ref}))
     elif family == "count":
-        out = [(str(count(scene, ref)), {"ref": ref}) for ref in all_refs()]
+        out = [(str(counts[ref]), {"ref": ref}) for ref in all_refs()]
     elif family.startswith("query_"):
         attr = family.removeprefix("query_")
-        out = [(getattr(o, attr), {"ref": r}) for o in objs for r in unique_refs(scene, o, exclude=attr)]
+        out = [(getattr(o, attr), {"ref": r}) for o in objs for r in unique_refs(o, exclude=attr)]
     elif family == "compare_count":
         refs = all_refs()
         for _ in range(300):  # 108 x 107 pairs are too many to list; a sample is plenty
             r1, r2 = (refs[i] for i in rng.choice(len(refs), size=2, replace=False))
-            c1, c2 = count(scene, r1), count(scene, r2)
+            c1, c2 = counts[r1], counts[r2]
             if max(c1, c2) == 0:
                 continue  # "as many red circles as blue squares" when there are neither
             holds = {"more": c1 > c2, "fewer": c1 < c2, "same": c1 == c2}[variant]
@@ -192,7 +208,7 @@ def _candidates(scene: Scene, family: str, variant: str | None, rng: np.random.G
     elif family == "compare_attribute":
         for a, b in combinations(objs, 2):
             same = "yes" if getattr(a, variant) == getattr(b, variant) else "no"
-            for r1, r2 in product(unique_refs(scene, a, variant), unique_refs(scene, b, variant)):
+            for r1, r2 in product(unique_refs(a, variant), unique_refs(b, variant)):
                 out.append((same, {"ref1": r1, "ref2": r2, "attribute": variant}))
     elif family == "relate_position":
         for a, b in permutations(objs, 2):
@@ -200,7 +216,7 @@ def _candidates(scene: Scene, family: str, variant: str | None, rng: np.random.G
                 holds = side_of(a, b, direction)
                 if holds is None:
                     continue
-                for r1, r2 in product(unique_refs(scene, a), unique_refs(scene, b)):
+                for r1, r2 in product(unique_refs(a), unique_refs(b)):
                     out.append(("yes" if holds else "no", {"ref1": r1, "ref2": r2, "direction": direction}))
     elif family == "extreme":
         for direction in DIRECTIONS:
@@ -213,7 +229,7 @@ def _candidates(scene: Scene, family: str, variant: str | None, rng: np.random.G
                 sides = [side_of(other, o, direction) for other in objs if other is not o]
                 if any(s is None for s in sides):
                     continue
-                for r in unique_refs(scene, o):
+                for r in unique_refs(o):
                     out.append((str(sum(sides)), {"ref": r, "direction": direction}))
     elif family == "closest_farthest":
         for o in objs:
@@ -221,7 +237,7 @@ def _candidates(scene: Scene, family: str, variant: str | None, rng: np.random.G
                 winner = closest_or_farthest(scene, o, which)
                 if winner is None:
                     continue
-                for r in unique_refs(scene, o, exclude=variant):
+                for r in unique_refs(o, exclude=variant):
                     out.append((getattr(winner, variant), {"ref": r, "which": which, "attribute": variant}))
     else:
         raise ValueError(f"unknown family {family!r}")
@@ -285,16 +301,15 @@ def draw_slot(rng: np.random.Generator, families: tuple[str, ...] = FAMILIES) ->
     return family, variant, answers[rng.integers(len(answers))]
 
 
-def ask(scene: Scene, family: str, variant: str | None, answer: str, rng: np.random.Generator,
-        cache: dict | None = None) -> Question | None:
-    """A question of this family and variant whose answer in `scene` is `answer`."""
+def ask(scene: Scene | SceneMemo, family: str, variant: str | None, answer: str,
+        rng: np.random.Generator) -> Question | None:
+    """A question of this family and variant whose answer in `scene` is `answer`.
+    Pass a `SceneMemo` to ask several questions about one scene cheaply."""
+    memo = scene if isinstance(scene, SceneMemo) else SceneMemo(scene)
     key = (family, variant)
-    if cache is not None and key in cache:
-        candidates = cache[key]
-    else:
-        candidates = _candidates(scene, family, variant, rng)
-        if cache is not None:
-            cache[key] = candidates
+    if key not in memo.candidates:
+        memo.candidates[key] = _candidates(memo, family, variant, rng)
+    candidates = memo.candidates[key]
     matching = [program for a, program in candidates if a == answer]
     if not matching:
         return None
@@ -311,15 +326,15 @@ def generate(rng: np.random.Generator, n_questions: int, sample_scene, per_scene
     that cannot answer the current slot is handed out with what it has, and the slot
     carries over to a fresh scene, so no slot's answer is ever given up."""
     made = 0
-    scene, questions, cache = sample_scene(rng), [], {}
+    memo, questions = SceneMemo(sample_scene(rng)), []
     slot = draw_slot(rng, families)
     while made < n_questions:
-        question = ask(scene, *slot, rng, cache)
+        question = ask(memo, *slot, rng)
         if question is not None:
             questions.append(question)
             made += 1
             slot = draw_slot(rng, families)
         if question is None or len(questions) >= per_scene or made >= n_questions:
             if questions:
-                yield scene, questions
-            scene, questions, cache = sample_scene(rng), [], {}
+                yield memo.scene, questions
+            memo, questions = SceneMemo(sample_scene(rng)), []
