@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from app.errors import DeadlineExceeded, Overloaded
+from app.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,7 @@ class MicroBatcher:
         max_batch_size: int,
         max_wait_ms: float,
         max_queue_depth: int,
+        metrics: Metrics | None = None,
     ) -> None:
         self.name = name
         self.forward = forward
@@ -57,6 +59,9 @@ class MicroBatcher:
         # One thread per model: its calls never overlap, other models run beside it.
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"model-{name}")
         self.stats = BatchStats()
+        self.metrics = metrics
+        if metrics is not None:
+            metrics.queue_depth.labels(name).set_function(self.queue.qsize)
         self._carry: _Job | None = None  # fetched, but too big for the last batch
         self._worker: asyncio.Task | None = None
 
@@ -84,6 +89,8 @@ class MicroBatcher:
         try:
             self.queue.put_nowait(_Job(rows, future))
         except asyncio.QueueFull:
+            if self.metrics is not None:
+                self.metrics.shed.labels(self.name).inc()
             raise Overloaded(f"model {self.name} is busy ({self.queue.maxsize} requests queued); retry shortly") from None
         try:
             return await asyncio.wait_for(future, timeout=deadline_s)
@@ -126,6 +133,7 @@ class MicroBatcher:
             if not jobs:
                 continue
             batch = np.concatenate([j.rows for j in jobs]) if len(jobs) > 1 else jobs[0].rows
+            started = time.perf_counter()
             try:
                 outputs = await loop.run_in_executor(self.executor, self.forward, batch)
             except Exception as exc:  # a model failure fails its batch, not the worker
@@ -134,6 +142,11 @@ class MicroBatcher:
                     if not job.future.done():
                         job.future.set_exception(exc)
                 continue
+            if self.metrics is not None:
+                self.metrics.compute.labels(self.name).observe(time.perf_counter() - started)
+                self.metrics.batch_size.labels(self.name).observe(len(batch))
+                for job in jobs:
+                    self.metrics.queue_wait.labels(self.name).observe(started - job.enqueued)
             self.stats.batches += 1
             self.stats.rows += len(batch)
             self.stats.largest_batch = max(self.stats.largest_batch, len(batch))

@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     max_image_pixels: int = Field(16_000_000, ge=1)
     max_question_chars: int = Field(300, ge=1)
     max_mc_samples: int = Field(100, ge=0)
+    max_v2_batch: int = Field(4096, ge=1)  # images in one Open Inference Protocol request
     default_page_mc_samples: int = Field(30, ge=0)
 
     # Micro-batching: a lone request runs at once; requests that arrive while the

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -11,10 +12,29 @@ from fastapi.staticfiles import StaticFiles
 from app.config import ROOT, Settings, get_settings
 from app.errors import install_error_handlers
 from app.limits import BodySizeLimit
+from app.metrics import Metrics, MetricsMiddleware
 from app.registry import ModelRegistry
-from app.routers import digits, ops, pages, vqa
+from app.routers import digits, ops, pages, v2, vqa
 
 log = logging.getLogger("app")
+
+
+def drain_on_sigterm(registry: ModelRegistry) -> None:
+    """On SIGTERM, turn readiness false at once (load balancers stop sending), then let
+    the server's own handler run: uvicorn stops accepting, lets in-flight requests
+    finish (`--timeout-graceful-shutdown`), runs the lifespan's shutdown and exits."""
+    try:
+        previous = signal.getsignal(signal.SIGTERM)
+
+        def handler(signum, frame):
+            registry.draining = True
+            log.info("SIGTERM: draining")
+            if callable(previous):
+                previous(signum, frame)
+
+        signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread (TestClient runs the lifespan in another)
+        pass
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -22,9 +42,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        registry = ModelRegistry(settings)
+        registry = ModelRegistry(settings, metrics)
         app.state.registry = registry
         await registry.load_all()  # models load off the event loop; see the registry
+        drain_on_sigterm(registry)
         log.info("ready: %s", {m.name: m.state.value for m in registry.models.values()})
         try:
             yield
@@ -38,11 +59,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         lifespan=lifespan,
     )
+    metrics = Metrics()
     app.state.settings = settings
+    app.state.metrics = metrics
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(MetricsMiddleware, metrics=metrics)  # outermost: sees 413s too
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
-    for router in (pages.router, ops.router, digits.router, vqa.router):
+    for router in (pages.router, ops.router, digits.router, vqa.router, v2.router):
         app.include_router(router)
     return app
 

@@ -25,6 +25,7 @@ from app import runtime
 from app.batching import MicroBatcher
 from app.config import Settings
 from app.errors import ModelNotReady, NotFound
+from app.metrics import Metrics
 from app.tasks import digits
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,23 @@ class ServedModel:
     def input_shape(self) -> tuple:
         return tuple(self.model.inputs[0].shape[1:]) if self.model is not None else ()
 
+    @property
+    def version(self) -> str:
+        return str(self.card.get("version", 1))
+
+    def v2_metadata(self) -> dict:
+        """Open Inference Protocol metadata: one FP32 input, one FP32 output."""
+        model = self.model
+        return {
+            "name": self.name,
+            "versions": [self.version],
+            "platform": f"keras_{keras.backend.backend()}",
+            "inputs": [{"name": model.inputs[0].name, "datatype": "FP32", "shape": [-1, *self.input_shape]}],
+            "outputs": [
+                {"name": model.layers[-1].name, "datatype": "FP32", "shape": [-1, *model.outputs[0].shape[1:]]}
+            ],
+        }
+
     def describe(self) -> dict:
         return {
             "name": self.name,
@@ -74,10 +92,12 @@ class ServedModel:
 
 
 class ModelRegistry:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, metrics: Metrics | None = None) -> None:
         self.settings = settings
+        self.metrics = metrics
         self.models: dict[str, ServedModel] = {}
         self.started = False
+        self.draining = False  # set on SIGTERM: finish what is in flight, take nothing new
         self.device = "unknown"
 
     # -- discovery and loading ---------------------------------------------------------
@@ -99,6 +119,8 @@ class ModelRegistry:
             model = ServedModel(name=name, task=task, path=path, card=_read_card(path))
             model.state = ModelState.LOADING if (path / "model.keras").is_file() else ModelState.ABSENT
             self.models[name] = model
+            if self.metrics is not None:
+                self.metrics.model_ready.labels(name).set_function(lambda m=model: float(m.state is ModelState.READY))
 
     async def load_all(self) -> None:
         self.device = runtime.configure_backend(self.settings)
@@ -136,6 +158,7 @@ class ModelRegistry:
             max_batch_size=self.settings.max_batch_size,
             max_wait_ms=self.settings.max_batch_wait_ms,
             max_queue_depth=self.settings.max_queue_depth,
+            metrics=self.metrics,
         )
         served.load_seconds = round(time.perf_counter() - start, 3)
         served.state, served.reason = ModelState.READY, None
@@ -150,8 +173,8 @@ class ModelRegistry:
 
     @property
     def ready(self) -> bool:
-        """Start-up finished and every model on disk is serving."""
-        return self.started and all(m.state in (ModelState.READY, ModelState.ABSENT) for m in self.models.values())
+        """Start-up finished, not shutting down, and every model on disk is serving."""
+        return self.started and not self.draining and all(m.state in (ModelState.READY, ModelState.ABSENT) for m in self.models.values())
 
     def get(self, name: str) -> ServedModel:
         try:

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import io
 import os
+import socket
+import threading
+import time
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np
 import pytest
+import uvicorn
 from fastapi.testclient import TestClient
 from PIL import Image
 
@@ -25,7 +29,7 @@ COMMITTED_MODELS = ROOT / "models"
 
 
 def make_settings(models_dir: Path, **overrides) -> Settings:
-    return Settings(models_dir=models_dir, warmup_batch_sizes="1", **overrides)
+    return Settings(**({"models_dir": models_dir, "warmup_batch_sizes": "1"} | overrides))
 
 
 def png_bytes(image: Image.Image, fmt: str = "PNG") -> bytes:
@@ -68,3 +72,29 @@ def mnist_test():
 
     _, (x_test, y_test) = load_mnist()
     return x_test, y_test
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_server():
+    """The committed models behind a real uvicorn on a free port, in a thread."""
+    port = _free_port()
+    config = uvicorn.Config(create_app(make_settings(COMMITTED_MODELS)), host="127.0.0.1", port=port, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 120
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("the live server did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=30)
+
+

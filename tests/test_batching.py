@@ -1,5 +1,6 @@
 import asyncio
 import threading
+from concurrent.futures import ThreadPoolExecutor
 import time
 
 import numpy as np
@@ -25,7 +26,10 @@ class RecordingModel:
 
 
 def run(coro):
-    return asyncio.run(coro)
+    """asyncio.run in a thread of its own: Playwright's sync API (the browser tests)
+    keeps an event loop running in the main thread for the whole session."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 def make(model, **kw) -> MicroBatcher:

@@ -141,6 +141,7 @@ async def predict_digit(
     start = time.perf_counter()
     image, options = await read_digit_request(request, settings)
     name = str(options.get("model") or model or "digits")
+    request.state.model = name  # the metrics label
     served = registry.require_ready(name, task="digits")
     samples = _mc_samples(options.get("mc_samples", mc_samples or 0), settings)
     if samples and served.mc_forward is None:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, JSONResponse, Response
 
 from app.deps import RegistryDep
 from app.errors import NotFound
@@ -23,8 +23,19 @@ async def readyz(registry: RegistryDep) -> JSONResponse:
     if registry.ready:
         return JSONResponse(body)
     failed = [name for name, m in models.items() if m["state"] == "failed"]
-    body["error"] = f"models failed to load: {', '.join(failed)}" if failed else "starting up"
+    if registry.draining:
+        body["error"] = "shutting down"
+    elif failed:
+        body["error"] = f"models failed to load: {', '.join(failed)}"
+    else:
+        body["error"] = "starting up"
     return JSONResponse(body, status_code=503, headers={"Retry-After": "5"})
+
+
+@router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+async def metrics(request: Request) -> Response:
+    body, content_type = request.app.state.metrics.render()
+    return Response(body, media_type=content_type)
 
 
 @router.get("/api/models", summary="Every model, with its state and card")

@@ -1,4 +1,4 @@
-"""A live server in a thread and headless Chromium from Debian, driven by Playwright.
+"""Headless Chromium from Debian, driven by Playwright, against the live server.
 
 Never `playwright install`: it downloads a browser. Without /usr/bin/chromium these
 tests skip, unless VQADEMO_REQUIRE_BROWSER=1 (set by .ci/run) makes that a failure.
@@ -7,16 +7,9 @@ tests skip, unless VQADEMO_REQUIRE_BROWSER=1 (set by .ci/run) makes that a failu
 from __future__ import annotations
 
 import os
-import socket
-import threading
-import time
 from pathlib import Path
 
 import pytest
-import uvicorn
-
-from app.main import create_app
-from tests.conftest import COMMITTED_MODELS, make_settings
 
 CHROMIUM = Path(os.environ.get("VQADEMO_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_FLAGS = [
@@ -29,29 +22,6 @@ CHROMIUM_FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="session")
-def live_server():
-    port = _free_port()
-    config = uvicorn.Config(create_app(make_settings(COMMITTED_MODELS)), host="127.0.0.1", port=port, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 120
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the live server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=30)
 
 
 @pytest.fixture(scope="session")

@@ -90,3 +90,22 @@ def test_page_has_the_controls_tests_and_people_need(tiny_client):
         assert f'data-testid="{testid}"' in html
     assert "not stored" in html
     assert "http://" not in html and "https://" not in html  # nothing fetched from elsewhere
+
+
+def test_metrics_count_requests_batches_and_readiness(tiny_client):
+    tiny_client.post("/api/digits", json={"pixels": [[0.0] * 28] * 28})
+    tiny_client.post("/api/digits", json={"pixels": [[0.0] * 28] * 27})
+    tiny_client.get("/no/such/thing")
+    r = tiny_client.get("/metrics")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain")
+    text = r.text
+    assert 'vqademo_requests_total{model="digits",route="/api/digits",status="200"} 1.0' in text
+    assert 'vqademo_requests_total{model="",route="/api/digits",status="400"} 1.0' in text
+    assert 'route="unmatched",status="404"' in text  # raw paths never become labels
+    assert 'vqademo_batch_size_count{model="digits"} 1.0' in text
+    assert 'vqademo_compute_seconds_count{model="digits"}' in text
+    assert 'vqademo_queue_wait_seconds_count{model="digits"}' in text
+    assert 'vqademo_model_ready{model="digits"} 1.0' in text
+    assert 'vqademo_model_ready{model="digits_mlp"} 0.0' in text
+    assert 'vqademo_queue_depth{model="digits"} 0.0' in text
+    assert "vqademo_in_flight_requests" in text

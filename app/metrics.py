@@ -1,0 +1,68 @@
+"""Prometheus metrics, one registry per app (so tests can build several apps).
+
+Requests are counted by route template (not raw path, which a client controls) and
+status; the model a request used is a label where the handler names it. Queue wait,
+compute time and batch sizes come from the batchers; gauges read live values when
+scraped. `/metrics` and the health routes never touch a model queue.
+"""
+
+from __future__ import annotations
+
+import time
+
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+LATENCY_BUCKETS = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10)
+BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        r = self.registry
+        self.requests = Counter("vqademo_requests", "HTTP requests", ["model", "route", "status"], registry=r)
+        self.latency = Histogram("vqademo_request_seconds", "HTTP request latency", ["route"], buckets=LATENCY_BUCKETS, registry=r)
+        self.queue_wait = Histogram("vqademo_queue_wait_seconds", "Time a request waited for its batch", ["model"],
+                                    buckets=LATENCY_BUCKETS, registry=r)
+        self.compute = Histogram("vqademo_compute_seconds", "Model call time per batch", ["model"], buckets=LATENCY_BUCKETS, registry=r)
+        self.batch_size = Histogram("vqademo_batch_size", "Rows per model call", ["model"], buckets=BATCH_BUCKETS, registry=r)
+        self.in_flight = Gauge("vqademo_in_flight_requests", "HTTP requests being served", registry=r)
+        self.queue_depth = Gauge("vqademo_queue_depth", "Requests waiting per model", ["model"], registry=r)
+        self.model_ready = Gauge("vqademo_model_ready", "1 when the model serves, else 0", ["model"], registry=r)
+        self.shed = Counter("vqademo_shed", "Requests refused because a model queue was full", ["model"], registry=r)
+
+    def render(self) -> tuple[bytes, str]:
+        return generate_latest(self.registry), CONTENT_TYPE_LATEST
+
+
+class MetricsMiddleware:
+    """Counts and times every HTTP request (pure ASGI: no body buffering)."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        status = 500
+        start = time.perf_counter()
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        self.metrics.in_flight.inc()
+        try:
+            await self.app(scope, receive, tracking_send)
+        finally:
+            self.metrics.in_flight.dec()
+            route = scope.get("route")
+            template = getattr(route, "path", None) or ("/static" if scope["path"].startswith("/static/") else "unmatched")
+            model = scope.get("state", {}).get("model", "")
+            self.metrics.requests.labels(model, template, str(status)).inc()
+            self.metrics.latency.labels(template).observe(time.perf_counter() - start)
