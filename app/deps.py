@@ -10,11 +10,13 @@ from app.config import Settings
 from app.registry import ModelRegistry
 
 
-def get_registry(request: Request) -> ModelRegistry:
+# `async def` on purpose: FastAPI runs plain `def` dependencies in its thread pool,
+# two thread hops per request for a dictionary lookup.
+async def get_registry(request: Request) -> ModelRegistry:
     return request.app.state.registry
 
 
-def get_app_settings(request: Request) -> Settings:
+async def get_app_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 

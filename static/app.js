@@ -141,6 +141,19 @@ function pct(p) {
   return (100 * p).toFixed(1) + " %";
 }
 
+function whatTheModelSaw(answer) {
+  const seen = el("figure", { class: "seen" });
+  const small = el("canvas", { width: "28", height: "28", "aria-hidden": "true" });
+  const image = small.getContext("2d").createImageData(28, 28);
+  answer.input.flat().forEach((v, i) => {
+    const g = Math.round(255 * v);
+    image.data.set([g, g, g, 255], 4 * i);
+  });
+  small.getContext("2d").putImageData(image, 0, 0);
+  seen.append(small, el("figcaption", {}, `What the model saw: 28 × 28, as MNIST (${answer.timing_ms} ms)`));
+  return seen;
+}
+
 function renderAnswer(answer) {
   const u = answer.uncertainty;
   const shown = u.mean_probabilities || answer.probabilities;
@@ -184,16 +197,7 @@ function renderAnswer(answer) {
   }
   result.append(facts);
 
-  const seen = el("figure", { class: "seen" });
-  const small = el("canvas", { width: "28", height: "28", "aria-hidden": "true" });
-  const image = small.getContext("2d").createImageData(28, 28);
-  answer.input.flat().forEach((v, i) => {
-    const g = Math.round(255 * v);
-    image.data.set([g, g, g, 255], 4 * i);
-  });
-  small.getContext("2d").putImageData(image, 0, 0);
-  seen.append(small, el("figcaption", {}, `What the model saw: 28 × 28, as MNIST (${answer.timing_ms} ms)`));
-  result.append(seen);
+  if (answer.input) result.append(whatTheModelSaw(answer));
 }
 
 // ---------------------------------------------------------------------------------

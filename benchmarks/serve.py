@@ -1,0 +1,218 @@
+"""Serving benchmark: one run, one table, ratios against baselines measured alongside.
+
+For each served model present (digits now; the autoencoder and vqa once they exist):
+- the raw forward pass in this process (compiled call, batch 1 and 32);
+- the service (one uvicorn worker, as `make run` starts it): p50/p99 latency at
+  concurrency 1 from a sequential client, next to `/healthz`;
+- throughput at concurrency 1, 8, 32, 64 from `wrk` (Debian's; a Python client tops
+  out first on 2 cores), for `/healthz` (the HTTP ceiling), the model with batching,
+  the model with batching off (`VQADEMO_MAX_BATCH_SIZE=1`), and the tutorial baseline
+  (`benchmarks/tutorial_app.py`: FastAPI + `model.predict` per request);
+- failed requests, resident memory with all models loaded, and time from start to ready.
+
+    python -m benchmarks.serve                # about 3 minutes
+    python -m benchmarks.serve --duration 10 --soak 60
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import httpx
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+CONCURRENCY = (1, 8, 32, 64)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+@contextmanager
+def server(app: str, env: dict[str, str], ready_path: str = "/readyz"):
+    """A uvicorn process; yields (base url, seconds to ready, pid)."""
+    port = free_port()
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", app, "--port", str(port), "--no-access-log", "--log-level", "warning"],
+        cwd=ROOT, env=os.environ | env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        while True:
+            try:
+                if httpx.get(url + ready_path, timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if proc.poll() is not None or time.perf_counter() - start > 180:
+                raise RuntimeError(f"{app} did not start")
+            time.sleep(0.05)
+        yield url, time.perf_counter() - start, proc.pid
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def sequential_latency(url: str, method: str, body: bytes | None, n: int) -> tuple[float, float]:
+    """p50 and p99 in ms over n requests, one at a time, on one kept-alive connection."""
+    with httpx.Client(timeout=30) as client:
+        headers = {"content-type": "application/json"}
+        call = (lambda: client.get(url)) if method == "GET" else (lambda: client.post(url, content=body, headers=headers))
+        for _ in range(20):
+            call()
+        times = []
+        for _ in range(n):
+            start = time.perf_counter()
+            r = call()
+            times.append((time.perf_counter() - start) * 1000)
+            r.raise_for_status()
+    times.sort()
+    return statistics.median(times), times[int(0.99 * (len(times) - 1))]
+
+
+def wrk(url: str, body: bytes | None, concurrency: int, seconds: int, script_dir: Path) -> dict:
+    """Requests/s, p50/p99 (ms) and failures from one wrk run."""
+    args = ["wrk", "-t1", f"-c{concurrency}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
+    if body is not None:
+        script = script_dir / f"post_{abs(hash(body))}.lua"
+        script.write_text(
+            'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
+            f"wrk.body = {json.dumps(body.decode())}\n"
+        )
+        args += ["-s", str(script)]
+    out = subprocess.run([*args, url], capture_output=True, text=True, check=True).stdout
+    unit = {"us": 1e-3, "ms": 1.0, "s": 1e3}
+
+    def percentile(p: str) -> float:
+        m = re.search(rf"^\s+{p}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+        return float(m.group(1)) * unit[m.group(2)] if m else float("nan")
+
+    failures = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", out))
+    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    failures += sum(int(g) for g in errors.groups()) if errors else 0
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "p50": percentile("50"),
+        "p99": percentile("99"),
+        "failures": failures,
+        "requests": int(re.search(r"(\d+) requests in", out).group(1)),
+    }
+
+
+def raw_forward_ms(model_path: Path) -> dict[int, float]:
+    import keras
+
+    from app import runtime
+
+    model = keras.saving.load_model(model_path, compile=False)
+    forward = runtime.inference_forward(model)
+    shape = tuple(model.inputs[0].shape[1:])
+    result = {}
+    for batch in (1, 32):
+        x = np.random.default_rng(0).random((batch, *shape), dtype=np.float32)
+        for _ in range(20):
+            forward(x)
+        times = []
+        for _ in range(200):
+            start = time.perf_counter()
+            forward(x)
+            times.append((time.perf_counter() - start) * 1000)
+        result[batch] = statistics.median(times)
+    return result
+
+
+def digits_body() -> bytes:
+    rng = np.random.default_rng(0)
+    pixels = np.zeros((28, 28))
+    pixels[4:24, 12:16] = rng.uniform(0.6, 1.0, (20, 4))
+    return json.dumps({"pixels": np.round(pixels, 3).tolist()}).encode()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=int, default=5, help="seconds per wrk run")
+    parser.add_argument("--soak", type=int, default=0, help="also run c=64 for this many seconds and count failures")
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        sys.exit("wrk is missing: apt-get install wrk")
+
+    body = digits_body()
+    models_dir = ROOT / "models"
+    raw = raw_forward_ms(models_dir / "digits" / "model.keras")
+    tmp = Path(tempfile.mkdtemp())
+    rows: dict[str, dict[int, dict]] = {}
+
+    with server("app.main:app", {}) as (url, ready_s, pid):
+        memory = rss_mb(pid)
+        health_p50, health_p99 = sequential_latency(url + "/healthz", "GET", None, 500)
+        digits_p50, digits_p99 = sequential_latency(url + "/api/digits", "POST", body, 500)
+        rows["GET /healthz"] = {c: wrk(url + "/healthz", None, c, args.duration, tmp) for c in CONCURRENCY}
+        rows["digits, batching"] = {c: wrk(url + "/api/digits", body, c, args.duration, tmp) for c in CONCURRENCY}
+        soak = wrk(url + "/api/digits", body, 64, args.soak, tmp) if args.soak else None
+        metrics = httpx.get(url + "/metrics").text
+    batches = re.search(r'vqademo_batch_size_sum\{model="digits"\} ([\d.e+]+)', metrics)
+    calls = re.search(r'vqademo_batch_size_count\{model="digits"\} ([\d.e+]+)', metrics)
+    mean_batch = float(batches.group(1)) / float(calls.group(1)) if batches and calls else float("nan")
+
+    with server("app.main:app", {"VQADEMO_MAX_BATCH_SIZE": "1", "VQADEMO_MODELS": "digits"}) as (url, _, _):
+        rows["digits, batching off"] = {c: wrk(url + "/api/digits", body, c, args.duration, tmp) for c in CONCURRENCY}
+    with server("benchmarks.tutorial_app:app", {}, ready_path="/healthz") as (url, _, _):
+        rows["tutorial baseline (predict)"] = {c: wrk(url + "/predict", body, c, args.duration, tmp) for c in CONCURRENCY}
+
+    print(f"raw forward pass, digits (compiled, in process): batch 1 {raw[1]:.2f} ms, batch 32 {raw[32]:.2f} ms")
+    print(f"service, concurrency 1 (sequential client): /healthz p50 {health_p50:.2f} ms p99 {health_p99:.2f} ms; "
+          f"/api/digits p50 {digits_p50:.2f} ms p99 {digits_p99:.2f} ms")
+    budget = 1.5 * raw[1] + 1
+    print(f"  digits p50 - healthz p50 = {digits_p50 - health_p50:.2f} ms (goal: <= 1.5 x raw + 1 ms = {budget:.2f} ms)")
+    print(f"resident memory, all models loaded: {memory:.0f} MB; start to ready: {ready_s:.1f} s\n")
+
+    print(f"{'throughput, requests/s (wrk, 1 thread)':<34}" + "".join(f"{'c=' + str(c):>10}" for c in CONCURRENCY)
+          + f"{'p50 c=32':>10}{'p99 c=32':>10}{'failed':>8}")
+    for label, by_c in rows.items():
+        line = "".join(f"{by_c[c]['rps']:>10,.0f}" for c in CONCURRENCY)
+        failed = sum(r["failures"] for r in by_c.values())
+        print(f"{label:<34}{line}{by_c[32]['p50']:>8.1f}ms{by_c[32]['p99']:>8.1f}ms{failed:>8}")
+
+    at32 = {label: by_c[32]["rps"] for label, by_c in rows.items()}
+    print("\nratios at c=32:")
+    print(f"  digits / tutorial baseline   {at32['digits, batching'] / at32['tutorial baseline (predict)']:>6.1f} x   (goal >= 40)")
+    print(f"  digits / /healthz            {at32['digits, batching'] / at32['GET /healthz']:>6.2f}     (goal >= 0.40)")
+    print(f"  digits / batching off        {at32['digits, batching'] / at32['digits, batching off']:>6.2f} x   (goal >= 2)")
+    print(f"  p99 / p50 (digits)           {rows['digits, batching'][32]['p99'] / rows['digits, batching'][32]['p50']:>6.2f}     (goal <= 5)")
+    print(f"  mean batch size served       {mean_batch:>6.2f}")
+    if soak:
+        print(f"\nsoak: c=64 for {args.soak} s: {soak['requests']:,} requests, {soak['failures']} failed, "
+              f"p99 {soak['p99']:.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
