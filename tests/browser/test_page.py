@@ -107,3 +107,19 @@ def test_dropout_section_and_models_table(page):
     assert page.evaluate("document.querySelector('#dropout img').naturalWidth") > 0
     assert page.locator("#models tbody tr").count() >= 3
     assert page.console_errors == []
+
+
+def test_shapes_gallery_shows_questions_and_answers(page):
+    page.goto("/")
+    samples = page.get_by_test_id("vqa-sample")
+    samples.first.wait_for()
+    assert samples.count() == 24
+    samples.nth(3).click()
+    detail = page.locator("#shapes-detail")
+    assert detail.locator("img").evaluate("img => img.complete && img.naturalWidth > 0")
+    first = detail.locator("button.question").first
+    answer = detail.locator(".answer").first
+    assert answer.is_hidden()
+    first.click()
+    assert answer.is_visible() and answer.inner_text() != ""
+    assert page.console_errors == []
