@@ -12,8 +12,8 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from app.deps import RegistryDep, SettingsDep
-from app.errors import BadRequest, ModelNotReady
-from app.registry import ModelState
+from app.errors import BadRequest, NotFound
+from app.registry import ModelRegistry, ModelState, ServedModel
 from app.v2_protocol import encode_infer_response, parse_infer_request
 
 router = APIRouter(prefix="/v2", tags=["open inference protocol (v2)"])
@@ -38,30 +38,50 @@ async def ready(registry: RegistryDep) -> JSONResponse:
     return _boolean("ready", registry.ready)
 
 
+def _model(registry: ModelRegistry, name: str, version: str | None, ready: bool = True) -> ServedModel:
+    """The model, at the version asked for (each model serves one version)."""
+    served = registry.require_ready(name) if ready else registry.get(name)
+    if version is not None and version != served.version:
+        raise NotFound(f"model {name!r} has version {served.version}, not {version!r}")
+    return served
+
+
 @router.get("/models/{name}", summary="A model's inputs and outputs")
+async def model_metadata(name: str, registry: RegistryDep) -> dict:
+    return _model(registry, name, None).v2_metadata()
+
+
 @router.get("/models/{name}/versions/{version}", include_in_schema=False)
-async def model_metadata(name: str, registry: RegistryDep, version: str | None = None) -> dict:
-    return registry.require_ready(name).v2_metadata()
+async def model_version_metadata(name: str, version: str, registry: RegistryDep) -> dict:
+    return _model(registry, name, version).v2_metadata()
 
 
 @router.get("/models/{name}/ready", summary="The model is loaded and warmed up")
+async def model_ready(name: str, registry: RegistryDep) -> JSONResponse:
+    return _boolean("ready", _model(registry, name, None, ready=False).state is ModelState.READY)
+
+
 @router.get("/models/{name}/versions/{version}/ready", include_in_schema=False)
-async def model_ready(name: str, registry: RegistryDep, version: str | None = None) -> JSONResponse:
-    return _boolean("ready", registry.get(name).state is ModelState.READY)
+async def model_version_ready(name: str, version: str, registry: RegistryDep) -> JSONResponse:
+    return _boolean("ready", _model(registry, name, version, ready=False).state is ModelState.READY)
 
 
-@router.post(
-    "/models/{name}/infer",
-    summary="Run the model on tensors",
-    openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}}},
-)
+INFER_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}}}
+
+
+@router.post("/models/{name}/infer", summary="Run the model on tensors", openapi_extra=INFER_BODY)
+async def infer(name: str, request: Request, registry: RegistryDep, settings: SettingsDep) -> Response:
+    return await _infer(_model(registry, name, None), request, registry, settings)
+
+
 @router.post("/models/{name}/versions/{version}/infer", include_in_schema=False)
-async def infer(name: str, request: Request, registry: RegistryDep, settings: SettingsDep,
-                version: str | None = None) -> Response:
+async def infer_version(name: str, version: str, request: Request, registry: RegistryDep, settings: SettingsDep) -> Response:
+    return await _infer(_model(registry, name, version), request, registry, settings)
+
+
+async def _infer(served: ServedModel, request: Request, registry: ModelRegistry, settings) -> Response:
+    name = served.name
     request.state.model = name  # the metrics label
-    served = registry.require_ready(name)
-    if version not in (None, "", served.version):
-        raise ModelNotReady(f"model {name!r} has version {served.version}, not {version}", retry_after_s=60)
     row_shape = served.input_shape
     row_size = int(np.prod(row_shape))
     parsed = parse_infer_request(await request.body(), request.headers, max_elements=settings.max_v2_batch * row_size)

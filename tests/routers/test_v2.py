@@ -160,3 +160,12 @@ def test_tritonclient_default_outputs_and_errors(triton):
 
     with pytest.raises(InferenceServerException, match="784 values"):
         client.infer("digits", [wrong])
+
+
+def test_versions(tiny_client):
+    body = {"inputs": [{"name": "image", "datatype": "FP32", "shape": [1, 784], "data": [0.0] * 784}]}
+    assert tiny_client.post("/v2/models/digits/versions/1/infer", json=body).status_code == 200
+    assert tiny_client.get("/v2/models/digits/versions/1").json()["versions"] == ["1"]
+    assert tiny_client.get("/v2/models/digits/versions/1/ready").status_code == 200
+    r = tiny_client.post("/v2/models/digits/versions/7/infer", json=body)
+    assert r.status_code == 404 and "version" in r.json()["error"]
