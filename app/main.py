@@ -15,7 +15,7 @@ from app.errors import install_error_handlers
 from app.limits import BodySizeLimit
 from app.metrics import Metrics, MetricsMiddleware
 from app.registry import ModelRegistry
-from app.routers import digits, ops, pages, v2, vqa
+from app.routers import autoencoder, digits, ops, pages, v2, vqa
 
 log = logging.getLogger("app")
 
@@ -73,7 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware, metrics=metrics)  # outermost: sees 413s too
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
-    for router in (pages.router, ops.router, digits.router, vqa.router, v2.router):
+    for router in (pages.router, ops.router, digits.router, autoencoder.router, vqa.router, v2.router):
         app.include_router(router)
     return app
 

@@ -26,7 +26,7 @@ from app.batching import MicroBatcher
 from app.config import Settings
 from app.errors import ModelNotReady, NotFound
 from app.metrics import Metrics
-from app.tasks import digits
+from app.tasks import autoencoder, digits
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +36,7 @@ KNOWN_MODELS: dict[str, str] = {
     "digits": "digits",
     "digits_mlp": "digits",
     "digits_mlp_nodropout": "digits",
+    "autoencoder_toy": "autoencoder_toy",
 }
 
 
@@ -58,6 +59,7 @@ class ServedModel:
     model: keras.Model | None = None
     batcher: MicroBatcher | None = None
     mc_forward: Callable[[np.ndarray], np.ndarray] | None = None
+    answers: dict = field(default_factory=dict)  # answers that never change, computed at load
 
     @property
     def input_shape(self) -> tuple:
@@ -147,6 +149,8 @@ class ModelRegistry:
                     lambda x: digits.mc_dropout_forward(model, x), shape, jit_compile=False
                 )
                 mc_forward(np.zeros((2, *shape), np.float32))
+            if served.task == "autoencoder_toy":  # four fixed inputs: answer once, at load
+                served.answers["toy"] = autoencoder.toy_table(model)
         except Exception as exc:  # a broken file must not take the service down
             log.exception("model %s failed to load", served.name)
             served.state, served.reason = ModelState.FAILED, f"{exc.__class__.__name__}: {exc}"[:500]

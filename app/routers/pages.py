@@ -17,6 +17,7 @@ templates = Jinja2Templates(directory=ROOT / "app" / "templates")
 async def index(request: Request, registry: RegistryDep, settings: SettingsDep) -> HTMLResponse:
     models = {m.name: m for m in registry.models.values()}
     mlp = models.get("digits_mlp")
+    toy = models.get("autoencoder_toy")
     return templates.TemplateResponse(
         request,
         "index.html",
@@ -28,6 +29,8 @@ async def index(request: Request, registry: RegistryDep, settings: SettingsDep) 
                 n: models[n].card for n in ("digits", "digits_mlp_nodropout", "digits_mlp") if n in models and models[n].card.get("metrics")
             },
             "mc_samples": settings.default_page_mc_samples,
+            "toy_rows": toy.answers.get("toy") if toy else None,
+            "toy_card": toy.card if toy else {},
         },
     )
 

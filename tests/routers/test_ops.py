@@ -109,3 +109,17 @@ def test_metrics_count_requests_batches_and_readiness(tiny_client):
     assert 'vqademo_model_ready{model="digits_mlp"} 0.0' in text
     assert 'vqademo_queue_depth{model="digits"} 0.0' in text
     assert "vqademo_in_flight_requests" in text
+
+
+def test_committed_toy_autoencoder_on_the_page_and_over_v2(committed_client):
+    body = committed_client.get("/api/autoencoder/toy").json()
+    assert {tuple(round(v) for v in row["code"]) for row in body["rows"]} == {(0, 0), (0, 1), (1, 0), (1, 1)}
+    assert 'data-testid="ae-toy"' in committed_client.get("/").text
+    infer = {"inputs": [{"name": "onehot", "datatype": "FP32", "shape": [4, 4], "data": [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1]}]}
+    out = committed_client.post("/v2/models/autoencoder_toy/infer", json=infer).json()["outputs"][0]
+    assert out["shape"] == [4, 4]
+
+
+def test_toy_absent_is_503(tiny_client):
+    r = tiny_client.get("/api/autoencoder/toy")
+    assert r.status_code == 503 and "autoencoder_toy" in r.json()["error"]
