@@ -210,51 +210,6 @@ $("digit-clear").addEventListener("click", () => {
   pending++;
   setBusy(false);
   clearCanvas();
-
-// ---------------------------------------------------------------------------------
-// The shapes world: sample scenes with questions and their true answers
-// ---------------------------------------------------------------------------------
-
-const gallery = $("shapes-gallery");
-const detail = $("shapes-detail");
-
-function showSample(sample, button) {
-  gallery.querySelectorAll("button").forEach((b) => b.setAttribute("aria-pressed", String(b === button)));
-  const image = el("img", { src: sample.image_url, width: "256", height: "256", alt: `Sample scene ${sample.id}` });
-  const list = el("ul", { class: "questions" });
-  for (const q of sample.questions) {
-    const item = el("li");
-    const ask = el("button", { type: "button", class: "question", "aria-expanded": "false" }, q.question);
-    const answer = el("span", { class: "answer", hidden: "" }, q.answer);
-    ask.addEventListener("click", () => {
-      answer.hidden = !answer.hidden;
-      ask.setAttribute("aria-expanded", String(!answer.hidden));
-    });
-    item.append(ask, " ", answer);
-    list.append(item);
-  }
-  detail.replaceChildren(image, list);
-  detail.hidden = false;
-}
-
-async function loadSamples() {
-  try {
-    const response = await fetch("/api/vqa/samples");
-    if (!response.ok) return; // a server without samples just shows none
-    const { samples } = await response.json();
-    for (const sample of samples) {
-      const button = el("button", { type: "button", class: "thumb", role: "listitem", "data-testid": "vqa-sample",
-        "aria-pressed": "false", "aria-label": `Scene ${sample.id}` });
-      button.append(el("img", { src: sample.image_url, width: "72", height: "72", alt: "" }));
-      button.addEventListener("click", () => showSample(sample, button));
-      gallery.append(button);
-    }
-  } catch (err) {
-    // The gallery is an extra; the digit demo works without it.
-  }
-}
-
-loadSamples();
   showError("");
   result.replaceChildren(el("p", { class: "placeholder" }, "The answer appears here."));
 });

@@ -122,4 +122,6 @@ def test_shapes_gallery_shows_questions_and_answers(page):
     assert answer.is_hidden()
     first.click()
     assert answer.is_visible() and answer.inner_text() != ""
+    page.get_by_test_id("digit-clear").click()  # the digit demo leaves the gallery alone
+    assert samples.count() == 24
     assert page.console_errors == []
