@@ -97,9 +97,13 @@ class MicroBatcher:
         except TimeoutError:
             raise DeadlineExceeded(f"model {self.name} did not answer within {deadline_s:g} s") from None
 
-    async def run_alone(self, fn: Callable, *args):
+    async def run_alone(self, fn: Callable, *args, deadline_s: float):
         """Run `fn(*args)` on this model's thread, between batches (e.g. MC dropout)."""
-        return await asyncio.get_running_loop().run_in_executor(self.executor, fn, *args)
+        call = asyncio.get_running_loop().run_in_executor(self.executor, fn, *args)
+        try:
+            return await asyncio.wait_for(call, timeout=deadline_s)
+        except TimeoutError:
+            raise DeadlineExceeded(f"model {self.name} did not answer within {deadline_s:g} s") from None
 
     async def _gather(self) -> list[_Job]:
         first, self._carry = self._carry, None

@@ -137,3 +137,16 @@ def test_a_failing_batch_fails_its_requests_not_the_worker():
         return out
 
     assert run(scenario()).shape == (1, 1)
+
+
+def test_run_alone_shares_the_model_thread_and_keeps_the_deadline():
+    async def scenario():
+        batcher = make(RecordingModel())
+        batcher.start()
+        name = await batcher.run_alone(lambda: threading.current_thread().name, deadline_s=5)
+        with pytest.raises(DeadlineExceeded):
+            await batcher.run_alone(time.sleep, 0.3, deadline_s=0.05)
+        await batcher.stop()
+        return name
+
+    assert run(scenario()).startswith("model-test")

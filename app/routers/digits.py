@@ -155,7 +155,9 @@ async def predict_digit(
     probabilities = (await registry.infer(served, x))[0]
     mc = None
     if samples:
-        mc = await served.batcher.run_alone(served.mc_forward, np.repeat(x, samples, axis=0))
+        mc = await served.batcher.run_alone(
+            served.mc_forward, np.repeat(x, samples, axis=0), deadline_s=settings.request_deadline_s
+        )
     answer = task.summarise(probabilities, mc)
     answer["model"] = name
     if from_image:
