@@ -36,6 +36,9 @@ KNOWN_MODELS: dict[str, str] = {
     "digits": "digits",
     "digits_mlp": "digits",
     "digits_mlp_nodropout": "digits",
+    "autoencoder": "autoencoder",
+    "autoencoder_2d": "autoencoder",
+    "autoencoder_denoise": "autoencoder",
     "autoencoder_toy": "autoencoder_toy",
 }
 
@@ -58,7 +61,9 @@ class ServedModel:
     load_seconds: float | None = None
     model: keras.Model | None = None
     batcher: MicroBatcher | None = None
-    mc_forward: Callable[[np.ndarray], np.ndarray] | None = None
+    # Compiled calls besides the model's own: "mc_dropout" (digits with dropout),
+    # "encode" (autoencoders: image -> code). Run them on the batcher's thread.
+    forwards: dict[str, Callable[[np.ndarray], np.ndarray]] = field(default_factory=dict)
     answers: dict = field(default_factory=dict)  # answers that never change, computed at load
 
     @property
@@ -143,19 +148,20 @@ class ModelRegistry:
             shape = tuple(model.inputs[0].shape[1:])
             for size in self.settings.warmup_sizes:
                 forward(np.zeros((size, *shape), np.float32))
-            mc_forward = None
+            forwards = {}
             if served.task == "digits" and digits.has_dropout(model):
-                mc_forward = runtime.compile_forward(
-                    lambda x: digits.mc_dropout_forward(model, x), shape, jit_compile=False
-                )
-                mc_forward(np.zeros((2, *shape), np.float32))
+                forwards["mc_dropout"] = runtime.compile_forward(lambda x: digits.mc_dropout_forward(model, x), shape)
+            if served.task == "autoencoder":
+                forwards["encode"] = runtime.inference_forward(autoencoder.encoder_of(model))
+            for extra in forwards.values():
+                extra(np.zeros((2, *shape), np.float32))
             if served.task == "autoencoder_toy":  # four fixed inputs: answer once, at load
                 served.answers["toy"] = autoencoder.toy_table(model)
         except Exception as exc:  # a broken file must not take the service down
             log.exception("model %s failed to load", served.name)
             served.state, served.reason = ModelState.FAILED, f"{exc.__class__.__name__}: {exc}"[:500]
             return
-        served.model, served.mc_forward = model, mc_forward
+        served.model, served.forwards = model, forwards
         served.batcher = MicroBatcher(
             served.name,
             forward,

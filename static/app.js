@@ -110,6 +110,7 @@ async function askDigits(blob) {
       return;
     }
     renderAnswer(body);
+    askAutoencoder(blob, ticket);
   } catch (err) {
     if (ticket === pending) showError("Could not reach the server: " + err.message);
   } finally {
@@ -198,6 +199,76 @@ function renderAnswer(answer) {
   result.append(facts);
 
   if (answer.input) result.append(whatTheModelSaw(answer));
+}
+
+// ---------------------------------------------------------------------------------
+// Autoencoders: the same drawing, squeezed, rebuilt, denoised, scored and mapped
+// ---------------------------------------------------------------------------------
+
+const aeView = $("ae-view");
+
+async function askAutoencoder(blob, ticket) {
+  if (!aeView) return; // no autoencoder on this server
+  const form = new FormData();
+  form.append("image", blob, "digit.png");
+  try {
+    const response = await fetch("/api/autoencoder", { method: "POST", body: form });
+    const body = await response.json().catch(() => ({}));
+    if (ticket !== pending) return;
+    if (!response.ok) {
+      aeView.replaceChildren(el("p", { class: "error" }, body.error || `the server answered ${response.status}`));
+      return;
+    }
+    renderAutoencoder(body);
+  } catch (err) {
+    aeView.replaceChildren(el("p", { class: "error" }, "Could not reach the server: " + err.message));
+  }
+}
+
+function picture(png, label, testid) {
+  const figure = el("figure", { class: "ae-picture" });
+  const attrs = { src: `data:image/png;base64,${png}`, width: "84", height: "84", alt: label };
+  if (testid) attrs["data-testid"] = testid;
+  figure.append(el("img", attrs), el("figcaption", {}, label));
+  return figure;
+}
+
+function renderAutoencoder(answer) {
+  const row = el("div", { class: "ae-row" });
+  row.append(picture(answer.input_png, "What it got (28 × 28)", "ae-input"),
+             picture(answer.reconstruction_png, `Rebuilt from ${answer.code.length} numbers`, "ae-reconstruction"));
+  if (answer.noisy_png) {
+    row.append(picture(answer.noisy_png, `With noise (σ ${answer.noise_std})`),
+               picture(answer.denoised_png, "Cleaned up by the denoiser"));
+  }
+  const verdict = el("p", { class: answer.anomaly ? "verdict unsure" : "verdict", "data-testid": "ae-verdict" });
+  if (answer.anomaly === null) {
+    verdict.textContent = `Reconstruction error ${answer.reconstruction_error.toFixed(2)}.`;
+  } else {
+    verdict.textContent = (answer.anomaly ? "Unusual: not much like the digits it learnt from. " : "Looks like a digit. ") +
+      `Reconstruction error ${answer.reconstruction_error.toFixed(2)}, higher than ${answer.percentile.toFixed(1)} % ` +
+      `of MNIST's test digits (unusual above ${answer.anomaly_percentile} %).`;
+  }
+  const codeBox = el("div", { class: "ae-code", role: "img", "aria-label": `The code: ${answer.code.length} numbers` });
+  const scale = Math.max(...answer.code.map(Math.abs), 1e-6);
+  for (const value of answer.code) {
+    const bar = el("span", { class: value < 0 ? "neg" : "pos" });
+    bar.style.height = `${Math.max(1, (50 * Math.abs(value)) / scale)}%`;
+    codeBox.append(bar);
+  }
+  const parts = [row, verdict, el("p", { class: "hint" }, "The code, one bar per number (up: positive, down: negative):"), codeBox];
+  if (answer.latent_map) {
+    const [fx, fy] = answer.latent_map.position;
+    const map = el("div", { class: "ae-map" });
+    map.append(el("img", { src: answer.latent_map.url, width: "400", height: "400",
+      alt: "Map of MNIST's test digits by their 2-number code, coloured by digit" }));
+    const dot = el("span", { class: "ae-dot", "data-testid": "ae-map-dot", title: "your drawing" });
+    dot.style.left = `${100 * fx}%`;
+    dot.style.top = `${100 * fy}%`;
+    map.append(dot);
+    parts.push(el("p", { class: "hint" }, "Where the drawing lands among the test digits (the black and white dot):"), map);
+  }
+  aeView.replaceChildren(...parts);
 }
 
 // ---------------------------------------------------------------------------------

@@ -98,3 +98,20 @@ def live_server():
     thread.join(timeout=30)
 
 
+@pytest.fixture(scope="session")
+def tiny_mnist(tmp_path_factory):
+    """MNIST-shaped noise with a bright bar per class: learnable, tiny, offline."""
+    rng = np.random.default_rng(0)
+
+    def make(n):
+        y = rng.integers(0, 10, n).astype(np.uint8)
+        x = rng.integers(0, 40, (n, 28, 28)).astype(np.uint8)
+        for i, label in enumerate(y):
+            x[i, 4:24, 2 + 2 * label : 4 + 2 * label] = 255
+        return x, y
+
+    from training.datasets import mnist
+
+    path = tmp_path_factory.mktemp("data") / "mnist.npz"
+    mnist.write_npz(path, (make(600), make(200)))
+    return path

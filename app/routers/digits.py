@@ -111,29 +111,33 @@ def _mc_samples(value: Any, settings: Settings) -> int:
     return n
 
 
+# The request body both /api/digits and /api/autoencoder take, for the OpenAPI page.
+DIGIT_INPUT_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["image"],
+                    "properties": {
+                        "image": {"type": "string", "format": "binary"},
+                        "mc_samples": {"type": "integer", "minimum": 0},
+                        "model": {"type": "string"},
+                    },
+                }
+            },
+            "application/json": {"schema": DigitsJson.model_json_schema()},
+        },
+    }
+}
+
+
 @router.post(
     "/digits",
     response_model=DigitsAnswer,
     summary="Read a handwritten digit",
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                "multipart/form-data": {
-                    "schema": {
-                        "type": "object",
-                        "required": ["image"],
-                        "properties": {
-                            "image": {"type": "string", "format": "binary"},
-                            "mc_samples": {"type": "integer", "minimum": 0},
-                            "model": {"type": "string", "default": "digits"},
-                        },
-                    }
-                },
-                "application/json": {"schema": DigitsJson.model_json_schema()},
-            },
-        }
-    },
+    openapi_extra=DIGIT_INPUT_BODY,
 )
 async def predict_digit(
     request: Request,
@@ -148,7 +152,7 @@ async def predict_digit(
     request.state.model = name  # the metrics label
     served = registry.require_ready(name, task="digits")
     samples = _mc_samples(options.get("mc_samples", mc_samples or 0), settings)
-    if samples and served.mc_forward is None:
+    if samples and "mc_dropout" not in served.forwards:
         raise BadRequest(f"model {name!r} has no dropout, so Monte-Carlo dropout does not apply; use mc_samples=0")
 
     x = task.to_model_input(image)
@@ -156,12 +160,12 @@ async def predict_digit(
     mc = None
     if samples:
         mc = await served.batcher.run_alone(
-            served.mc_forward, np.repeat(x, samples, axis=0), deadline_s=settings.request_deadline_s
+            served.forwards["mc_dropout"], np.repeat(x, samples, axis=0), deadline_s=settings.request_deadline_s
         )
     answer = task.summarise(probabilities, mc)
     answer["model"] = name
     if from_image:
-        answer["input"] = np.round(image, 3).tolist()
+        answer["input"] = np.round(image.astype(np.float64), 3).tolist()
     answer["timing_ms"] = round((time.perf_counter() - start) * 1000, 2)
     # Built by hand and returned as a Response: FastAPI then skips re-validating it
     # against DigitsAnswer (which documents it), a large share of a request's cost.

@@ -30,6 +30,8 @@ async def index(request: Request, registry: RegistryDep, settings: SettingsDep) 
             },
             "mc_samples": settings.default_page_mc_samples,
             "toy_rows": toy.answers.get("toy") if toy else None,
+            "ae_card": models["autoencoder"].card if "autoencoder" in models else {},
+            "ae_ready": "autoencoder" in models and models["autoencoder"].state.value == "ready",
             "toy_card": toy.card if toy else {},
         },
     )

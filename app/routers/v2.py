@@ -100,6 +100,8 @@ async def _infer(served: ServedModel, request: Request, registry: ModelRegistry,
             raise BadRequest(f"model {name!r} has no output {out['name']!r}; it has {output_name!r}")
     rows = tensor.reshape((-1, *row_shape))
     result = await registry.infer(served, rows) if len(rows) else np.zeros((0, *metadata["outputs"][0]["shape"][1:]), np.float32)
+    if int(np.prod(result.shape[1:])) == row_size:
+        result = result.reshape(tensor.shape)  # an autoencoder answers in the layout it was asked in
     body, headers = encode_infer_response(name, served.version, parsed, {output_name: result})
     media_type = headers.pop("content-type")
     return Response(body, media_type=media_type, headers=headers)

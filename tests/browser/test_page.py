@@ -125,3 +125,20 @@ def test_shapes_gallery_shows_questions_and_answers(page):
     page.get_by_test_id("digit-clear").click()  # the digit demo leaves the gallery alone
     assert samples.count() == 24
     assert page.console_errors == []
+
+
+def test_the_autoencoder_shows_the_same_drawing(page):
+    page.goto("/")
+    if page.get_by_test_id("ae-view").count() == 0:
+        pytest.skip("no autoencoder in models/")
+    draw(page, [(0.5, 0.15), (0.5, 0.85)])
+    page.get_by_test_id("digit-predict").click()
+    rebuilt = page.get_by_test_id("ae-reconstruction")
+    rebuilt.wait_for()
+    assert rebuilt.evaluate("img => img.complete && img.naturalWidth === 28")
+    assert page.get_by_test_id("ae-input").count() == 1
+    assert "Looks like a digit" in page.get_by_test_id("ae-verdict").inner_text()
+    dot = page.get_by_test_id("ae-map-dot")
+    dot.wait_for()
+    assert page.locator(".ae-code span").count() == 32
+    assert page.console_errors == []

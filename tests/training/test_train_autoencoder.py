@@ -1,14 +1,21 @@
+"""Smoke runs of the autoencoder training on tiny data; the server loads the results."""
+
+import base64
+import io
 import json
 
+import numpy as np
+import pytest
 from fastapi.testclient import TestClient
+from PIL import Image, ImageDraw
 
 from app.main import create_app
-from tests.conftest import make_settings
+from tests.conftest import make_settings, png_bytes
 from training import train_autoencoder
 
 
 def test_toy_trains_to_a_two_bit_code_fast_and_is_served(tmp_path):
-    card = train_autoencoder.main(["--out", str(tmp_path)])
+    card = train_autoencoder.main(["--out", str(tmp_path)])["autoencoder_toy"]
     assert card["metrics"]["solved"] and card["metrics"]["rebuilt"] == 4
     assert card["wall_time_seconds"] < 30
     saved = json.loads((tmp_path / "autoencoder_toy" / "card.json").read_text())
@@ -20,3 +27,53 @@ def test_toy_trains_to_a_two_bit_code_fast_and_is_served(tmp_path):
         assert corners == {(0, 0), (0, 1), (1, 0), (1, 1)}
         for row in body["rows"]:
             assert max(range(4), key=row["reconstruction"].__getitem__) == row["input"].index(1.0)
+
+
+@pytest.fixture(scope="module")
+def mnist_models(tiny_mnist, tmp_path_factory):
+    out = tmp_path_factory.mktemp("ae")
+    cards = train_autoencoder.main(["--model", "mnist", "--quick", "--out", str(out), "--mnist-npz", str(tiny_mnist), "--verbose", "0"])
+    return out, cards
+
+
+def test_quick_run_writes_the_three_mnist_models(mnist_models):
+    out, cards = mnist_models
+    assert set(cards) == set(train_autoencoder.MNIST_MODELS)
+    main = cards["autoencoder"]
+    assert main["code_dim"] == 32 and main["metrics"]["pca_components"] == 32
+    assert main["metrics"]["test_sse_per_image"] > 0 and main["metrics"]["pca_test_sse_per_image"] > 0
+    assert len(main["error_quantiles"]) == 1001 and main["error_quantiles"] == sorted(main["error_quantiles"])
+    assert set(main["metrics"]["anomaly_flagged"]) >= {"mnist_test_digits", "letters", "scribbles", "noise"}
+    assert cards["autoencoder_2d"]["code_dim"] == 2 and len(cards["autoencoder_2d"]["latent_bounds"]) == 4
+    assert (out / "autoencoder_2d" / train_autoencoder.MAP_NAME).stat().st_size > 5_000
+    assert cards["autoencoder_denoise"]["metrics"]["noise_std"] == 0.5
+
+
+def test_the_server_answers_with_code_reconstruction_map_and_denoising(mnist_models):
+    out, _ = mnist_models
+    image = Image.new("L", (200, 200), 255)
+    ImageDraw.Draw(image).ellipse((50, 30, 150, 170), outline=0, width=18)
+    with TestClient(create_app(make_settings(out))) as client:
+        r = client.post("/api/autoencoder", files={"image": ("zero.png", png_bytes(image), "image/png")})
+        assert r.status_code == 200, r.text
+        body = r.json()
+        assert len(body["code"]) == 32
+        assert np.asarray(body["reconstruction"]).shape == (28, 28)
+        rebuilt = np.asarray(Image.open(io.BytesIO(base64.b64decode(body["reconstruction_png"]))))
+        assert rebuilt.shape == (28, 28)
+        assert 0 <= body["percentile"] <= 100 and isinstance(body["anomaly"], bool)
+        assert len(body["latent_2d"]) == 2 and body["latent_map"]["url"].endswith(".png")
+        assert all(0 <= v <= 1 for v in body["latent_map"]["position"])
+        assert client.get(body["latent_map"]["url"]).status_code == 200
+        assert body["noisy_png"] and body["denoised_png"]
+        same = client.post("/api/autoencoder", json={"pixels": body["input"]}).json()
+        assert same["reconstruction_error"] == pytest.approx(body["reconstruction_error"], rel=1e-4)
+        assert "input" not in same
+        # V2: the reconstruction comes back with as many values as were sent
+        for shape in ([1, 784], [1, 28, 28], [1, 28, 28, 1]):
+            infer = {"inputs": [{"name": "image", "datatype": "FP32", "shape": shape, "data": [0.0] * 784}]}
+            out_tensor = client.post("/v2/models/autoencoder/infer", json=infer).json()["outputs"][0]
+            assert out_tensor["shape"] == shape and len(out_tensor["data"]) == 784
+        bad = client.post("/api/autoencoder", json={"pixels": [[0.0] * 3]})
+        assert bad.status_code == 400
+        assert client.post("/api/autoencoder?model=digits", json={"pixels": [[0.0] * 28] * 28}).status_code == 404

@@ -9,24 +9,6 @@ from fastapi.testclient import TestClient
 from app.main import create_app
 from tests.conftest import make_settings
 from training import train_digits
-from training.datasets import mnist
-
-
-@pytest.fixture(scope="module")
-def tiny_mnist(tmp_path_factory):
-    """MNIST-shaped noise with a bright bar per class: learnable, tiny, offline."""
-    rng = np.random.default_rng(0)
-
-    def make(n):
-        y = rng.integers(0, 10, n).astype(np.uint8)
-        x = rng.integers(0, 40, (n, 28, 28)).astype(np.uint8)
-        for i, label in enumerate(y):
-            x[i, 4:24, 2 + 2 * label : 4 + 2 * label] = 255
-        return x, y
-
-    path = tmp_path_factory.mktemp("data") / "mnist.npz"
-    mnist.write_npz(path, (make(600), make(200)))
-    return path
 
 
 @pytest.fixture(scope="module")
