@@ -33,13 +33,6 @@ class _Job:
     enqueued: float = field(default_factory=time.perf_counter)
 
 
-@dataclass
-class BatchStats:
-    batches: int = 0
-    rows: int = 0
-    largest_batch: int = 0
-
-
 class MicroBatcher:
     def __init__(
         self,
@@ -58,7 +51,6 @@ class MicroBatcher:
         self.queue: asyncio.Queue[_Job] = asyncio.Queue(maxsize=max_queue_depth)
         # One thread per model: its calls never overlap, other models run beside it.
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"model-{name}")
-        self.stats = BatchStats()
         self.metrics = metrics
         if metrics is not None:
             metrics.queue_depth.labels(name).set_function(self.queue.qsize)
@@ -151,9 +143,6 @@ class MicroBatcher:
                 self.metrics.batch_size.labels(self.name).observe(len(batch))
                 for job in jobs:
                     self.metrics.queue_wait.labels(self.name).observe(started - job.enqueued)
-            self.stats.batches += 1
-            self.stats.rows += len(batch)
-            self.stats.largest_batch = max(self.stats.largest_batch, len(batch))
             start = 0
             for job in jobs:
                 end = start + len(job.rows)

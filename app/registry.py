@@ -16,6 +16,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import keras
@@ -74,8 +75,10 @@ class ServedModel:
     def version(self) -> str:
         return str(self.card.get("version", 1))
 
+    @cached_property
     def v2_metadata(self) -> dict:
-        """Open Inference Protocol metadata: one FP32 input, one FP32 output."""
+        """Open Inference Protocol metadata: one FP32 input, one FP32 output (asked
+        only of loaded models, so computed once)."""
         model = self.model
         return {
             "name": self.name,

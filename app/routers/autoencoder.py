@@ -7,7 +7,6 @@ JSON `pixels` or `image_b64`) through the same MNIST-style preprocessing.
 from __future__ import annotations
 
 import base64
-import io
 import json
 import time
 
@@ -20,6 +19,7 @@ from app.registry import ModelRegistry, ModelState, ServedModel
 from app.routers.digits import DIGIT_INPUT_BODY, read_digit_request
 from app.tasks import autoencoder as task
 from app.tasks import digits as digits_task
+from app.tasks.imaging import png_bytes
 
 router = APIRouter(prefix="/api/autoencoder", tags=["autoencoder"])
 NOISE_SEED = 0  # the page's noisy version of a drawing is the same every time
@@ -27,9 +27,7 @@ NOISE_SEED = 0  # the page's noisy version of a drawing is the same every time
 
 def _png_b64(image: np.ndarray) -> str:
     pixels = np.clip(np.rint(np.asarray(image).reshape(28, 28) * 255), 0, 255).astype(np.uint8)
-    buffer = io.BytesIO()
-    Image.fromarray(pixels, mode="L").save(buffer, format="PNG")
-    return base64.b64encode(buffer.getvalue()).decode()
+    return base64.b64encode(png_bytes(Image.fromarray(pixels, mode="L"))).decode()
 
 
 def _optional(registry: ModelRegistry, name: str) -> ServedModel | None:

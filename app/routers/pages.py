@@ -8,6 +8,7 @@ from fastapi.templating import Jinja2Templates
 
 from app.config import ROOT
 from app.deps import RegistryDep, SettingsDep
+from app.registry import ModelState
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=ROOT / "app" / "templates")
@@ -31,7 +32,7 @@ async def index(request: Request, registry: RegistryDep, settings: SettingsDep) 
             "mc_samples": settings.default_page_mc_samples,
             "toy_rows": toy.answers.get("toy") if toy else None,
             "ae_card": models["autoencoder"].card if "autoencoder" in models else {},
-            "ae_ready": "autoencoder" in models and models["autoencoder"].state.value == "ready",
+            "ae_ready": "autoencoder" in models and models["autoencoder"].state is ModelState.READY,
             "toy_card": toy.card if toy else {},
         },
     )

@@ -48,12 +48,12 @@ def _model(registry: ModelRegistry, name: str, version: str | None, ready: bool 
 
 @router.get("/models/{name}", summary="A model's inputs and outputs")
 async def model_metadata(name: str, registry: RegistryDep) -> dict:
-    return _model(registry, name, None).v2_metadata()
+    return _model(registry, name, None).v2_metadata
 
 
 @router.get("/models/{name}/versions/{version}", include_in_schema=False)
 async def model_version_metadata(name: str, version: str, registry: RegistryDep) -> dict:
-    return _model(registry, name, version).v2_metadata()
+    return _model(registry, name, version).v2_metadata
 
 
 @router.get("/models/{name}/ready", summary="The model is loaded and warmed up")
@@ -85,7 +85,7 @@ async def _infer(served: ServedModel, request: Request, registry: ModelRegistry,
     row_shape = served.input_shape
     row_size = int(np.prod(row_shape))
     parsed = parse_infer_request(await request.body(), request.headers, max_elements=settings.max_v2_batch * row_size)
-    metadata = served.v2_metadata()
+    metadata = served.v2_metadata
     input_name, output_name = metadata["inputs"][0]["name"], metadata["outputs"][0]["name"]
     if set(parsed.inputs) != {input_name}:
         raise BadRequest(f"model {name!r} takes one input named {input_name!r}; got {sorted(parsed.inputs)}")

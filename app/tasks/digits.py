@@ -9,8 +9,6 @@ on a white canvas reaches the model looking like the data it learnt from.
 
 from __future__ import annotations
 
-import math
-
 import keras
 import numpy as np
 from PIL import Image
@@ -228,6 +226,3 @@ def summarise(probabilities: np.ndarray, mc_probabilities: np.ndarray | None = N
     }
     return result
 
-
-def max_entropy() -> float:
-    return math.log(NUM_CLASSES)

@@ -160,20 +160,20 @@ class SceneMemo:
         self.candidates: dict[tuple[str, str | None], list[tuple[str, dict]]] = {}
 
     def unique_refs(self, obj: SceneObject, exclude: str | None = None) -> list[Ref]:
+        """Every way to name `obj` as "the ..." without the attribute `exclude`."""
         key = (id(obj), exclude)
         if key not in self._unique:
-            self._unique[key] = [r for r in unique_refs(self.scene, obj, exclude) if self.counts[r] == 1]
+            self._unique[key] = [r for r in names_of(obj, exclude) if self.counts[r] == 1]
         return self._unique[key]
 
 
-def unique_refs(scene: Scene, obj: SceneObject, exclude: str | None = None) -> list[Ref]:
-    """Every way to name `obj` as "the ..." without the attribute `exclude`."""
+def names_of(obj: SceneObject, exclude: str | None = None) -> list[Ref]:
+    """The references that match `obj` (any subset of its attributes but none, and
+    never the attribute `exclude`); the scene decides which of them are unique."""
     refs = []
     for use_size, use_color, use_shape in product((False, True), repeat=3):
         ref = Ref(obj.size if use_size else None, obj.color if use_color else None, obj.shape if use_shape else None)
-        if (exclude and ref.names(exclude)) or ref == Ref():
-            continue
-        if count(scene, ref) == 1:
+        if ref != Ref() and not (exclude and ref.names(exclude)):
             refs.append(ref)
     return refs
 
