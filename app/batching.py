@@ -26,9 +26,22 @@ from app.metrics import Metrics
 log = logging.getLogger(__name__)
 
 
+Rows = np.ndarray | tuple[np.ndarray, ...]  # one array per model input, rows aligned
+
+
+def count_rows(rows: Rows) -> int:
+    return len(rows[0]) if isinstance(rows, tuple) else len(rows)
+
+
+def concat_rows(parts: list[Rows]) -> Rows:
+    if isinstance(parts[0], tuple):
+        return tuple(np.concatenate(columns) for columns in zip(*parts))
+    return np.concatenate(parts)
+
+
 @dataclass
 class _Job:
-    rows: np.ndarray
+    rows: Rows
     future: asyncio.Future
     enqueued: float = field(default_factory=time.perf_counter)
 
@@ -37,7 +50,7 @@ class MicroBatcher:
     def __init__(
         self,
         name: str,
-        forward: Callable[[np.ndarray], np.ndarray],
+        forward: Callable[[Rows], np.ndarray],
         *,
         max_batch_size: int,
         max_wait_ms: float,
@@ -75,7 +88,7 @@ class MicroBatcher:
                 job.future.set_exception(Overloaded(f"model {self.name} is shutting down"))
         self.executor.shutdown(wait=True)
 
-    async def infer(self, rows: np.ndarray, deadline_s: float) -> np.ndarray:
+    async def infer(self, rows: Rows, deadline_s: float) -> np.ndarray:
         """Queue `rows` (a batch of one or more inputs) and wait for their outputs."""
         future = asyncio.get_running_loop().create_future()
         try:
@@ -100,7 +113,7 @@ class MicroBatcher:
     async def _gather(self) -> list[_Job]:
         first, self._carry = self._carry, None
         jobs = [first or await self.queue.get()]
-        rows = len(jobs[0].rows)
+        rows = count_rows(jobs[0].rows)
         give_up_at = time.perf_counter() + self.max_wait_s
         while rows < self.max_batch_size:
             try:
@@ -113,12 +126,12 @@ class MicroBatcher:
                     job = await asyncio.wait_for(self.queue.get(), remaining)
                 except TimeoutError:
                     break
-            if rows + len(job.rows) > self.max_batch_size:
+            if rows + count_rows(job.rows) > self.max_batch_size:
                 # Too big to join: it goes first in its own batch next time round.
                 self._carry = job
                 break
             jobs.append(job)
-            rows += len(job.rows)
+            rows += count_rows(job.rows)
         return jobs
 
     async def _run(self) -> None:
@@ -128,24 +141,24 @@ class MicroBatcher:
             jobs = [j for j in jobs if not j.future.done()]  # their clients gave up
             if not jobs:
                 continue
-            batch = np.concatenate([j.rows for j in jobs]) if len(jobs) > 1 else jobs[0].rows
+            batch = concat_rows([j.rows for j in jobs]) if len(jobs) > 1 else jobs[0].rows
             started = time.perf_counter()
             try:
                 outputs = await loop.run_in_executor(self.executor, self.forward, batch)
             except Exception as exc:  # a model failure fails its batch, not the worker
-                log.exception("model %s failed on a batch of %d", self.name, len(batch))
+                log.exception("model %s failed on a batch of %d", self.name, count_rows(batch))
                 for job in jobs:
                     if not job.future.done():
                         job.future.set_exception(exc)
                 continue
             if self.metrics is not None:
                 self.metrics.compute.labels(self.name).observe(time.perf_counter() - started)
-                self.metrics.batch_size.labels(self.name).observe(len(batch))
+                self.metrics.batch_size.labels(self.name).observe(count_rows(batch))
                 for job in jobs:
                     self.metrics.queue_wait.labels(self.name).observe(started - job.enqueued)
             start = 0
             for job in jobs:
-                end = start + len(job.rows)
+                end = start + count_rows(job.rows)
                 if not job.future.done():
                     job.future.set_result(outputs[start:end])
                 start = end

@@ -27,7 +27,8 @@ from app.batching import MicroBatcher
 from app.config import Settings
 from app.errors import ModelNotReady, NotFound
 from app.metrics import Metrics
-from app.tasks import autoencoder, digits
+from app.tasks import autoencoder, digits, vqa
+from app.tasks import vqa_models  # noqa: F401  (registers the VQA models' custom layers)
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,9 @@ KNOWN_MODELS: dict[str, str] = {
     "autoencoder_2d": "autoencoder",
     "autoencoder_denoise": "autoencoder",
     "autoencoder_toy": "autoencoder_toy",
+    "vqa": "vqa",
+    "vqa_baseline": "vqa",
+    "scene_ood": "scene_ood",
 }
 
 
@@ -66,6 +70,8 @@ class ServedModel:
     # "encode" (autoencoders: image -> code). Run them on the batcher's thread.
     forwards: dict[str, Callable[[np.ndarray], np.ndarray]] = field(default_factory=dict)
     answers: dict = field(default_factory=dict)  # answers that never change, computed at load
+    # Files beside the model that serving needs: VQA's "encoder" (vocabulary) and "labels".
+    assets: dict = field(default_factory=dict)
 
     @property
     def input_shape(self) -> tuple:
@@ -77,14 +83,17 @@ class ServedModel:
 
     @cached_property
     def v2_metadata(self) -> dict:
-        """Open Inference Protocol metadata: one FP32 input, one FP32 output (asked
-        only of loaded models, so computed once)."""
+        """Open Inference Protocol metadata: FP32 (or INT32) inputs, one FP32 output
+        (asked only of loaded models, so computed once)."""
         model = self.model
         return {
             "name": self.name,
             "versions": [self.version],
             "platform": f"keras_{keras.backend.backend()}",
-            "inputs": [{"name": model.inputs[0].name, "datatype": "FP32", "shape": [-1, *self.input_shape]}],
+            "inputs": [
+                {"name": t.name, "datatype": "INT32" if "int" in str(t.dtype) else "FP32", "shape": [-1, *t.shape[1:]]}
+                for t in model.inputs
+            ],
             "outputs": [
                 {"name": model.layers[-1].name, "datatype": "FP32", "shape": [-1, *model.outputs[0].shape[1:]]}
             ],
@@ -150,7 +159,11 @@ class ModelRegistry:
             forward = runtime.inference_forward(model, jit_compile=self.settings.jit_compile)
             shape = tuple(model.inputs[0].shape[1:])
             for size in self.settings.warmup_sizes:
-                forward(np.zeros((size, *shape), np.float32))
+                forward(runtime.zeros_rows(model, size))
+            if served.task == "vqa":
+                served.assets = vqa.read_assets(served.path)
+            if served.task == "scene_ood" and not served.card.get("ood_threshold"):
+                raise ValueError("card.json has no ood_threshold (retrain with training.train_scene_ood)")
             forwards = {}
             if served.task == "digits" and digits.has_dropout(model):
                 forwards["mc_dropout"] = runtime.compile_forward(lambda x: digits.mc_dropout_forward(model, x), shape)
@@ -208,8 +221,10 @@ class ModelRegistry:
             raise ModelNotReady(f"model {name!r} {detail}", retry_after_s=5 if served.state is ModelState.LOADING else 60)
         return served
 
-    async def infer(self, served: ServedModel, rows: np.ndarray) -> np.ndarray:
-        return await served.batcher.infer(rows.astype(np.float32, copy=False), self.settings.request_deadline_s)
+    async def infer(self, served: ServedModel, rows: np.ndarray | tuple[np.ndarray, ...]) -> np.ndarray:
+        if not isinstance(rows, tuple):  # several inputs arrive already typed, one per input
+            rows = rows.astype(np.float32, copy=False)
+        return await served.batcher.infer(rows, self.settings.request_deadline_s)
 
     def describe(self) -> list[dict]:
         return [m.describe() for m in self.models.values()]

@@ -17,7 +17,7 @@ from app.config import Settings
 
 log = logging.getLogger(__name__)
 
-Forward = Callable[[np.ndarray], np.ndarray]
+Forward = Callable[..., np.ndarray]
 
 
 def configure_backend(settings: Settings) -> str:
@@ -49,28 +49,52 @@ def configure_backend(settings: Settings) -> str:
     return f"tensorflow on {'GPU' if gpus else 'CPU'}"
 
 
-def compile_forward(call: Callable, input_shape: tuple, *, jit_compile: bool = False) -> Forward:
-    """Compile `call(x)` (a tensor function of one float32 batch) for any batch size."""
+Rows = np.ndarray | tuple[np.ndarray, ...]  # one input, or one array per model input
+
+
+def _as_tuple(rows: Rows) -> tuple[np.ndarray, ...]:
+    return rows if isinstance(rows, tuple) else (rows,)
+
+
+def compile_forward(
+    call: Callable, input_shape: tuple | None = None, *, specs: list[tuple[tuple, str]] | None = None, jit_compile: bool = False
+) -> Forward:
+    """Compile `call(*inputs)` for any batch size. `input_shape` describes one float32
+    input; `specs` lists (shape, dtype) per input for models with several (VQA)."""
+    specs = specs or [(input_shape, "float32")]
     backend = keras.backend.backend()
     if backend == "tensorflow":
         import tensorflow as tf
 
-        spec = tf.TensorSpec((None, *input_shape), tf.float32)
-        compiled = tf.function(call, input_signature=[spec], jit_compile=jit_compile, reduce_retracing=True)
-        return lambda x: compiled(x).numpy()
+        signature = [tf.TensorSpec((None, *shape), dtype) for shape, dtype in specs]
+        compiled = tf.function(call, input_signature=signature, jit_compile=jit_compile, reduce_retracing=True)
+        return lambda rows: compiled(*_as_tuple(rows)).numpy()
     if backend == "jax":
         import jax
 
         compiled = jax.jit(call)  # one trace per batch size; warm-up covers the usual ones
-        return lambda x: np.asarray(compiled(x))
+        return lambda rows: np.asarray(compiled(*_as_tuple(rows)))
     import torch
 
-    def torch_forward(x: np.ndarray) -> np.ndarray:
+    def torch_forward(rows: Rows) -> np.ndarray:
         with torch.no_grad():
-            return keras.ops.convert_to_numpy(call(keras.ops.convert_to_tensor(x)))
+            return keras.ops.convert_to_numpy(call(*(keras.ops.convert_to_tensor(x) for x in _as_tuple(rows))))
 
     return torch_forward
 
 
+def input_specs(model: keras.Model) -> list[tuple[tuple, str]]:
+    return [(tuple(t.shape[1:]), str(t.dtype)) for t in model.inputs]
+
+
+def zeros_rows(model: keras.Model, batch_size: int) -> Rows:
+    """A batch of zeros in the model's input layout (for warm-up)."""
+    rows = tuple(np.zeros((batch_size, *shape), dtype) for shape, dtype in input_specs(model))
+    return rows if len(rows) > 1 else rows[0]
+
+
 def inference_forward(model: keras.Model, *, jit_compile: bool = False) -> Forward:
-    return compile_forward(lambda x: model(x, training=False), tuple(model.inputs[0].shape[1:]), jit_compile=jit_compile)
+    specs = input_specs(model)
+    if len(specs) == 1:
+        return compile_forward(lambda x: model(x, training=False), specs=specs, jit_compile=jit_compile)
+    return compile_forward(lambda *xs: model(list(xs), training=False), specs=specs, jit_compile=jit_compile)

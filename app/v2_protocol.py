@@ -24,14 +24,14 @@ DTYPES = {
     "INT8": np.int8, "INT16": np.int16, "INT32": np.int32, "INT64": np.int64,
     "UINT8": np.uint8, "UINT16": np.uint16, "UINT32": np.uint32, "UINT64": np.uint64, "BOOL": np.bool_,
 }
-FLOAT_TYPES = ("FP32", "FP64", "FP16")
 HEADER_LENGTH = "inference-header-content-length"
 
 
 @dataclass
 class InferRequest:
     id: str | None
-    inputs: dict[str, np.ndarray]
+    inputs: dict[str, np.ndarray]  # as float32, whatever was sent
+    datatypes: dict[str, str]  # what was sent: FP32, INT32, ...
     outputs: list[dict]  # as requested, possibly empty (all outputs)
     binary_output: bool  # the request-level default
 
@@ -46,8 +46,8 @@ def _tensor(spec: dict, raw: bytes | None, max_elements: int) -> tuple[str, np.n
         raise BadRequest(f"input {name!r}: shape must be a list of whole numbers >= 0, with the batch first")
     if datatype not in DTYPES:
         raise BadRequest(f"input {name!r}: unknown datatype {datatype!r}")
-    if datatype not in FLOAT_TYPES:
-        raise BadRequest(f"input {name!r}: datatype {datatype} is not accepted here; send FP32 values in 0..1")
+    if datatype == "BOOL":
+        raise BadRequest(f"input {name!r}: datatype BOOL is not accepted here; send FP32 (images) or INT32 (token ids)")
     count = int(np.prod(shape))
     if count > max_elements:
         raise BadRequest(f"input {name!r}: {count:,} values is over the limit of {max_elements:,}")
@@ -91,7 +91,7 @@ def parse_infer_request(body: bytes, headers, *, max_elements: int) -> InferRequ
     if not isinstance(request, dict) or not isinstance(request.get("inputs"), list) or not request["inputs"]:
         raise BadRequest("the body needs an 'inputs' list of tensors")
 
-    inputs, offset = {}, 0
+    inputs, datatypes, offset = {}, {}, 0
     for spec in request["inputs"]:
         size = (spec.get("parameters") or {}).get("binary_data_size") if isinstance(spec, dict) else None
         raw = None
@@ -100,7 +100,7 @@ def parse_infer_request(body: bytes, headers, *, max_elements: int) -> InferRequ
                 raise BadRequest("binary_data_size does not match the binary data sent")
             raw, offset = binary[offset : offset + size], offset + size
         name, array = _tensor(spec, raw, max_elements)
-        inputs[name] = array
+        inputs[name], datatypes[name] = array, spec["datatype"]
     outputs = request.get("outputs") or []
     if not isinstance(outputs, list) or not all(isinstance(o, dict) and isinstance(o.get("name"), str) for o in outputs):
         raise BadRequest("'outputs' must be a list of objects with a name")
@@ -109,6 +109,7 @@ def parse_infer_request(body: bytes, headers, *, max_elements: int) -> InferRequ
     return InferRequest(
         id=str(request_id) if request_id is not None else None,
         inputs=inputs,
+        datatypes=datatypes,
         outputs=outputs,
         binary_output=bool(isinstance(parameters, dict) and parameters.get("binary_data_output")),
     )

@@ -1,13 +1,15 @@
 """Serving benchmark: one run, one table, ratios against baselines measured alongside.
 
-For each served model present (digits now; the autoencoder and vqa once they exist):
+For digits and vqa:
 - the raw forward pass in this process (compiled call, batch 1 and 32);
 - the service (one uvicorn worker, as `make run` starts it): p50/p99 latency at
   concurrency 1 from a sequential client, next to `/healthz`;
 - throughput at concurrency 1, 8, 32, 64 from `wrk` (Debian's; a Python client tops
   out first on 2 cores), for `/healthz` (the HTTP ceiling), the model with batching,
   the model with batching off (`VQADEMO_MAX_BATCH_SIZE=1`), and the tutorial baseline
-  (`benchmarks/tutorial_app.py`: FastAPI + `model.predict` per request);
+  (`benchmarks/tutorial_app.py`: FastAPI + `model.predict` per request); for vqa, a
+  256 x 256 PNG uploaded as multipart with a question (the page's request), with and
+  without the heatmap;
 - failed requests, resident memory with all models loaded, and time from start to ready.
 
     python -m benchmarks.serve                # about 3 minutes
@@ -82,10 +84,11 @@ def server(app: str, env: dict[str, str], ready_path: str = "/readyz"):
             proc.kill()
 
 
-def sequential_latency(url: str, method: str, body: bytes | None, n: int) -> tuple[float, float]:
+def sequential_latency(url: str, method: str, body: bytes | None, n: int,
+                       content_type: str = "application/json") -> tuple[float, float]:
     """p50 and p99 in ms over n requests, one at a time, on one kept-alive connection."""
     with httpx.Client(timeout=30) as client:
-        headers = {"content-type": "application/json"}
+        headers = {"content-type": content_type}
         call = (lambda: client.get(url)) if method == "GET" else (lambda: client.post(url, content=body, headers=headers))
         for _ in range(20):
             call()
@@ -99,14 +102,17 @@ def sequential_latency(url: str, method: str, body: bytes | None, n: int) -> tup
     return statistics.median(times), times[int(0.99 * (len(times) - 1))]
 
 
-def wrk(url: str, body: bytes | None, concurrency: int, seconds: int, script_dir: Path) -> dict:
+def wrk(url: str, body: bytes | None, concurrency: int, seconds: int, script_dir: Path,
+        content_type: str = "application/json") -> dict:
     """Requests/s, p50/p99 (ms) and failures from one wrk run."""
     args = ["wrk", "-t1", f"-c{concurrency}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
     if body is not None:
         script = script_dir / f"post_{abs(hash(body))}.lua"
+        body_path = script.with_suffix(".body")
+        body_path.write_bytes(body)  # binary (a PNG inside multipart): read by Lua, not quoted
         script.write_text(
-            'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
-            f"wrk.body = {json.dumps(body.decode())}\n"
+            f'wrk.method = "POST"\nwrk.headers["Content-Type"] = {json.dumps(content_type)}\n'
+            f'local f = io.open({json.dumps(str(body_path))}, "rb")\nwrk.body = f:read("*all")\nf:close()\n'
         )
         args += ["-s", str(script)]
     out = subprocess.run([*args, url], capture_output=True, text=True, check=True).stdout
@@ -132,13 +138,13 @@ def raw_forward_ms(model_path: Path) -> dict[int, float]:
     import keras
 
     from app import runtime
+    from app.tasks import vqa_models  # noqa: F401  (registers the VQA layers)
 
     model = keras.saving.load_model(model_path, compile=False)
     forward = runtime.inference_forward(model)
-    shape = tuple(model.inputs[0].shape[1:])
     result = {}
     for batch in (1, 32):
-        x = np.random.default_rng(0).random((batch, *shape), dtype=np.float32)
+        x = runtime.zeros_rows(model, batch)
         for _ in range(20):
             forward(x)
         times = []
@@ -157,6 +163,14 @@ def digits_body() -> bytes:
     return json.dumps({"pixels": np.round(pixels, 3).tolist()}).encode()
 
 
+def vqa_body() -> tuple[bytes, str]:
+    """A 256 x 256 sample scene as multipart, with a question: what the page sends."""
+    image = (ROOT / "static" / "samples" / "scene_00.png").read_bytes()
+    request = httpx.Request("POST", "http://x/api/vqa", files={"image": ("scene.png", image, "image/png")},
+                            data={"question": "What color is the large circle?", "explain": "false"})
+    return request.read(), request.headers["content-type"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=int, default=5, help="seconds per wrk run")
@@ -168,6 +182,9 @@ def main() -> None:
     body = digits_body()
     models_dir = ROOT / "models"
     raw = raw_forward_ms(models_dir / "digits" / "model.keras")
+    raw_vqa = raw_forward_ms(models_dir / "vqa" / "model.keras")
+    vqa, vqa_type = vqa_body()
+    vqa_explain = vqa.replace(b"false", b"true")
     tmp = Path(tempfile.mkdtemp())
     rows: dict[str, dict[int, dict]] = {}
 
@@ -177,6 +194,9 @@ def main() -> None:
         digits_p50, digits_p99 = sequential_latency(url + "/api/digits", "POST", body, 500)
         rows["GET /healthz"] = {c: wrk(url + "/healthz", None, c, args.duration, tmp) for c in CONCURRENCY}
         rows["digits, batching"] = {c: wrk(url + "/api/digits", body, c, args.duration, tmp) for c in CONCURRENCY}
+        vqa_p50, vqa_p99 = sequential_latency(url + "/api/vqa", "POST", vqa, 300, vqa_type)
+        explain_p50, explain_p99 = sequential_latency(url + "/api/vqa", "POST", vqa_explain, 100, vqa_type)
+        rows["vqa, 256 px PNG upload"] = {c: wrk(url + "/api/vqa", vqa, c, args.duration, tmp, vqa_type) for c in CONCURRENCY}
         soak = wrk(url + "/api/digits", body, 64, args.soak, tmp) if args.soak else None
         metrics = httpx.get(url + "/metrics").text
     batches = re.search(r'vqademo_batch_size_sum\{model="digits"\} ([\d.e+]+)', metrics)
@@ -193,6 +213,9 @@ def main() -> None:
           f"/api/digits p50 {digits_p50:.2f} ms p99 {digits_p99:.2f} ms")
     budget = 1.5 * raw[1] + 1
     print(f"  digits p50 - healthz p50 = {digits_p50 - health_p50:.2f} ms (goal: <= 1.5 x raw + 1 ms = {budget:.2f} ms)")
+    print(f"raw forward pass, vqa (image + question): batch 1 {raw_vqa[1]:.2f} ms, batch 32 {raw_vqa[32]:.2f} ms")
+    print(f"  POST /api/vqa, 256 x 256 PNG: p50 {vqa_p50:.2f} ms p99 {vqa_p99:.2f} ms (goal: p50 < 15 ms); "
+          f"with the heatmap: p50 {explain_p50:.2f} ms p99 {explain_p99:.2f} ms")
     print(f"resident memory, all models loaded: {memory:.0f} MB; start to ready: {ready_s:.1f} s\n")
 
     print(f"{'throughput, requests/s (wrk, 1 thread)':<34}" + "".join(f"{'c=' + str(c):>10}" for c in CONCURRENCY)

@@ -7,6 +7,7 @@ and warm-up) runs exactly as it does under uvicorn.
 from __future__ import annotations
 
 import io
+import json
 import os
 import socket
 import threading
@@ -24,6 +25,8 @@ from PIL import Image
 from app.config import ROOT, Settings
 from app.main import create_app
 from app.tasks import digits as task
+from app.tasks import vqa_models
+from training.datasets.shapes_language import ANSWERS, vocabulary
 
 COMMITTED_MODELS = ROOT / "models"
 
@@ -49,6 +52,15 @@ def tiny_models_dir(tmp_path_factory) -> Path:
         (root / name).mkdir()
         model.save(root / name / "model.keras")
         (root / name / "card.json").write_text(f'{{"name": "{name}", "task": "digits"}}')
+    words = ["<pad>", "<unk>", *vocabulary()]
+    (root / "vqa").mkdir()
+    vqa_models.build_vqa(len(words), width=16, blocks=1).save(root / "vqa" / "model.keras")
+    (root / "vqa" / "card.json").write_text('{"name": "vqa", "task": "vqa"}')
+    (root / "vqa" / "vocab.json").write_text(json.dumps(words))
+    (root / "vqa" / "answers.json").write_text(json.dumps(list(ANSWERS)))
+    (root / "scene_ood").mkdir()
+    vqa_models.build_scene_autoencoder().save(root / "scene_ood" / "model.keras")
+    (root / "scene_ood" / "card.json").write_text('{"name": "scene_ood", "task": "scene_ood", "ood_threshold": 0.01}')
     return root
 
 

@@ -19,6 +19,8 @@ async def index(request: Request, registry: RegistryDep, settings: SettingsDep) 
     models = {m.name: m for m in registry.models.values()}
     mlp = models.get("digits_mlp")
     toy = models.get("autoencoder_toy")
+    vqa = models.get("vqa")
+    vqa_ready = vqa is not None and vqa.state is ModelState.READY
     return templates.TemplateResponse(
         request,
         "index.html",
@@ -34,6 +36,11 @@ async def index(request: Request, registry: RegistryDep, settings: SettingsDep) 
             "ae_card": models["autoencoder"].card if "autoencoder" in models else {},
             "ae_ready": "autoencoder" in models and models["autoencoder"].state is ModelState.READY,
             "toy_card": toy.card if toy else {},
+            "vqa_ready": vqa_ready,
+            "vqa_card": vqa.card if vqa else {},
+            "vqa_words": vqa.assets["encoder"].words[2:] if vqa_ready else [],
+            "vqa_answers": vqa.assets["labels"] if vqa_ready else [],
+            "max_question_chars": settings.max_question_chars,
         },
     )
 

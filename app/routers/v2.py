@@ -79,28 +79,56 @@ async def infer_version(name: str, version: str, request: Request, registry: Reg
     return await _infer(_model(registry, name, version), request, registry, settings)
 
 
+def _input_rows(served: ServedModel, parsed) -> np.ndarray | tuple[np.ndarray, ...]:
+    """The request's tensors in the model's input layout: float32 images, int32 token ids
+    (checked against the vocabulary, so no id can index outside the embedding)."""
+    specs = served.v2_metadata["inputs"]
+    expected = [s["name"] for s in specs]
+    if sorted(parsed.inputs) != sorted(expected):
+        raise BadRequest(f"model {served.name!r} takes the inputs {expected}; got {sorted(parsed.inputs)}")
+    arrays = []
+    for spec in specs:
+        shape, tensor = tuple(spec["shape"][1:]), parsed.inputs[spec["name"]]
+        size = int(np.prod(shape))
+        if tensor.ndim < 2 or int(np.prod(tensor.shape[1:])) != size:
+            raise BadRequest(
+                f"input {spec['name']!r} has shape {list(tensor.shape)}; model {served.name!r} takes {[-1, *shape]}"
+                f" (or any shape with the batch first and {size} values per item)"
+            )
+        sent, wanted = parsed.datatypes[spec["name"]], spec["datatype"]
+        if sent.startswith("FP") != wanted.startswith("FP"):  # floats for images, integers for token ids
+            kind = "INT32 token ids" if wanted == "INT32" else "FP32 values in 0..1"
+            raise BadRequest(f"input {spec['name']!r}: datatype {sent} is not accepted here; send {kind}")
+        rows = tensor.reshape((-1, *shape))
+        if wanted == "INT32":
+            vocabulary = len(served.assets["encoder"]) if "encoder" in served.assets else 2**31
+            if (rows != np.round(rows)).any() or rows.min(initial=0) < 0 or rows.max(initial=0) >= vocabulary:
+                raise BadRequest(f"input {spec['name']!r} must hold whole numbers in 0..{vocabulary - 1} (token ids)")
+            rows = rows.astype(np.int32)
+        arrays.append(rows)
+    if len({len(a) for a in arrays}) > 1:
+        raise BadRequest("every input must have the same batch size (first dimension)")
+    return arrays[0] if len(arrays) == 1 else tuple(arrays)
+
+
 async def _infer(served: ServedModel, request: Request, registry: ModelRegistry, settings) -> Response:
     name = served.name
     request.state.model = name  # the metrics label
-    row_shape = served.input_shape
-    row_size = int(np.prod(row_shape))
-    parsed = parse_infer_request(await request.body(), request.headers, max_elements=settings.max_v2_batch * row_size)
     metadata = served.v2_metadata
-    input_name, output_name = metadata["inputs"][0]["name"], metadata["outputs"][0]["name"]
-    if set(parsed.inputs) != {input_name}:
-        raise BadRequest(f"model {name!r} takes one input named {input_name!r}; got {sorted(parsed.inputs)}")
-    tensor = parsed.inputs[input_name]
-    if tensor.ndim < 2 or int(np.prod(tensor.shape[1:])) != row_size:
-        raise BadRequest(
-            f"input {input_name!r} has shape {list(tensor.shape)}; model {name!r} takes {[-1, *row_shape]}"
-            f" (or any shape with the batch first and {row_size} values per item)"
-        )
+    row_size = sum(int(np.prod(s["shape"][1:])) for s in metadata["inputs"])
+    parsed = parse_infer_request(await request.body(), request.headers, max_elements=settings.max_v2_batch * row_size)
+    output_name = metadata["outputs"][0]["name"]
     for out in parsed.outputs:
         if out["name"] != output_name:
             raise BadRequest(f"model {name!r} has no output {out['name']!r}; it has {output_name!r}")
-    rows = tensor.reshape((-1, *row_shape))
-    result = await registry.infer(served, rows) if len(rows) else np.zeros((0, *metadata["outputs"][0]["shape"][1:]), np.float32)
-    if int(np.prod(result.shape[1:])) == row_size:
+    rows = _input_rows(served, parsed)
+    first = rows[0] if isinstance(rows, tuple) else rows
+    if len(first):
+        result = await registry.infer(served, rows)
+    else:
+        result = np.zeros((0, *metadata["outputs"][0]["shape"][1:]), np.float32)
+    tensor = parsed.inputs[metadata["inputs"][0]["name"]]
+    if len(metadata["inputs"]) == 1 and result.size == tensor.size:
         result = result.reshape(tensor.shape)  # an autoencoder answers in the layout it was asked in
     body, headers = encode_infer_response(name, served.version, parsed, {output_name: result})
     media_type = headers.pop("content-type")

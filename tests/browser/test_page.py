@@ -94,9 +94,11 @@ def test_phone_sized_screen_and_touch(browser, live_server):
 def test_keyboard_reaches_the_controls(page):
     page.goto("/")
     focused = set()
-    for _ in range(15):
+    page.get_by_test_id("vqa-sample").first.wait_for()
+    for _ in range(70):
         page.keyboard.press("Tab")
         focused.add(page.evaluate("document.activeElement.id || document.activeElement.textContent.trim()"))
+    assert {"vqa-drop", "vqa-image", "vqa-question", "vqa-ask", "vqa-explain", "vqa-model"} <= focused
     assert {"digit-predict", "digit-clear", "digit-file"} <= focused
 
 
@@ -109,21 +111,57 @@ def test_dropout_section_and_models_table(page):
     assert page.console_errors == []
 
 
-def test_shapes_gallery_shows_questions_and_answers(page):
+def test_ask_about_a_sample_scene_and_keep_its_history(page):
     page.goto("/")
     samples = page.get_by_test_id("vqa-sample")
     samples.first.wait_for()
     assert samples.count() == 24
     samples.nth(3).click()
-    detail = page.locator("#shapes-detail")
-    assert detail.locator("img").evaluate("img => img.complete && img.naturalWidth > 0")
-    first = detail.locator("button.question").first
-    answer = detail.locator(".answer").first
-    assert answer.is_hidden()
-    first.click()
-    assert answer.is_visible() and answer.inner_text() != ""
-    page.get_by_test_id("digit-clear").click()  # the digit demo leaves the gallery alone
-    assert samples.count() == 24
+    preview = page.locator("#vqa-preview")
+    preview.wait_for()
+    page.wait_for_function("document.querySelector('#vqa-preview').naturalWidth > 0")
+    page.locator("#vqa-suggestions button.chip").first.click()  # a suggested question asks at once
+    answers = page.get_by_test_id("vqa-answers")
+    answers.locator(".vqa-bars li").first.wait_for()
+    assert answers.locator(".vqa-bars li").count() == 5
+    assert "true answer" in answers.inner_text()
+    assert page.locator("#vqa-heatmap").is_visible()  # where it looked, over the image
+
+    page.get_by_test_id("vqa-question").fill("How many objects are there?")
+    page.get_by_test_id("vqa-ask").click()
+    page.wait_for_function("document.querySelectorAll('#vqa-history li').length === 2")
+    assert "How many objects are there?" in page.get_by_test_id("vqa-history").inner_text()
+    page.locator("#vqa-explain").uncheck()
+    assert page.locator("#vqa-heatmap").is_hidden()
+
+    samples.nth(5).click()  # a new image starts a new history
+    page.wait_for_function("document.querySelectorAll('#vqa-history li').length === 0")
+    assert page.console_errors == []
+
+
+def test_an_uploaded_photo_gets_plain_warnings(page):
+    page.goto("/")
+    rng = __import__("numpy").random.default_rng(1)
+    noise = Image.fromarray(rng.integers(0, 256, (120, 200, 3), dtype="uint8"))
+    buffer = io.BytesIO()
+    noise.save(buffer, format="PNG")
+    page.get_by_test_id("vqa-image").set_input_files(
+        files=[{"name": "photo.png", "mimeType": "image/png", "buffer": buffer.getvalue()}]
+    )
+    page.get_by_test_id("vqa-question").fill("Is there a zebra?")
+    page.get_by_test_id("vqa-ask").click()
+    page.get_by_test_id("vqa-ood").wait_for()
+    assert "does not look like the shapes scenes" in page.get_by_test_id("vqa-ood").inner_text()
+    assert "zebra" in page.get_by_test_id("vqa-unknown").inner_text()
+    assert page.get_by_test_id("vqa-answers").locator(".vqa-bars li").count() == 5
+    assert page.console_errors == []
+
+
+def test_asking_without_an_image_says_what_to_do(page):
+    page.goto("/")
+    page.get_by_test_id("vqa-question").fill("Is there a circle?")
+    page.get_by_test_id("vqa-ask").click()
+    assert "Pick an image first" in page.locator("#vqa-error").inner_text()
     assert page.console_errors == []
 
 

@@ -86,7 +86,8 @@ def test_page_and_its_assets(tiny_client, path):
 
 def test_page_has_the_controls_tests_and_people_need(tiny_client):
     html = tiny_client.get("/").text
-    for testid in ("digit-canvas", "digit-predict", "digit-result", "digit-clear"):
+    for testid in ("digit-canvas", "digit-predict", "digit-result", "digit-clear",
+                   "vqa-image", "vqa-question", "vqa-ask", "vqa-answers"):
         assert f'data-testid="{testid}"' in html
     assert "not stored" in html
     assert "http://" not in html and "https://" not in html  # nothing fetched from elsewhere

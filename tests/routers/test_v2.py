@@ -169,3 +169,43 @@ def test_versions(tiny_client):
     assert tiny_client.get("/v2/models/digits/versions/1/ready").status_code == 200
     r = tiny_client.post("/v2/models/digits/versions/7/infer", json=body)
     assert r.status_code == 404 and "version" in r.json()["error"]
+
+
+def _vqa_body(n=1, ids=None, question_type="INT32"):
+    ids = np.full((n, 24), 0) if ids is None else np.asarray(ids)
+    ids[:, :3] = ids[:, :3] if ids[:, :3].any() else [2, 3, 4]
+    return {
+        "inputs": [
+            {"name": "image", "datatype": "FP32", "shape": [n, 64, 64, 3], "data": np.full((n, 64, 64, 3), 0.9).ravel().tolist()},
+            {"name": "question", "datatype": question_type, "shape": [n, 24], "data": ids.ravel().tolist()},
+        ]
+    }
+
+
+def test_vqa_takes_an_image_and_token_ids(tiny_client):
+    meta = tiny_client.get("/v2/models/vqa").json()
+    assert meta["inputs"] == [
+        {"name": "image", "datatype": "FP32", "shape": [-1, 64, 64, 3]},
+        {"name": "question", "datatype": "INT32", "shape": [-1, 24]},
+    ]
+    r = tiny_client.post("/v2/models/vqa/infer", json=_vqa_body(n=2))
+    assert r.status_code == 200, r.text
+    out = r.json()["outputs"][0]
+    assert out["name"] == "answers" and out["shape"] == [2, 22]
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        (lambda b: b["inputs"][1]["data"].__setitem__(0, 10_000), "token ids"),
+        (lambda b: b["inputs"][1]["data"].__setitem__(0, -1), "token ids"),
+        (lambda b: b["inputs"][1].update(datatype="FP32"), "INT32"),
+        (lambda b: b["inputs"].pop(), "inputs"),
+        (lambda b: b["inputs"][1].update(shape=[2, 24], data=[2] * 48), "same batch size"),
+    ],
+)
+def test_vqa_bad_tensors_are_400(tiny_client, change, words):
+    body = _vqa_body()
+    change(body)
+    r = tiny_client.post("/v2/models/vqa/infer", json=body)
+    assert r.status_code == 400 and words in r.json()["error"], r.text

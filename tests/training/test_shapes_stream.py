@@ -10,7 +10,8 @@ def make(**kw) -> ShapesStream:
 
 
 def test_batches_have_the_model_layout():
-    (images, questions), answers = make()[0]
+    inputs, answers = make()[0]
+    images, questions = inputs["image"], inputs["question"]
     assert images.shape == (32, 48, 48, 3) and images.dtype == np.float32
     assert 0.0 <= images.min() and images.max() <= 1.0
     assert questions.shape[0] == 32 and questions.dtype == np.int32

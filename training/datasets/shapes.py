@@ -11,7 +11,9 @@ one scene renders at 64, 128 or 300 pixels alike. Choices the spec leaves open:
   places where the box fits and keeps the 3 % gap (rejection sampling);
 - the background is one gray value for all three channels;
 - rendering is aliased by default (fast); `antialias=k` draws at k times the size and
-  downsamples, for the "rendered differently" test set.
+  downsamples, for the "rendered differently" test set;
+- a scene may be wider than tall (`aspect` = height / width < 1, for the non-square
+  test images): fractions are then of the width, the longer side, as the spec says.
 """
 
 from __future__ import annotations
@@ -72,6 +74,7 @@ class Scene:
     background: int
     noise_std: float
     seed: int  # for the noise pattern, so a scene renders identically every time
+    aspect: float = 1.0  # height / width; positions and sides are fractions of the width
 
     def to_json(self, size: int, index: int, split: str, filename: str) -> dict:
         """CLEVR-style description, with pixel positions at the rendered `size`."""
@@ -94,10 +97,11 @@ class Scene:
             "split": split,
             "image_index": index,
             "image_filename": filename,
-            "image_size": [size, size],
+            "image_size": [size, round(size * self.aspect)],
             "background": self.background,
             "noise_std": self.noise_std,
             "noise_seed": self.seed,
+            "aspect": self.aspect,
             "objects": objects,
         }
 
@@ -107,7 +111,7 @@ class Scene:
             SceneObject(o["shape"], o["color"], o["size"], o["center"][0], o["center"][1], o["side"], tuple(o["rgb"]))
             for o in data["objects"]
         )
-        return Scene(objects, data["background"], data["noise_std"], data["noise_seed"])
+        return Scene(objects, data["background"], data["noise_std"], data["noise_seed"], data.get("aspect", 1.0))
 
 
 def boxes_separated(a: SceneObject, b: SceneObject, gap: float = MIN_BOX_GAP) -> bool:
@@ -122,8 +126,8 @@ def _jitter(rgb: tuple[int, int, int], rng: np.random.Generator) -> tuple[int, i
     return tuple(int(np.clip(c + rng.integers(-COLOR_JITTER, COLOR_JITTER + 1), 0, 255)) for c in rgb)
 
 
-def sample_scene(rng: np.random.Generator, n_objects: int | None = None, noise: bool = True) -> Scene:
-    """A random scene that keeps every rule of the contract."""
+def sample_scene(rng: np.random.Generator, n_objects: int | None = None, noise: bool = True, aspect: float = 1.0) -> Scene:
+    """A random scene that keeps every rule of the contract (`aspect` = height / width <= 1)."""
     n = n_objects or int(rng.integers(MIN_OBJECTS, MAX_OBJECTS + 1))
     while True:
         objects: list[SceneObject] = []
@@ -133,7 +137,8 @@ def sample_scene(rng: np.random.Generator, n_objects: int | None = None, noise: 
             lo, hi = SIZES[size]
             for _attempt in range(50):
                 side = float(rng.uniform(lo, hi))
-                x, y = (float(v) for v in rng.uniform(side / 2, 1 - side / 2, size=2))
+                x = float(rng.uniform(side / 2, 1 - side / 2))
+                y = float(rng.uniform(side / 2, aspect - side / 2))
                 candidate = SceneObject(shape, color, size, x, y, side, _jitter(COLORS[color], rng))
                 if all(boxes_separated(candidate, other) for other in objects):
                     objects.append(candidate)
@@ -143,14 +148,15 @@ def sample_scene(rng: np.random.Generator, n_objects: int | None = None, noise: 
         if len(objects) == n:
             background = int(rng.integers(BACKGROUND[0], BACKGROUND[1] + 1))
             noise_std = float(rng.uniform(0, MAX_NOISE_STD)) if noise else 0.0
-            return Scene(tuple(objects), background, noise_std, int(rng.integers(2**31)))
+            return Scene(tuple(objects), background, noise_std, int(rng.integers(2**31)), aspect)
 
 
 def render(scene: Scene, size: int = 128, antialias: int = 1) -> Image.Image:
-    """Draw the scene as an RGB image `size` x `size`."""
+    """Draw the scene as an RGB image `size` wide (and `size` * aspect high)."""
     k = max(1, int(antialias))
     canvas = size * k
-    image = Image.new("RGB", (canvas, canvas), (scene.background,) * 3)
+    height = round(size * scene.aspect)
+    image = Image.new("RGB", (canvas, height * k), (scene.background,) * 3)
     draw = ImageDraw.Draw(image)
     for o in scene.objects:
         x0, y0, x1, y1 = (v * canvas for v in o.box)
@@ -163,7 +169,7 @@ def render(scene: Scene, size: int = 128, antialias: int = 1) -> Image.Image:
         else:  # isosceles, apex up, base = height = the box side
             draw.polygon([((x0 + x1) / 2, y0), (x0, y1), (x1, y1)], fill=o.rgb)
     if k > 1:
-        image = image.resize((size, size), Image.Resampling.LANCZOS)
+        image = image.resize((size, height), Image.Resampling.LANCZOS)
     if scene.noise_std > 0:
         noise_rng = np.random.default_rng(scene.seed)
         pixels = np.asarray(image, dtype=np.float32)
@@ -185,7 +191,8 @@ def check_scene(scene: Scene) -> list[str]:
         lo, hi = SIZES[o.size]
         if not lo - 1e-9 <= o.side <= hi + 1e-9:
             problems.append(f"{o.size} object with side {o.side:.3f}")
-        if min(o.box) < -1e-9 or max(o.box) > 1 + 1e-9:
+        x0, y0, x1, y1 = o.box
+        if min(o.box) < -1e-9 or x1 > 1 + 1e-9 or y1 > scene.aspect + 1e-9:
             problems.append(f"object outside the image: {o.box}")
         if max(abs(c - r) for c, r in zip(o.rgb, COLORS[o.color])) > COLOR_JITTER:
             problems.append(f"{o.color} drawn as {o.rgb}")

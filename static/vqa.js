@@ -1,0 +1,219 @@
+// Ask about a picture: pick or drop an image, ask questions, see the top answers, where
+// the model looked, and plain warnings. Loaded after app.js, whose `$`, `el` and `pct`
+// it uses. Nothing is kept on the server: the image is sent again with each question.
+"use strict";
+
+const vqa = {
+  image: null, // the Blob being asked about
+  sample: null, // the sample scene it came from, if any (its questions carry true answers)
+  imageUrl: null, // an object URL to revoke when the image changes
+  pending: 0,
+};
+
+const drop = $("vqa-drop");
+const preview = $("vqa-preview");
+const heatmap = $("vqa-heatmap");
+const answersBox = $("vqa-answers");
+const historyList = $("vqa-history");
+const warningsBox = $("vqa-warnings");
+const vqaError = $("vqa-error");
+const askButton = $("vqa-ask");
+const questionBox = $("vqa-question");
+const suggestions = $("vqa-suggestions");
+const vqaGallery = $("vqa-gallery");
+
+function showVqaError(message) {
+  vqaError.textContent = message;
+  vqaError.hidden = !message;
+}
+
+function setVqaBusy(busy) {
+  answersBox.setAttribute("aria-busy", String(busy));
+  answersBox.classList.toggle("busy", busy);
+  askButton.disabled = busy;
+  askButton.textContent = busy ? "Thinking…" : "Ask";
+}
+
+// -- the image ------------------------------------------------------------------------
+
+function useImage(blob, sample = null) {
+  if (!blob.type.startsWith("image/")) {
+    showVqaError(`That file is not an image (${blob.type || "unknown type"}). Choose a PNG, JPEG, WebP or GIF.`);
+    return;
+  }
+  if (vqa.imageUrl) URL.revokeObjectURL(vqa.imageUrl);
+  vqa.image = blob;
+  vqa.sample = sample;
+  vqa.imageUrl = URL.createObjectURL(blob);
+  preview.src = vqa.imageUrl;
+  preview.alt = sample ? `Sample scene ${sample.id}` : "Your image";
+  preview.hidden = false;
+  heatmap.hidden = true;
+  $("vqa-stage-hint").hidden = true;
+  historyList.replaceChildren(); // the history belongs to one image
+  warningsBox.replaceChildren();
+  answersBox.replaceChildren(el("p", { class: "placeholder" }, "Now ask a question about it."));
+  showVqaError("");
+  showSuggestions(sample);
+  vqaGallery.querySelectorAll("button").forEach((b) => b.setAttribute("aria-pressed", String(sample !== null && b.dataset.id === sample.id)));
+}
+
+function showSuggestions(sample) {
+  suggestions.replaceChildren();
+  if (!sample) return;
+  suggestions.append(el("span", { class: "hint" }, "Try: "));
+  for (const q of sample.questions) {
+    const chip = el("button", { type: "button", class: "chip" }, q.question);
+    chip.addEventListener("click", () => {
+      questionBox.value = q.question;
+      ask();
+    });
+    suggestions.append(chip);
+  }
+}
+
+$("vqa-image").addEventListener("change", (event) => {
+  const file = event.target.files[0];
+  if (file) useImage(file);
+});
+
+drop.addEventListener("click", () => $("vqa-image").click());
+drop.addEventListener("keydown", (event) => {
+  if (event.key === "Enter" || event.key === " ") {
+    event.preventDefault();
+    $("vqa-image").click();
+  }
+});
+for (const name of ["dragenter", "dragover"]) {
+  drop.addEventListener(name, (event) => {
+    event.preventDefault();
+    drop.classList.add("dragging");
+  });
+}
+drop.addEventListener("dragleave", () => drop.classList.remove("dragging"));
+drop.addEventListener("drop", (event) => {
+  event.preventDefault();
+  drop.classList.remove("dragging");
+  const file = event.dataTransfer.files[0];
+  if (file) useImage(file);
+});
+
+// -- asking -----------------------------------------------------------------------------
+
+function trueAnswerOf(question) {
+  const q = vqa.sample && vqa.sample.questions.find((s) => s.question.toLowerCase() === question.toLowerCase());
+  return q ? q.answer : null;
+}
+
+function renderWarnings(body) {
+  warningsBox.replaceChildren();
+  if (body.out_of_distribution) {
+    warningsBox.append(el("p", { class: "warning", "data-testid": "vqa-ood" },
+      "This picture does not look like the shapes scenes the model learnt from, so its answers are guesses."));
+  }
+  if (body.unknown_words.length) {
+    warningsBox.append(el("p", { class: "warning", "data-testid": "vqa-unknown" },
+      `It does not know the word${body.unknown_words.length > 1 ? "s" : ""} “${body.unknown_words.join("”, “")}”, ` +
+      "so it read the question without them. The list of words it knows is above."));
+  }
+}
+
+function renderAnswers(body) {
+  const list = el("ol", { class: "bars vqa-bars" });
+  for (const a of body.answers) {
+    const item = el("li");
+    const bar = el("span", { class: "bar-track", role: "img", "aria-label": `${a.answer}: ${pct(a.probability)}` });
+    const fill = el("span", { class: "bar-fill" });
+    fill.style.width = `${Math.max(0.5, 100 * a.probability)}%`;
+    bar.append(fill);
+    item.append(el("span", {}, a.answer), bar, el("span", { class: "bar-value" }, pct(a.probability)));
+    list.append(item);
+  }
+  const truth = trueAnswerOf(body.question);
+  const facts = el("p", { class: "facts" }, `${body.model}, ${body.timing_ms} ms`);
+  if (truth !== null) facts.textContent += ` · the true answer is “${truth}”`;
+  answersBox.replaceChildren(el("p", { class: "top-answer" }, body.answers[0].answer), list, facts);
+  renderWarnings(body);
+  if (body.heatmap_png) {
+    heatmap.src = `data:image/png;base64,${body.heatmap_png}`;
+    heatmap.alt = `Where the model looked to answer “${body.question}”`;
+  }
+  heatmap.hidden = !(body.heatmap_png && $("vqa-explain").checked);
+
+  const entry = el("li");
+  entry.append(el("span", { class: "q" }, body.question), " → ", el("strong", {}, body.answers[0].answer),
+    ` (${pct(body.answers[0].probability)})`);
+  if (truth !== null && truth !== body.answers[0].answer) entry.append(el("span", { class: "wrong" }, ` true: ${truth}`));
+  historyList.prepend(entry);
+}
+
+async function ask() {
+  const question = questionBox.value.trim();
+  if (!vqa.image) {
+    showVqaError("Pick an image first: a sample scene below, or one of your own.");
+    return;
+  }
+  if (!question) {
+    showVqaError("Type a question first, for example “How many circles are there?”.");
+    questionBox.focus();
+    return;
+  }
+  const form = new FormData();
+  form.append("image", vqa.image, "image.png");
+  form.append("question", question);
+  form.append("explain", $("vqa-explain").checked ? "true" : "false");
+  form.append("model", $("vqa-model").value);
+  const ticket = ++vqa.pending;
+  setVqaBusy(true);
+  showVqaError("");
+  try {
+    const response = await fetch("/api/vqa", { method: "POST", body: form });
+    const body = await response.json().catch(() => ({ error: `the server answered ${response.status}` }));
+    if (ticket !== vqa.pending) return;
+    if (!response.ok) {
+      showVqaError(body.error || `the server answered ${response.status}`);
+      return;
+    }
+    renderAnswers(body);
+  } catch (err) {
+    if (ticket === vqa.pending) showVqaError("Could not reach the server: " + err.message);
+  } finally {
+    if (ticket === vqa.pending) setVqaBusy(false);
+  }
+}
+
+$("vqa-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  ask();
+});
+$("vqa-explain").addEventListener("change", () => {
+  heatmap.hidden = !($("vqa-explain").checked && heatmap.getAttribute("src"));
+});
+
+// -- the sample scenes ----------------------------------------------------------------
+
+async function loadVqaSamples() {
+  try {
+    const response = await fetch("/api/vqa/samples");
+    if (!response.ok) return; // a server without samples just shows none
+    const { samples } = await response.json();
+    for (const sample of samples) {
+      const button = el("button", { type: "button", class: "thumb", role: "listitem", "data-testid": "vqa-sample",
+        "data-id": sample.id, "aria-pressed": "false", "aria-label": `Sample scene ${sample.id}` });
+      button.append(el("img", { src: sample.image_url, width: "72", height: "72", alt: "" }));
+      button.addEventListener("click", async () => {
+        try {
+          const image = await fetch(sample.image_url);
+          useImage(await image.blob(), sample);
+        } catch (err) {
+          showVqaError("Could not load the sample scene: " + err.message);
+        }
+      });
+      vqaGallery.append(button);
+    }
+  } catch (err) {
+    // The gallery is an extra; uploads work without it.
+  }
+}
+
+loadVqaSamples();

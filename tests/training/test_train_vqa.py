@@ -1,0 +1,83 @@
+"""Smoke runs of the VQA training on tiny data, per model and per dataset layout; the
+server loads what they write."""
+
+import json
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+from PIL import Image
+
+from app.main import create_app
+from app.tasks import vqa as task
+from tests.conftest import make_settings, png_bytes
+from training import train_vqa
+from training.datasets.shapes import render, sample_scene
+from training.datasets.shapes_arrays import make_arrays
+from training.datasets.shapes_files import write_split
+from training.datasets.shapes_language import FAMILIES
+
+TINY = ["--epochs", "1", "--steps-per-epoch", "2", "--batch-size", "8", "--validation-questions", "40", "--test-questions", "40"]
+
+
+@pytest.mark.parametrize("name", ["vqa", "vqa_baseline", "question_only"])
+def test_shapes_smoke_run_writes_a_model_with_its_tables(name, tmp_path):
+    card = train_vqa.main(["--model", name, "--out", str(tmp_path), *TINY])
+    folder = tmp_path / name
+    assert (folder / "model.keras").is_file()
+    assert json.loads((folder / "vocab.json").read_text())[:2] == ["<pad>", "<unk>"]
+    assert len(json.loads((folder / "answers.json").read_text())) == 22
+    for split in ("test", "test_rendered_differently"):
+        table = card["metrics"][split]
+        assert table["questions"] == 40 and 0 <= table["overall"] <= 100
+        assert set(table["families"]) <= set(FAMILIES)
+    saved = json.loads((folder / "card.json").read_text())
+    assert saved["task"] == "vqa" and saved["training_runs"][0]["samples"] == 16
+
+
+def test_resume_continues_from_the_saved_model(tmp_path):
+    train_vqa.main(["--model", "vqa_baseline", "--out", str(tmp_path), *TINY])
+    card = train_vqa.main(["--model", "vqa_baseline", "--out", str(tmp_path), "--resume", *TINY])
+    assert card["version"] == 2 and len(card["training_runs"]) == 2
+
+
+def test_trained_model_is_served(tmp_path):
+    train_vqa.main(["--model", "vqa_baseline", "--out", str(tmp_path), *TINY])
+    scene = render(sample_scene(np.random.default_rng(5)), 128)
+    with TestClient(create_app(make_settings(tmp_path))) as client:
+        r = client.post(
+            "/api/vqa",
+            files={"image": ("s.png", png_bytes(scene), "image/png")},
+            data={"question": "How many circles are there?", "model": "vqa_baseline"},
+        )
+        assert r.status_code == 200, r.text
+        assert len(r.json()["answers"]) == 5
+
+
+@pytest.mark.parametrize("dataset", ["clevr", "vqa-v2"])
+def test_official_layouts_train(dataset, tmp_path):
+    data = tmp_path / "data"
+    write_split(data, "train", 40, seed=1)
+    write_split(data, "val", 16, seed=2)
+    card = train_vqa.main(
+        ["--model", "vqa_baseline", "--dataset", dataset, "--layout", "shapes", "--data-dir", str(data),
+         "--out", str(tmp_path / "out"), "--epochs", "1", "--batch-size", "8"]
+    )
+    assert card["dataset"] == dataset
+    if dataset == "vqa-v2":
+        assert 0 <= card["metrics"]["validation_vqa_accuracy"] <= 100
+    answers = json.loads((tmp_path / "out" / "vqa_baseline" / "answers.json").read_text())
+    assert set(answers) <= set(train_vqa.ANSWERS)
+
+
+def test_training_arrays_match_what_the_server_sees():
+    """The parity pin: a training question's pixels are the server's preprocessing of
+    the same rendered image."""
+    encoder = train_vqa.shapes_encoder()
+    rng_a, rng_b = np.random.default_rng(9), np.random.default_rng(9)
+    arrays = make_arrays(rng_a, 4, encoder, style="plain")
+    scene = sample_scene(rng_b)  # the same draws as make_arrays' first scene
+    served = task.image_to_array(Image.open(__import__("io").BytesIO(png_bytes(render(scene, 128)))))
+    assert np.array_equal(arrays.inputs(slice(None))["image"][arrays.scene_index == 0][0], served)
+    ids, _ = encoder.encode(arrays.texts[0])
+    assert np.array_equal(arrays.questions[0], ids)

@@ -1,0 +1,100 @@
+"""Shapes questions as compact arrays: one uint8 image per scene, questions pointing at it.
+
+A scene answers up to 8 questions, so storing its pixels once (uint8, through the
+server's own `app.tasks.vqa.image_to_pixels`) keeps a few million training questions
+in memory. This module imports neither Keras nor a backend, so spawned worker
+processes can generate with it while another process trains.
+
+Render styles (all within `shared/specs/shapes-scenes.md`):
+- `plain`: 128 px, aliased, square: the style of the test split and the samples;
+- `varied`: what training sees: 64-192 px, sometimes anti-aliased, sometimes wider
+  than tall, so the model does not learn one renderer's pixels;
+- `different`: the second test set, rendered unlike the first: 80-320 px, anti-aliased
+  four times over, half of it non-square (aspect 0.6-1), background noise at the
+  spec's limit (std 4).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from app.tasks import vqa as task
+from training.datasets.shapes import MAX_NOISE_STD, Scene, render, sample_scene
+from training.datasets.shapes_language import ANSWERS, FAMILIES
+from training.datasets.shapes_questions import generate
+
+ANSWER_INDEX = {a: i for i, a in enumerate(ANSWERS)}
+STYLES = ("plain", "varied", "different")
+
+
+@dataclass
+class ShapesArrays:
+    images: np.ndarray  # uint8 [scenes, side, side, 3]
+    scene_index: np.ndarray  # int32 [n]: the row of `images` each question is about
+    questions: np.ndarray  # int32 [n, max_tokens]
+    answers: np.ndarray  # int32 [n], index into ANSWERS
+    families: np.ndarray  # int32 [n], index into FAMILIES
+    texts: list[str]
+
+    def __len__(self) -> int:
+        return len(self.answers)
+
+    def inputs(self, rows: np.ndarray | slice = slice(None)) -> dict[str, np.ndarray]:
+        """Model inputs (float images, token ids) for the questions at `rows`."""
+        return {
+            "image": task.pixels_to_input(self.images[self.scene_index[rows]]),
+            "question": self.questions[rows],
+        }
+
+
+def style_scene(rng: np.random.Generator, style: str) -> Scene:
+    if style == "plain":
+        return sample_scene(rng)
+    aspect = float(rng.uniform(0.7 if style == "varied" else 0.6, 1.0)) if rng.random() < (0.3 if style == "varied" else 0.5) else 1.0
+    scene = sample_scene(rng, aspect=aspect)
+    return replace(scene, noise_std=MAX_NOISE_STD) if style == "different" else scene
+
+
+def style_render(scene: Scene, rng: np.random.Generator, style: str):
+    if style == "plain":
+        return render(scene, 128)
+    if style == "varied":
+        return render(scene, int(rng.integers(64, 193)), antialias=2 if rng.random() < 0.3 else 1)
+    return render(scene, int(rng.integers(80, 321)), antialias=4)
+
+
+def scene_pixels(rng: np.random.Generator, n_scenes: int, style: str = "varied", image_side: int = task.DEFAULT_IMAGE_SIDE) -> np.ndarray:
+    """uint8 [n, side, side, 3]: scenes alone, no questions (for the scene autoencoder)."""
+    return np.stack([task.image_to_pixels(style_render(style_scene(rng, style), rng, style), image_side) for _ in range(n_scenes)])
+
+
+def make_arrays(
+    rng: np.random.Generator,
+    n_questions: int,
+    encoder: task.QuestionEncoder,
+    image_side: int = task.DEFAULT_IMAGE_SIDE,
+    style: str = "plain",
+    per_scene: int = 8,
+) -> ShapesArrays:
+    """`n_questions` balanced questions about freshly sampled scenes, in `style`."""
+    if style not in STYLES:
+        raise ValueError(f"style must be one of {STYLES}, not {style!r}")
+    images, scene_index, texts, answers, families = [], [], [], [], []
+    for scene, questions in generate(rng, n_questions, lambda r: style_scene(r, style), per_scene=per_scene):
+        images.append(task.image_to_pixels(style_render(scene, rng, style), image_side))
+        for q in questions:
+            scene_index.append(len(images) - 1)
+            texts.append(q.text)
+            answers.append(ANSWER_INDEX[q.answer])
+            families.append(FAMILIES.index(q.family))
+    order = rng.permutation(len(texts))  # questions of one scene should not sit together
+    return ShapesArrays(
+        images=np.stack(images),
+        scene_index=np.asarray(scene_index, np.int32)[order],
+        questions=encoder.encode_batch([texts[i] for i in order]),
+        answers=np.asarray(answers, np.int32)[order],
+        families=np.asarray(families, np.int32)[order],
+        texts=[texts[i] for i in order],
+    )

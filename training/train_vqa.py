@@ -1,0 +1,295 @@
+"""Train the VQA models: `vqa` (FiLM), `vqa_baseline` (CNN + LSTM) and a question-only model.
+
+Data: the shapes stream by default (`shared/specs/shapes-scenes.md`, scenes generated on
+the fly, never repeated), or the official CLEVR / VQA v2 layouts through
+`training.datasets.vqa_files` (`--dataset clevr|vqa-v2 --data-dir ...`; VQA v2 is scored
+with its own accuracy metric). Every image and question goes through `app.tasks.vqa`,
+as it does in the server.
+
+This script trains with `fit` on any backend, which is what a CPU has time for: hours
+for `vqa` to reach its goal, resumable across days (`--resume` continues from the
+committed model, optimizer state included). On a GPU machine with JAX,
+`python -m training.vqa_fast` trains the same builders in minutes (generator processes
+feeding a jitted step) and writes the same model folders and cards.
+
+    python -m training.train_vqa --model vqa --epochs 20 --resume
+    python -m training.train_vqa --model vqa --evaluate       # re-measure the test tables
+    python -m training.train_vqa --model vqa_baseline --dataset clevr --data-dir ~/CLEVR_v1.0
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras
+import numpy as np
+from PIL import Image
+
+from app.tasks import vqa as task
+from app.tasks import vqa_models
+from training.common import MODELS_DIR, Stopwatch, command_line, read_card, save_model_with_card, set_seed
+from training.datasets import vqa_files
+from training.datasets.shapes_arrays import ShapesArrays, make_arrays
+from training.datasets.shapes_language import ANSWERS, FAMILIES, vocabulary
+from training.datasets.shapes_stream import TEST_SEED, VALIDATION_SEED, ShapesStream
+
+MODELS = ("vqa", "vqa_baseline", "question_only")
+# Published accuracies (%), for the card and README: CLEVR test (Johnson et al. 2017,
+# Santoro et al. 2017, Perez et al. 2018, Hudson & Manning 2018) and Sort-of-CLEVR
+# relational questions (Santoro et al. 2017).
+PUBLISHED = {
+    "CLEVR": {"CNN+LSTM": 52.3, "RN": 95.5, "FiLM": 97.7, "MAC": 98.9, "human": 92.6},
+    "Sort-of-CLEVR relational": {"CNN+MLP": 63.0, "RN": 94.0},
+}
+
+
+# -- data --------------------------------------------------------------------------------
+
+
+def shapes_encoder() -> task.QuestionEncoder:
+    return task.QuestionEncoder(vocabulary())
+
+
+def shapes_test_sets(encoder: task.QuestionEncoder, n_questions: int, image_side: int = task.DEFAULT_IMAGE_SIDE) -> dict[str, ShapesArrays]:
+    """The two test sets: the plain renderer of the training split, and scenes rendered
+    differently (anti-aliased, other sizes, non-square, noisy). Fixed seeds."""
+    return {
+        "test": make_arrays(np.random.default_rng(TEST_SEED), n_questions, encoder, image_side, style="plain"),
+        "test_rendered_differently": make_arrays(
+            np.random.default_rng(TEST_SEED + 1), n_questions, encoder, image_side, style="different"
+        ),
+    }
+
+
+def records_to_arrays(records, encoder: task.QuestionEncoder, answers: list[str], image_side: int) -> ShapesArrays:
+    """CLEVR / VQA v2 records -> the same compact arrays (answers outside the vocabulary
+    get -1 and are left out of training, as is usual for VQA v2's long tail)."""
+    paths = sorted({r.image_path for r in records})
+    row = {p: i for i, p in enumerate(paths)}
+    index = {a: i for i, a in enumerate(answers)}
+    images = np.stack([task.image_to_pixels(Image.open(p), image_side) for p in paths])
+    return ShapesArrays(
+        images=images,
+        scene_index=np.asarray([row[r.image_path] for r in records], np.int32),
+        questions=encoder.encode_batch([r.question for r in records]),
+        answers=np.asarray([index.get(r.answer, -1) for r in records], np.int32),
+        families=np.asarray([0] * len(records), np.int32),
+        texts=[r.question for r in records],
+    )
+
+
+def load_official(args: argparse.Namespace) -> tuple[dict[str, ShapesArrays], task.QuestionEncoder, list[str], dict]:
+    """Train / validation arrays from an official layout, with the vocabulary built on train."""
+    layout = args.layout or ("clevr" if args.dataset == "clevr" else "vqa-v2")
+    load = vqa_files.load_clevr if args.dataset == "clevr" else vqa_files.load_vqa_v2
+    train, val = load(args.data_dir, "train", layout), load(args.data_dir, "val", layout)
+    words = sorted({w for r in train for w in task.tokenize(r.question)})
+    encoder = task.QuestionEncoder(words)
+    answers = vqa_files.answer_vocabulary(train, args.top_answers)
+    data = {
+        "train": records_to_arrays(train, encoder, answers, args.image_side),
+        "validation": records_to_arrays(val, encoder, answers, args.image_side),
+    }
+    return data, encoder, answers, {"train": train, "validation": val}
+
+
+# -- model -------------------------------------------------------------------------------
+
+
+def build_model(name: str, vocab_size: int, num_answers: int = len(ANSWERS), image_side: int = task.DEFAULT_IMAGE_SIDE) -> keras.Model:
+    if name == "vqa":
+        model = vqa_models.build_vqa(vocab_size, image_side, num_answers=num_answers)
+    elif name == "vqa_baseline":
+        model = vqa_models.build_vqa_baseline(vocab_size, image_side, num_answers=num_answers)
+    elif name == "question_only":
+        model = vqa_models.build_question_only(vocab_size, num_answers=num_answers)
+    else:
+        raise ValueError(f"unknown model {name!r}; choose from {MODELS}")
+    return model
+
+
+def compile_model(model: keras.Model, learning_rate: float = 1e-3) -> keras.Model:
+    optimizer = keras.optimizers.Adam(learning_rate, global_clipnorm=5.0)
+    model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def input_names(model: keras.Model) -> tuple[str, ...]:
+    return tuple(t.name for t in model.inputs)
+
+
+def select_inputs(inputs: dict, names: tuple[str, ...]):
+    """What the model takes: a dict by input name, or the one array of a one-input model."""
+    return inputs[names[0]] if len(names) == 1 else {k: inputs[k] for k in names}
+
+
+# -- evaluate ------------------------------------------------------------------------------
+
+
+def predict_arrays(predict_batch, data: ShapesArrays, names: tuple[str, ...], batch_size: int = 1024) -> np.ndarray:
+    """Probabilities for every question, `predict_batch(inputs dict) -> [n, answers]`."""
+    out = []
+    for start in range(0, len(data), batch_size):
+        rows = slice(start, start + batch_size)
+        inputs = data.inputs(rows)
+        out.append(np.asarray(predict_batch(select_inputs(inputs, names))))
+    return np.concatenate(out)
+
+
+def family_table(probabilities: np.ndarray, data: ShapesArrays) -> dict:
+    """Accuracy (%) overall and per question family."""
+    correct = probabilities.argmax(-1) == data.answers
+    families = {
+        f: round(100 * float(correct[data.families == i].mean()), 2) for i, f in enumerate(FAMILIES) if (data.families == i).any()
+    }
+    return {"overall": round(100 * float(correct.mean()), 2), "questions": int(len(data)), "families": families}
+
+
+def keras_predictor(model: keras.Model):
+    return lambda inputs: model.predict_on_batch(inputs)
+
+
+class FamilyValidation(keras.callbacks.Callback):
+    """Logs validation accuracy per family after every epoch (and keeps the history)."""
+
+    def __init__(self, data: ShapesArrays) -> None:
+        super().__init__()
+        self.data = data
+        self.history: list[dict] = []
+
+    def on_epoch_end(self, epoch: int, logs=None) -> None:
+        table = family_table(predict_arrays(keras_predictor(self.model), self.data, input_names(self.model)), self.data)
+        self.history.append({"epoch": epoch + 1, "loss": round(float((logs or {}).get("loss", 0)), 4), **table})
+        worst = min(table["families"].items(), key=lambda kv: kv[1])
+        print(f"epoch {epoch + 1}: validation {table['overall']:.2f} %, weakest {worst[0]} {worst[1]:.1f} %", flush=True)
+
+
+# -- save ----------------------------------------------------------------------------------
+
+
+def save_vqa_model(model: keras.Model, out_dir: Path, encoder: task.QuestionEncoder, answers: list[str], card: dict) -> Path:
+    """The model, its card, and the vocabulary and answer list the server reads."""
+    save_model_with_card(model, out_dir, {"task": "vqa", "image_side": int(model.inputs[0].shape[1]), **card})
+    (out_dir / "vocab.json").write_text(json.dumps(encoder.words) + "\n")
+    (out_dir / "answers.json").write_text(json.dumps(list(answers)) + "\n")
+    return out_dir
+
+
+def evaluate_saved(name: str, args: argparse.Namespace) -> dict:
+    """Re-measure the committed model's test tables on this backend and update its card."""
+    out_dir = args.out / name
+    model = keras.saving.load_model(out_dir / "model.keras", compile=False, safe_mode=True)
+    encoder = task.QuestionEncoder(json.loads((out_dir / "vocab.json").read_text()))
+    tests = shapes_test_sets(encoder, args.test_questions, int(model.inputs[0].shape[1]))
+    with Stopwatch() as clock:
+        tables = {k: family_table(predict_arrays(keras_predictor(model), v, input_names(model)), v) for k, v in tests.items()}
+    card = read_card(out_dir)
+    card.setdefault("metrics", {}).update(tables)
+    card["metrics"]["measured_with"] = f"{keras.backend.backend()} (python -m training.train_vqa --model {name} --evaluate), {clock.seconds:.0f} s"
+    (out_dir / "card.json").write_text(json.dumps(card, indent=2) + "\n")
+    for k, t in tables.items():
+        print(f"{name} {k}: {t['overall']:.2f} % over {t['questions']} questions; " + ", ".join(f"{f} {a:.1f}" for f, a in t["families"].items()))
+    return card
+
+
+# -- train ---------------------------------------------------------------------------------
+
+
+def train(args: argparse.Namespace) -> dict:
+    set_seed(args.seed)
+    out_dir = args.out / args.model
+    answers = list(ANSWERS)
+    if args.dataset == "shapes":
+        encoder = shapes_encoder()
+        validation = make_arrays(np.random.default_rng(VALIDATION_SEED), args.validation_questions, encoder, args.image_side, style="plain")
+    else:
+        data, encoder, answers, records = load_official(args)
+        validation = data["validation"]
+
+    if args.resume:
+        model = keras.saving.load_model(out_dir / "model.keras", safe_mode=True)
+        previous = read_card(out_dir)
+    else:
+        model = compile_model(build_model(args.model, len(encoder), len(answers), args.image_side), args.learning_rate)
+        previous = {}
+    names = input_names(model)
+
+    if args.dataset == "shapes":
+        stream = ShapesStream(encoder, args.batch_size, args.steps_per_epoch, seed=args.seed, image_side=args.image_side, input_names=names)
+    else:
+        train_data = data["train"]
+        keep = train_data.answers >= 0
+        inputs = train_data.inputs(np.flatnonzero(keep))
+        stream = (select_inputs(inputs, names), train_data.answers[keep])
+
+    validation_log = FamilyValidation(validation)
+    with Stopwatch() as clock:
+        if isinstance(stream, tuple):
+            model.fit(*stream, batch_size=args.batch_size, epochs=args.epochs, callbacks=[validation_log], verbose=2)
+        else:
+            model.fit(stream, epochs=args.epochs, callbacks=[validation_log], verbose=2)
+
+    metrics: dict = {"validation": validation_log.history[-1] if validation_log.history else {}}
+    if args.dataset == "shapes":
+        tests = shapes_test_sets(encoder, args.test_questions, args.image_side)
+        metrics.update({k: family_table(predict_arrays(keras_predictor(model), v, names), v) for k, v in tests.items()})
+    else:
+        probabilities = predict_arrays(keras_predictor(model), validation, names)
+        predicted = [answers[i] for i in probabilities.argmax(-1)]
+        metrics["validation_vqa_accuracy"] = round(100 * vqa_files.score(records["validation"], predicted), 2)
+
+    samples = args.epochs * args.steps_per_epoch * args.batch_size if args.dataset == "shapes" else args.epochs * len(stream[1])
+    card = {
+        "version": int(previous.get("version", 0)) + 1,
+        "description": vqa_models.DESCRIPTIONS[args.model],
+        "dataset": args.dataset,
+        "data": "shapes scenes generated per shared/specs/shapes-scenes.md (style 'varied'), fresh every batch"
+        if args.dataset == "shapes" else str(args.data_dir),
+        "training_command": command_line("training.train_vqa"),
+        "training_runs": [*previous.get("training_runs", []), {"samples": samples, "seconds": round(clock.seconds, 1), "how": "fit"}],
+        "epochs": args.epochs,
+        "validation_history": validation_log.history,
+        "metrics": metrics,
+        "published": PUBLISHED,
+    }
+    save_vqa_model(model, out_dir, encoder, answers, card)
+    print(json.dumps(metrics, indent=2))
+    return card
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", choices=MODELS, default="vqa")
+    parser.add_argument("--dataset", choices=("shapes", "clevr", "vqa-v2"), default="shapes")
+    parser.add_argument("--data-dir", type=Path, help="root of a CLEVR or VQA v2 download")
+    parser.add_argument("--layout", choices=("clevr", "vqa-v2", "shapes"), help="file layout under --data-dir (default: the dataset's own)")
+    parser.add_argument("--top-answers", type=int, default=1000, help="answer vocabulary size for VQA v2 / CLEVR")
+    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--steps-per-epoch", type=int, default=500)
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--learning-rate", type=float, default=1e-3)
+    parser.add_argument("--image-side", type=int, default=task.DEFAULT_IMAGE_SIDE)
+    parser.add_argument("--validation-questions", type=int, default=5000)
+    parser.add_argument("--test-questions", type=int, default=20000)
+    parser.add_argument("--resume", action="store_true", help="continue from the model in --out")
+    parser.add_argument("--evaluate", action="store_true", help="only re-measure the saved model's test tables")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", type=Path, default=MODELS_DIR)
+    args = parser.parse_args(argv)
+    if args.dataset != "shapes" and args.data_dir is None:
+        parser.error("--data-dir is required for --dataset clevr or vqa-v2")
+    return args
+
+
+def main(argv: list[str] | None = None) -> dict:
+    args = parse_args(argv)
+    return evaluate_saved(args.model, args) if args.evaluate else train(args)
+
+
+if __name__ == "__main__":
+    main()
