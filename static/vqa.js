@@ -112,9 +112,10 @@ function renderWarnings(body) {
       "This picture does not look like the shapes scenes the model learnt from, so its answers are guesses."));
   }
   if (body.unknown_words.length) {
+    const several = body.unknown_words.length > 1;
     warningsBox.append(el("p", { class: "warning", "data-testid": "vqa-unknown" },
-      `It does not know the word${body.unknown_words.length > 1 ? "s" : ""} “${body.unknown_words.join("”, “")}”, ` +
-      "so it read the question without them. The list of words it knows is above."));
+      `It does not know the word${several ? "s" : ""} “${body.unknown_words.join("”, “")}”, ` +
+      `so it read the question without ${several ? "them" : "it"}. The list of words it knows is above.`));
   }
 }
 

@@ -68,10 +68,19 @@ def border_color(image: Image.Image) -> tuple[int, int, int]:
     return tuple(int(v) for v in np.median(border, axis=0))
 
 
+LETTERBOX_MAX_SIDE = 1024  # larger pictures are shrunk first (aspect kept): a 16,000 x 1
+# upload must not become a 16,000 x 16,000 square. Scenes (at most a few hundred pixels)
+# never reach it, so training and serving stay one path.
+
+
 def letterbox(image: Image.Image) -> Image.Image:
     """Pad the shorter side with the border colour, keeping the picture centred."""
     image = image.convert("RGB")
     w, h = image.size
+    if max(w, h) > LETTERBOX_MAX_SIDE:
+        scale = LETTERBOX_MAX_SIDE / max(w, h)
+        w, h = max(1, round(w * scale)), max(1, round(h * scale))
+        image = image.resize((w, h), Image.Resampling.BILINEAR)
     if w == h:
         return image
     side = max(w, h)
@@ -156,7 +165,7 @@ def occlusion_map(base_probability: float, occluded_probabilities: np.ndarray, s
 def heatmap_image(heat: np.ndarray) -> Image.Image:
     """A see-through red-to-yellow overlay (RGBA): transparent where the model did not look."""
     h = np.clip(heat, 0.0, 1.0)
-    rgba = np.stack([np.full_like(h, 255), 220 * h, np.zeros_like(h), 200 * h], axis=-1)
+    rgba = np.stack([np.full_like(h, 255), 220 * h, np.zeros_like(h), 170 * h], axis=-1)
     return Image.fromarray(np.rint(rgba).astype(np.uint8), "RGBA")
 
 

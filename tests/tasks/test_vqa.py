@@ -75,3 +75,9 @@ def test_reconstruction_error_is_per_image():
     rebuilt = x.copy()
     rebuilt[1] = 0.5
     assert np.allclose(vqa.reconstruction_error(x, rebuilt), [0.0, 0.25])
+
+
+def test_letterbox_of_a_sliver_stays_small():
+    square = vqa.letterbox(Image.new("RGB", (16_000, 2), (10, 200, 10)))
+    assert square.size == (vqa.LETTERBOX_MAX_SIDE, vqa.LETTERBOX_MAX_SIDE)
+    assert vqa.image_to_pixels(Image.new("RGB", (1, 9_000), 0)).shape == (64, 64, 3)

@@ -54,19 +54,26 @@ def test_trained_model_is_served(tmp_path):
         assert len(r.json()["answers"]) == 5
 
 
-@pytest.mark.parametrize("dataset", ["clevr", "vqa-v2"])
-def test_official_layouts_train(dataset, tmp_path):
-    data = tmp_path / "data"
+@pytest.fixture(scope="module")
+def official_files(tmp_path_factory):
+    """A tiny split in both official layouts (CLEVR's and VQA v2's), as `shapes_files write` makes them."""
+    data = tmp_path_factory.mktemp("data")
     write_split(data, "train", 40, seed=1)
     write_split(data, "val", 16, seed=2)
+    return data
+
+
+@pytest.mark.parametrize("name", ["vqa", "vqa_baseline"])
+@pytest.mark.parametrize("dataset", ["clevr", "vqa-v2"])
+def test_official_layouts_train(name, dataset, official_files, tmp_path):
     card = train_vqa.main(
-        ["--model", "vqa_baseline", "--dataset", dataset, "--layout", "shapes", "--data-dir", str(data),
-         "--out", str(tmp_path / "out"), "--epochs", "1", "--batch-size", "8"]
+        ["--model", name, "--dataset", dataset, "--layout", "shapes", "--data-dir", str(official_files),
+         "--out", str(tmp_path), "--epochs", "1", "--batch-size", "8"]
     )
     assert card["dataset"] == dataset
     if dataset == "vqa-v2":
         assert 0 <= card["metrics"]["validation_vqa_accuracy"] <= 100
-    answers = json.loads((tmp_path / "out" / "vqa_baseline" / "answers.json").read_text())
+    answers = json.loads((tmp_path / name / "answers.json").read_text())
     assert set(answers) <= set(train_vqa.ANSWERS)
 
 
