@@ -1,6 +1,6 @@
 """Serving benchmark: one run, one table, ratios against baselines measured alongside.
 
-For digits and vqa:
+For digits and vqa (and the autoencoder's throughput):
 - the raw forward pass in this process (compiled call, batch 1 and 32);
 - the service (one uvicorn worker, as `make run` starts it): p50/p99 latency at
   concurrency 1 from a sequential client, next to `/healthz`;
@@ -196,17 +196,21 @@ def main() -> None:
         rows["digits, batching"] = {c: wrk(url + "/api/digits", body, c, args.duration, tmp) for c in CONCURRENCY}
         vqa_p50, vqa_p99 = sequential_latency(url + "/api/vqa", "POST", vqa, 300, vqa_type)
         explain_p50, explain_p99 = sequential_latency(url + "/api/vqa", "POST", vqa_explain, 100, vqa_type)
-        rows["vqa, 256 px PNG upload"] = {c: wrk(url + "/api/vqa", vqa, c, args.duration, tmp, vqa_type) for c in CONCURRENCY}
+        rows["vqa, batching"] = {c: wrk(url + "/api/vqa", vqa, c, args.duration, tmp, vqa_type) for c in CONCURRENCY}
+        rows["autoencoder, batching"] = {c: wrk(url + "/api/autoencoder", body, c, args.duration, tmp) for c in CONCURRENCY}
         soak = wrk(url + "/api/digits", body, 64, args.soak, tmp) if args.soak else None
         metrics = httpx.get(url + "/metrics").text
     batches = re.search(r'vqademo_batch_size_sum\{model="digits"\} ([\d.e+]+)', metrics)
     calls = re.search(r'vqademo_batch_size_count\{model="digits"\} ([\d.e+]+)', metrics)
     mean_batch = float(batches.group(1)) / float(calls.group(1)) if batches and calls else float("nan")
 
-    with server("app.main:app", {"VQADEMO_MAX_BATCH_SIZE": "1", "VQADEMO_MODELS": "digits"}) as (url, _, _):
+    with server("app.main:app", {"VQADEMO_MAX_BATCH_SIZE": "1", "VQADEMO_MODELS": "digits,vqa,scene_ood"}) as (url, _, _):
         rows["digits, batching off"] = {c: wrk(url + "/api/digits", body, c, args.duration, tmp) for c in CONCURRENCY}
+        rows["vqa, batching off"] = {c: wrk(url + "/api/vqa", vqa, c, args.duration, tmp, vqa_type) for c in CONCURRENCY}
     with server("benchmarks.tutorial_app:app", {}, ready_path="/healthz") as (url, _, _):
         rows["tutorial baseline (predict)"] = {c: wrk(url + "/predict", body, c, args.duration, tmp) for c in CONCURRENCY}
+    with server("benchmarks.tutorial_app:app", {"BASELINE_MODEL": "models/vqa"}, ready_path="/healthz") as (url, _, _):
+        rows["tutorial baseline, vqa"] = {c: wrk(url + "/predict_vqa", vqa, c, args.duration, tmp, vqa_type) for c in CONCURRENCY}
 
     print(f"raw forward pass, digits (compiled, in process): batch 1 {raw[1]:.2f} ms, batch 32 {raw[32]:.2f} ms")
     print(f"service, concurrency 1 (sequential client): /healthz p50 {health_p50:.2f} ms p99 {health_p99:.2f} ms; "
@@ -231,6 +235,9 @@ def main() -> None:
     print(f"  digits / /healthz            {at32['digits, batching'] / at32['GET /healthz']:>6.2f}     (goal >= 0.40)")
     print(f"  digits / batching off        {at32['digits, batching'] / at32['digits, batching off']:>6.2f} x   (goal >= 2)")
     print(f"  p99 / p50 (digits)           {rows['digits, batching'][32]['p99'] / rows['digits, batching'][32]['p50']:>6.2f}     (goal <= 5)")
+    print(f"  vqa / tutorial baseline      {at32['vqa, batching'] / at32['tutorial baseline, vqa']:>6.1f} x   (goal >= 10)")
+    print(f"  vqa / batching off           {at32['vqa, batching'] / at32['vqa, batching off']:>6.2f} x   (goal >= 2)")
+    print(f"  p99 / p50 (vqa)              {rows['vqa, batching'][32]['p99'] / rows['vqa, batching'][32]['p50']:>6.2f}     (goal <= 5)")
     print(f"  mean batch size served       {mean_batch:>6.2f}")
     if soak:
         print(f"\nsoak: c=64 for {args.soak} s: {soak['requests']:,} requests, {soak['failures']} failed, "
