@@ -36,7 +36,7 @@ from training.train_digits import history_table, lr_schedule, restart_schedule, 
 
 log = logging.getLogger("train_autoencoder")
 MNIST_MODELS = ("autoencoder", "autoencoder_2d", "autoencoder_denoise")
-DEFAULTS = {"autoencoder": (60, 2e-3), "autoencoder_2d": (30, 2e-3), "autoencoder_denoise": (40, 2e-3)}
+DEFAULTS = {"autoencoder": (200, 2e-3), "autoencoder_2d": (30, 2e-3), "autoencoder_denoise": (40, 2e-3)}
 MAP_NAME = "latent_map.png"
 
 
@@ -159,8 +159,14 @@ def non_digits(rng: np.random.Generator, n_each: int) -> dict[str, np.ndarray]:
 # ----------------------------------------------------------------------------------
 
 
+# Gaussian input noise while training `autoencoder` (std, pixels in 0..1): without it the
+# model over-fitted (train MSE 0.0025 vs validation 0.0041) and stalled at test SSE 3.08.
+INPUT_NOISE = {"autoencoder": 0.1}
+
+
 def build_model(name: str) -> keras.Model:
-    return task.build_autoencoder(code_dim=2 if name == "autoencoder_2d" else task.CODE_DIM, name=name)
+    return task.build_autoencoder(code_dim=2 if name == "autoencoder_2d" else task.CODE_DIM, name=name,
+                                  input_noise=INPUT_NOISE.get(name, 0.0))
 
 
 def stream(x: np.ndarray, batch_size: int, noisy: bool, seed: int):
@@ -296,7 +302,8 @@ def train_mnist_model(name: str, data: dict, args: argparse.Namespace, data_info
         "version": previous.get("version", 0) + 1,
         "task": "autoencoder",
         "description": {
-            "autoencoder": "MNIST autoencoder, 784-512-256-32-256-512-784 ReLU, sigmoid output",
+            "autoencoder": "MNIST autoencoder, 784-512-256-32-256-512-784 ReLU, sigmoid output; "
+            f"Gaussian input noise (std {INPUT_NOISE['autoencoder']}) while training",
             "autoencoder_2d": "MNIST autoencoder with a 2-number code, for the latent map",
             "autoencoder_denoise": f"MNIST denoising autoencoder (Gaussian noise, std {task.NOISE_STD})",
         }[name],

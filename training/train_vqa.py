@@ -37,6 +37,7 @@ from training.datasets import vqa_files
 from training.datasets.shapes_arrays import ShapesArrays, make_arrays
 from training.datasets.shapes_language import ANSWERS, FAMILIES, vocabulary
 from training.datasets.shapes_stream import TEST_SEED, VALIDATION_SEED, ShapesStream
+from training.train_digits import lr_schedule, restart_schedule
 
 MODELS = ("vqa", "vqa_baseline", "question_only")
 # Published accuracies (%), for the card and README: CLEVR test (Johnson et al. 2017,
@@ -113,7 +114,8 @@ def build_model(name: str, vocab_size: int, num_answers: int = len(ANSWERS), ima
     return model
 
 
-def compile_model(model: keras.Model, learning_rate: float = 1e-3) -> keras.Model:
+def compile_model(model: keras.Model, learning_rate=1e-3) -> keras.Model:
+    """Adam with clipping; `learning_rate` a number or a schedule."""
     optimizer = keras.optimizers.Adam(learning_rate, global_clipnorm=5.0)
     model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     return model
@@ -211,11 +213,14 @@ def train(args: argparse.Namespace) -> dict:
         data, encoder, answers, records = load_official(args)
         validation = data["validation"]
 
-    if args.resume:
+    steps = args.epochs * (args.steps_per_epoch if args.dataset == "shapes" else
+                           int(np.ceil(int((data["train"].answers >= 0).sum()) / args.batch_size)))
+    if args.resume:  # weights and Adam's moments kept; a fresh warm-up + cosine cycle
         model = keras.saving.load_model(out_dir / "model.keras", safe_mode=True)
+        restart_schedule(model, args.learning_rate, steps)
         previous = read_card(out_dir)
     else:
-        model = compile_model(build_model(args.model, len(encoder), len(answers), args.image_side), args.learning_rate)
+        model = compile_model(build_model(args.model, len(encoder), len(answers), args.image_side), lr_schedule(args.learning_rate, steps))
         previous = {}
     names = input_names(model)
 
@@ -272,7 +277,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--steps-per-epoch", type=int, default=500)
     parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--learning-rate", type=float, default=1e-3)
+    parser.add_argument("--learning-rate", type=float, default=1e-3,
+                        help="peak of the warm-up + cosine schedule (use less, e.g. 2e-4, to fine-tune with --resume)")
     parser.add_argument("--image-side", type=int, default=task.DEFAULT_IMAGE_SIDE)
     parser.add_argument("--validation-questions", type=int, default=5000)
     parser.add_argument("--test-questions", type=int, default=20000)

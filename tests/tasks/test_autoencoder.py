@@ -51,3 +51,11 @@ def test_mnist_autoencoder_has_a_named_code():
     model = task.build_autoencoder(code_dim=5)
     assert model.output_shape == (None, 28, 28, 1)
     assert task.encoder_of(model).output_shape == (None, 5)
+
+
+def test_input_noise_acts_only_while_training():
+    model = task.build_autoencoder(code_dim=4, hidden=(8,), input_noise=0.1)
+    assert model.get_layer("input_noise").stddev == 0.1
+    x = np.full((2, 28, 28, 1), 0.5, np.float32)
+    assert np.array_equal(np.asarray(model(x, training=False)), np.asarray(model(x, training=False)))
+    assert not np.allclose(np.asarray(model(x, training=True)), np.asarray(model(x, training=False)))
