@@ -30,8 +30,12 @@ import sys
 import tempfile
 import zipfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:  # Pillow is imported where it is used, so this module loads without it
+    from PIL import Image
 
 log = logging.getLogger(__name__)
 
