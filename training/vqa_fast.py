@@ -120,32 +120,24 @@ def pool_map(pool, n_questions: int, seed: int, style: str, image_side: int, chu
     )
 
 
-def train_one(name: str, seconds: float, producer: ShapesProducer, sets: dict, args: argparse.Namespace, log) -> dict:
-    """Build, train for `seconds` of wall clock, evaluate and save one model."""
+def jax_steps(model, names: tuple[str, ...]):
+    """Keras' stateless recipe for JAX: a jitted training step and a jitted forward.
+
+    The state is (trainable, non-trainable, optimizer variables). Pixels arrive as uint8
+    and become the 0..1 floats of `task.pixels_to_input` on the device. `scale` is the
+    learning-rate schedule's value: Adam's step is linear in the learning rate, so
+    scaling the step scales the rate, and the optimizer stays the stock one."""
     import jax
     import jax.numpy as jnp
     import keras
 
-    from training import train_vqa
-
-    encoder = train_vqa.shapes_encoder()
-    keras.utils.set_random_seed(args.seed)
-    out_dir = args.out / name
-    previous = {}
-    if args.resume and (out_dir / "model.keras").is_file():
-        model = keras.saving.load_model(out_dir / "model.keras", safe_mode=True)
-        previous = train_vqa.read_card(out_dir)
-    else:
-        model = train_vqa.compile_model(train_vqa.build_model(name, len(encoder), image_side=args.image_side), args.learning_rate)
     optimizer = model.optimizer
-    optimizer.build(model.trainable_variables)
-    names = train_vqa.input_names(model)
     loss_fn = keras.losses.SparseCategoricalCrossentropy()
 
     def model_inputs(pixels, questions):
         if "image" not in names:
             return questions
-        return {"image": pixels.astype("float32") / 255.0, "question": questions}  # = task.pixels_to_input
+        return {"image": pixels.astype("float32") / 255.0, "question": questions}
 
     def compute_loss(trainable, non_trainable, pixels, questions, answers):
         probs, non_trainable = model.stateless_call(trainable, non_trainable, model_inputs(pixels, questions), training=True)
@@ -158,34 +150,78 @@ def train_one(name: str, seconds: float, producer: ShapesProducer, sets: dict, a
         trainable, non_trainable, opt_vars = state
         (loss, (probs, non_trainable)), grads = grad_fn(trainable, non_trainable, pixels, questions, answers)
         stepped, opt_vars = optimizer.stateless_apply(opt_vars, grads, trainable)
-        trainable = [t + scale * (s - t) for t, s in zip(trainable, stepped)]  # Adam's step is linear in lr
+        trainable = [t + scale * (s - t) for t, s in zip(trainable, stepped)]
         accuracy = jnp.mean(jnp.argmax(probs, -1) == answers)
         return (trainable, non_trainable, opt_vars), loss, accuracy
 
     @jax.jit
-    def predict_step(trainable, non_trainable, pixels, questions):
-        probs, _ = model.stateless_call(trainable, non_trainable, model_inputs(pixels, questions), training=False)
+    def predict_step(state, pixels, questions):
+        probs, _ = model.stateless_call(state[0], state[1], model_inputs(pixels, questions), training=False)
         return probs
 
-    def predictor(state):
-        def predict(inputs: dict) -> np.ndarray:
-            n = len(inputs["question"])
-            pad = args.eval_batch - n
-            pixels = np.rint(inputs["image"] * 255).astype(np.uint8)
-            questions = inputs["question"]
-            if pad > 0:  # one shape, one compilation
-                pixels = np.concatenate([pixels, np.zeros((pad, *pixels.shape[1:]), np.uint8)])
-                questions = np.concatenate([questions, np.zeros((pad, questions.shape[1]), np.int32)])
-            return np.asarray(predict_step(state[0], state[1], pixels, questions))[:n]
+    return train_step, predict_step
 
-        return predict
 
-    def tables(state) -> dict:
-        return {k: train_vqa.family_table(train_vqa.predict_arrays(predictor(state), v, ("image", "question"), args.eval_batch), v)
-                for k, v in sets.items()}
+def model_state(model) -> tuple[list, list, list]:
+    return ([v.value for v in model.trainable_variables], [v.value for v in model.non_trainable_variables],
+            [v.value for v in model.optimizer.variables])
 
-    state = ([v.value for v in model.trainable_variables], [v.value for v in model.non_trainable_variables],
-             [v.value for v in optimizer.variables])
+
+def assign_state(model, state: tuple[list, list, list]) -> None:
+    """Write the trained state back into the model, so `model.save` keeps it all."""
+    for variables, values in zip((model.trainable_variables, model.non_trainable_variables, model.optimizer.variables), state):
+        for variable, value in zip(variables, values):
+            variable.assign(value)
+
+
+def padded_predictor(predict_step, state, batch: int):
+    """`predict(inputs dict) -> probabilities`, padding every call to one batch shape
+    (one compilation)."""
+
+    def predict(inputs: dict) -> np.ndarray:
+        n = len(inputs["question"])
+        pixels = np.rint(inputs["image"] * 255).astype(np.uint8)
+        questions = inputs["question"]
+        if n < batch:
+            pixels = np.concatenate([pixels, np.zeros((batch - n, *pixels.shape[1:]), np.uint8)])
+            questions = np.concatenate([questions, np.zeros((batch - n, questions.shape[1]), np.int32)])
+        return np.asarray(predict_step(state, pixels, questions))[:n]
+
+    return predict
+
+
+def load_or_build(name: str, args: argparse.Namespace, vocab_size: int):
+    """The saved model (`--resume`, at a constant peak learning rate that the wall-clock
+    schedule scales) and its card, or a fresh one."""
+    import keras
+
+    from training import train_vqa
+
+    path = args.out / name / "model.keras"
+    if args.resume and path.is_file():
+        model = keras.saving.load_model(path, safe_mode=True)
+        model.optimizer.learning_rate = keras.optimizers.schedules.PiecewiseConstantDecay([1], [args.learning_rate] * 2)
+        return model, train_vqa.read_card(path.parent)
+    keras.utils.set_random_seed(args.seed)
+    return train_vqa.compile_model(train_vqa.build_model(name, vocab_size, image_side=args.image_side), args.learning_rate), {}
+
+
+def train_one(name: str, seconds: float, producer: ShapesProducer, sets: dict, args: argparse.Namespace, log) -> dict:
+    """Build (or resume), train for `seconds` of wall clock, evaluate and save one model."""
+    import jax
+
+    from training import train_vqa
+
+    encoder = train_vqa.shapes_encoder()
+    model, previous = load_or_build(name, args, len(encoder))
+    model.optimizer.build(model.trainable_variables)
+    train_step, predict_step = jax_steps(model, train_vqa.input_names(model))
+
+    def table(state, data) -> dict:
+        predict = padded_predictor(predict_step, state, args.eval_batch)
+        return train_vqa.family_table(train_vqa.predict_arrays(predict, data, ("image", "question"), args.eval_batch), data)
+
+    state = model_state(model)
     rng = np.random.default_rng([args.seed, len(name)])
     history, steps, seen = [], 0, 0
     start = last_log = time.perf_counter()
@@ -195,22 +231,17 @@ def train_one(name: str, seconds: float, producer: ShapesProducer, sets: dict, a
         steps, seen = steps + 1, seen + args.batch_size
         if time.perf_counter() - last_log > args.log_every:
             last_log = time.perf_counter()
-            val = train_vqa.family_table(train_vqa.predict_arrays(predictor(state), sets["validation"], ("image", "question"), args.eval_batch), sets["validation"])
-            row = {"seconds": round(elapsed, 1), "samples": seen, "generated": producer.n_questions, "loss": round(float(loss), 4),
-                   "train_batch_accuracy": round(100 * float(accuracy), 2), "validation": val["overall"], "families": val["families"]}
-            history.append(row)
+            val = table(state, sets["validation"])
+            history.append({"seconds": round(elapsed, 1), "samples": seen, "generated": producer.n_questions,
+                            "loss": round(float(loss), 4), "train_batch_accuracy": round(100 * float(accuracy), 2),
+                            "validation": val["overall"], "families": val["families"]})
             log(f"{name} {elapsed:6.1f}s {seen / elapsed:8,.0f} samples/s, generated {producer.n_questions:,} "
                 f"({producer.rate():,.0f}/s) loss {float(loss):.4f} val {val['overall']:.2f} "
                 + " ".join(f"{f[:10]}={a:.1f}" for f, a in val["families"].items()))
     train_seconds = time.perf_counter() - start
 
-    for variable, value in zip(model.trainable_variables, state[0]):
-        variable.assign(value)
-    for variable, value in zip(model.non_trainable_variables, state[1]):
-        variable.assign(value)
-    for variable, value in zip(optimizer.variables, state[2]):
-        variable.assign(value)
-    metrics = tables(state)
+    assign_state(model, state)
+    metrics = {k: table(state, v) for k, v in sets.items()}
     log(f"{name} final: " + json.dumps({k: (v["overall"], v["families"]) for k, v in metrics.items()}))
     device = jax.devices()[0]
     card = {
@@ -220,15 +251,15 @@ def train_one(name: str, seconds: float, producer: ShapesProducer, sets: dict, a
         "data": "shapes scenes generated per shared/specs/shapes-scenes.md (style 'varied') by "
         f"{args.workers} processes while training ran; batches sampled from all generated so far",
         "training_command": "KERAS_BACKEND=jax python -m training.vqa_fast " + " ".join(args.argv),
-        "training_runs": [*previous.get("training_runs", []), {"samples": seen, "unique_questions": producer.n_questions, "steps": steps,
-                           "seconds": round(train_seconds, 1), "batch_size": args.batch_size,
-                           "peak_learning_rate": args.learning_rate, "how": "vqa_fast (jitted JAX step)",
-                           "device": f"{device.platform}: {getattr(device, 'device_kind', device)}"}],
+        "training_runs": [*previous.get("training_runs", []), {
+            "samples": seen, "unique_questions": producer.n_questions, "steps": steps, "seconds": round(train_seconds, 1),
+            "batch_size": args.batch_size, "peak_learning_rate": args.learning_rate, "how": "vqa_fast (jitted JAX step)",
+            "device": f"{device.platform}: {getattr(device, 'device_kind', device)}"}],
         "validation_history": [*previous.get("validation_history", []), *history],
         "metrics": metrics,
         "published": train_vqa.PUBLISHED,
     }
-    train_vqa.save_vqa_model(model, out_dir, encoder, train_vqa.ANSWERS, card)
+    train_vqa.save_vqa_model(model, args.out / name, encoder, train_vqa.ANSWERS, card)
     return card
 
 
