@@ -10,6 +10,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     TF_CPP_MIN_LOG_LEVEL=2
 
+# A virtual environment: the same steps work on python:3.11-slim and on a distribution's
+# own Python (Debian's refuses system-wide pip installs, PEP 668).
+RUN python3 -m venv /opt/venv
+ENV PATH=/opt/venv/bin:$PATH
+
 WORKDIR /srv
 # Dependencies first, so code changes do not reinstall TensorFlow.
 COPY pyproject.toml README.md ./
