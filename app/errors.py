@@ -8,15 +8,18 @@ unexpected exception is logged and answered with a 500 that reveals nothing.
 from __future__ import annotations
 
 import logging
+from typing import TypeVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.tasks.imaging import ImageError
 
 log = logging.getLogger(__name__)
+M = TypeVar("M", bound=BaseModel)
 
 
 class ApiError(Exception):
@@ -63,6 +66,15 @@ class Overloaded(ServiceUnavailable):
 
 class DeadlineExceeded(ApiError):
     status_code = 504
+
+
+def parse_json_body(model: type[M], body: bytes) -> M:
+    """`body` validated as `model`, or a BadRequest naming the first problems."""
+    try:
+        return model.model_validate_json(body)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in exc.errors()[:3])
+        raise BadRequest(f"invalid JSON body: {problems}") from None
 
 
 def error_response(status_code: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:

@@ -23,7 +23,7 @@ import keras
 import numpy as np
 
 from app import runtime
-from app.batching import MicroBatcher
+from app.batching import MicroBatcher, Rows
 from app.config import Settings
 from app.errors import ModelNotReady, NotFound
 from app.metrics import Metrics
@@ -155,6 +155,8 @@ class ModelRegistry:
     def _load(self, served: ServedModel) -> None:
         start = time.perf_counter()
         try:
+            if served.task == "scene_ood" and not served.card.get("ood_threshold"):
+                raise ValueError("card.json has no ood_threshold (retrain with training.train_scene_ood)")
             model = keras.saving.load_model(served.path / "model.keras", compile=False, safe_mode=True)
             forward = runtime.inference_forward(model, jit_compile=self.settings.jit_compile)
             shape = tuple(model.inputs[0].shape[1:])
@@ -162,8 +164,6 @@ class ModelRegistry:
                 forward(runtime.zeros_rows(model, size))
             if served.task == "vqa":
                 served.assets = vqa.read_assets(served.path)
-            if served.task == "scene_ood" and not served.card.get("ood_threshold"):
-                raise ValueError("card.json has no ood_threshold (retrain with training.train_scene_ood)")
             forwards = {}
             if served.task == "digits" and digits.has_dropout(model):
                 forwards["mc_dropout"] = runtime.compile_forward(lambda x: digits.mc_dropout_forward(model, x), shape)
@@ -221,7 +221,7 @@ class ModelRegistry:
             raise ModelNotReady(f"model {name!r} {detail}", retry_after_s=5 if served.state is ModelState.LOADING else 60)
         return served
 
-    async def infer(self, served: ServedModel, rows: np.ndarray | tuple[np.ndarray, ...]) -> np.ndarray:
+    async def infer(self, served: ServedModel, rows: Rows) -> np.ndarray:
         if not isinstance(rows, tuple):  # several inputs arrive already typed, one per input
             rows = rows.astype(np.float32, copy=False)
         return await served.batcher.infer(rows, self.settings.request_deadline_s)

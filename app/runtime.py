@@ -13,6 +13,7 @@ from collections.abc import Callable
 import keras
 import numpy as np
 
+from app.batching import Rows
 from app.config import Settings
 
 log = logging.getLogger(__name__)
@@ -47,9 +48,6 @@ def configure_backend(settings: Settings) -> str:
     if settings.device == "gpu" and not gpus:
         raise RuntimeError("VQADEMO_DEVICE=gpu but TensorFlow sees no GPU")
     return f"tensorflow on {'GPU' if gpus else 'CPU'}"
-
-
-Rows = np.ndarray | tuple[np.ndarray, ...]  # one input, or one array per model input
 
 
 def _as_tuple(rows: Rows) -> tuple[np.ndarray, ...]:

@@ -163,11 +163,11 @@ def digits_body() -> bytes:
     return json.dumps({"pixels": np.round(pixels, 3).tolist()}).encode()
 
 
-def vqa_body() -> tuple[bytes, str]:
+def vqa_body(explain: bool = False) -> tuple[bytes, str]:
     """A 256 x 256 sample scene as multipart, with a question: what the page sends."""
     image = (ROOT / "static" / "samples" / "scene_00.png").read_bytes()
     request = httpx.Request("POST", "http://x/api/vqa", files={"image": ("scene.png", image, "image/png")},
-                            data={"question": "What color is the large circle?", "explain": "false"})
+                            data={"question": "What color is the large circle?", "explain": str(explain).lower()})
     return request.read(), request.headers["content-type"]
 
 
@@ -184,7 +184,7 @@ def main() -> None:
     raw = raw_forward_ms(models_dir / "digits" / "model.keras")
     raw_vqa = raw_forward_ms(models_dir / "vqa" / "model.keras")
     vqa, vqa_type = vqa_body()
-    vqa_explain = vqa.replace(b"false", b"true")
+    vqa_explain, _ = vqa_body(explain=True)
     tmp = Path(tempfile.mkdtemp())
     rows: dict[str, dict[int, dict]] = {}
 

@@ -82,16 +82,26 @@ const errorBox = $("digit-error");
 const predictButton = $("digit-predict");
 let pending = 0;
 
+// Shared with vqa.js: an error line that hides when empty, and a busy result region
+// whose button says what is happening.
+function showMessage(box, message) {
+  box.textContent = message;
+  box.hidden = !message;
+}
+
+function markBusy(region, button, busy, busyLabel, idleLabel) {
+  region.setAttribute("aria-busy", String(busy));
+  region.classList.toggle("busy", busy);
+  button.disabled = busy;
+  button.textContent = busy ? busyLabel : idleLabel;
+}
+
 function showError(message) {
-  errorBox.textContent = message;
-  errorBox.hidden = !message;
+  showMessage(errorBox, message);
 }
 
 function setBusy(busy) {
-  result.setAttribute("aria-busy", String(busy));
-  result.classList.toggle("busy", busy);
-  predictButton.disabled = busy;
-  predictButton.textContent = busy ? "Reading…" : "Read digit";
+  markBusy(result, predictButton, busy, "Reading…", "Read digit");
 }
 
 async function askDigits(blob) {

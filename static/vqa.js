@@ -1,6 +1,6 @@
 // Ask about a picture: pick or drop an image, ask questions, see the top answers, where
-// the model looked, and plain warnings. Loaded after app.js, whose `$`, `el` and `pct`
-// it uses. Nothing is kept on the server: the image is sent again with each question.
+// the model looked, and plain warnings. Loaded after app.js, whose `$`, `el`, `pct`,
+// `showMessage` and `markBusy` it uses. Nothing is kept on the server: the image is sent again with each question.
 "use strict";
 
 const vqa = {
@@ -23,15 +23,11 @@ const suggestions = $("vqa-suggestions");
 const vqaGallery = $("vqa-gallery");
 
 function showVqaError(message) {
-  vqaError.textContent = message;
-  vqaError.hidden = !message;
+  showMessage(vqaError, message);
 }
 
 function setVqaBusy(busy) {
-  answersBox.setAttribute("aria-busy", String(busy));
-  answersBox.classList.toggle("busy", busy);
-  askButton.disabled = busy;
-  askButton.textContent = busy ? "Thinking…" : "Ask";
+  markBusy(answersBox, askButton, busy, "Thinking…", "Ask");
 }
 
 // -- the image ------------------------------------------------------------------------

@@ -74,6 +74,18 @@ class Stopwatch:
         self.seconds = time.perf_counter() - self.start
 
 
+def run_totals(previous: dict, epochs: int, seconds: float, history: dict[str, list]) -> dict:
+    """Card fields that add up over `--resume` runs (`previous` is the saved card, or
+    {} for a fresh model): version, epochs, wall time and the per-epoch history."""
+    past = previous.get("history", {})
+    return {
+        "version": previous.get("version", 0) + 1,
+        "epochs": previous.get("epochs", 0) + epochs,
+        "wall_time_seconds": round(previous.get("wall_time_seconds", 0) + seconds, 1),
+        "history": {k: past.get(k, []) + v for k, v in history.items()},
+    }
+
+
 def model_io(model) -> dict:
     def shapes(tensors) -> list:
         return [[None if d is None else int(d) for d in t.shape] for t in tensors]

@@ -297,9 +297,8 @@ def train_mnist_model(name: str, data: dict, args: argparse.Namespace, data_info
                             verbose=args.verbose, shuffle=False)
     metrics, extra = evaluate(name, model, data, args)
     log.info("%s: %s (%.0f s)", name, metrics, clock.seconds)
-    past = previous.get("history", {})
     card = {
-        "version": previous.get("version", 0) + 1,
+        **common.run_totals(previous, epochs, clock.seconds, history_table(history.history)),
         "task": "autoencoder",
         "description": {
             "autoencoder": "MNIST autoencoder, 784-512-256-32-256-512-784 ReLU, sigmoid output; "
@@ -311,13 +310,10 @@ def train_mnist_model(name: str, data: dict, args: argparse.Namespace, data_info
         "data": data_info,
         "code_dim": int(model.get_layer("code").units),
         "loss": "mean squared error" + (" against the clean image" if noisy else ""),
-        "epochs": previous.get("epochs", 0) + epochs,
         "batch_size": batch_size,
         "optimizer": f"Adam, warm-up to {peak_lr} over 2 % of the steps, then cosine decay to 0",
         "seed": args.seed,
-        "wall_time_seconds": round(previous.get("wall_time_seconds", 0) + clock.seconds, 1),
         "metrics": metrics,
-        "history": {k: past.get(k, []) + v for k, v in history_table(history.history).items()},
         "artifacts": [MAP_NAME] if name == "autoencoder_2d" else [],
         "quick": bool(args.quick),
         **extra,

@@ -217,10 +217,8 @@ def train_one(name: str, data: dict, args: argparse.Namespace, data_info: dict) 
     }
     log.info("%s: %s (%.0f s)", name, metrics, clock.seconds)
 
-    past_history = previous.get("history", {})
-    this_history = history_table(history.history)
     card = {
-        "version": previous.get("version", 0) + 1,
+        **common.run_totals(previous, epochs, clock.seconds, history_table(history.history)),
         "task": "digits",
         "description": {
             "digits": "CNN (2 conv blocks, batch norm, dropout 0.25/0.25/0.5), the served digit model",
@@ -229,15 +227,12 @@ def train_one(name: str, data: dict, args: argparse.Namespace, data_info: dict) 
         }[name],
         "command": common.command_line("training.train_digits"),
         "data": data_info,
-        "epochs": previous.get("epochs", 0) + epochs,
         "batch_size": batch_size,
         "optimizer": f"{'SGD, Nesterov momentum 0.9' if optimizer_kind == 'sgd' else 'Adam'}, "
         f"warm-up to {peak_lr} over 2 % of the steps, then cosine decay to 0",
         "augmentation": "rotation +-11 deg, zoom +-12 %, shift +-8 %" if name == "digits" else None,
         "seed": args.seed,
-        "wall_time_seconds": round(previous.get("wall_time_seconds", 0) + clock.seconds, 1),
         "metrics": metrics,
-        "history": {k: past_history.get(k, []) + v for k, v in this_history.items()},
         "artifacts": [PLOT_NAME] if name == "digits_mlp" else [],
         "quick": bool(args.quick),
     }

@@ -104,14 +104,12 @@ def load_official(args: argparse.Namespace) -> tuple[dict[str, ShapesArrays], ta
 
 def build_model(name: str, vocab_size: int, num_answers: int = len(ANSWERS), image_side: int = task.DEFAULT_IMAGE_SIDE) -> keras.Model:
     if name == "vqa":
-        model = vqa_models.build_vqa(vocab_size, image_side, num_answers=num_answers)
-    elif name == "vqa_baseline":
-        model = vqa_models.build_vqa_baseline(vocab_size, image_side, num_answers=num_answers)
-    elif name == "question_only":
-        model = vqa_models.build_question_only(vocab_size, num_answers=num_answers)
-    else:
-        raise ValueError(f"unknown model {name!r}; choose from {MODELS}")
-    return model
+        return vqa_models.build_vqa(vocab_size, image_side, num_answers=num_answers)
+    if name == "vqa_baseline":
+        return vqa_models.build_vqa_baseline(vocab_size, image_side, num_answers=num_answers)
+    if name == "question_only":
+        return vqa_models.build_question_only(vocab_size, num_answers=num_answers)
+    raise ValueError(f"unknown model {name!r}; choose from {MODELS}")
 
 
 def compile_model(model: keras.Model, learning_rate=1e-3) -> keras.Model:
@@ -186,7 +184,7 @@ def evaluate_saved(name: str, args: argparse.Namespace) -> dict:
     """Re-measure the committed model's test tables on this backend and update its card."""
     out_dir = args.out / name
     model = keras.saving.load_model(out_dir / "model.keras", compile=False, safe_mode=True)
-    encoder = task.QuestionEncoder(json.loads((out_dir / "vocab.json").read_text()))
+    encoder = task.read_assets(out_dir)["encoder"]
     tests = shapes_test_sets(encoder, args.test_questions, int(model.inputs[0].shape[1]))
     with Stopwatch() as clock:
         tables = {k: family_table(predict_arrays(keras_predictor(model), v, input_names(model)), v) for k, v in tests.items()}
@@ -206,15 +204,17 @@ def train(args: argparse.Namespace) -> dict:
     set_seed(args.seed)
     out_dir = args.out / args.model
     answers = list(ANSWERS)
-    if args.dataset == "shapes":
+    if args.dataset == "shapes":  # a fresh stream every epoch
         encoder = shapes_encoder()
         validation = make_arrays(np.random.default_rng(VALIDATION_SEED), args.validation_questions, encoder, args.image_side, style="plain")
-    else:
+        samples_per_epoch = args.steps_per_epoch * args.batch_size
+    else:  # the official files, questions with an answer outside the vocabulary left out
         data, encoder, answers, records = load_official(args)
         validation = data["validation"]
+        keep = np.flatnonzero(data["train"].answers >= 0)
+        samples_per_epoch = len(keep)
+    steps = args.epochs * int(np.ceil(samples_per_epoch / args.batch_size))
 
-    steps = args.epochs * (args.steps_per_epoch if args.dataset == "shapes" else
-                           int(np.ceil(int((data["train"].answers >= 0).sum()) / args.batch_size)))
     if args.resume:  # weights and Adam's moments kept; a fresh warm-up + cosine cycle
         model = keras.saving.load_model(out_dir / "model.keras", safe_mode=True)
         restart_schedule(model, args.learning_rate, steps)
@@ -224,20 +224,14 @@ def train(args: argparse.Namespace) -> dict:
         previous = {}
     names = input_names(model)
 
-    if args.dataset == "shapes":
-        stream = ShapesStream(encoder, args.batch_size, args.steps_per_epoch, seed=args.seed, image_side=args.image_side, input_names=names)
-    else:
-        train_data = data["train"]
-        keep = train_data.answers >= 0
-        inputs = train_data.inputs(np.flatnonzero(keep))
-        stream = (select_inputs(inputs, names), train_data.answers[keep])
-
     validation_log = FamilyValidation(validation)
     with Stopwatch() as clock:
-        if isinstance(stream, tuple):
-            model.fit(*stream, batch_size=args.batch_size, epochs=args.epochs, callbacks=[validation_log], verbose=2)
-        else:
+        if args.dataset == "shapes":
+            stream = ShapesStream(encoder, args.batch_size, args.steps_per_epoch, seed=args.seed, image_side=args.image_side, input_names=names)
             model.fit(stream, epochs=args.epochs, callbacks=[validation_log], verbose=2)
+        else:
+            x = select_inputs(data["train"].inputs(keep), names)
+            model.fit(x, data["train"].answers[keep], batch_size=args.batch_size, epochs=args.epochs, callbacks=[validation_log], verbose=2)
 
     metrics: dict = {"validation": validation_log.history[-1] if validation_log.history else {}}
     if args.dataset == "shapes":
@@ -248,7 +242,6 @@ def train(args: argparse.Namespace) -> dict:
         predicted = [answers[i] for i in probabilities.argmax(-1)]
         metrics["validation_vqa_accuracy"] = round(100 * vqa_files.score(records["validation"], predicted), 2)
 
-    samples = args.epochs * args.steps_per_epoch * args.batch_size if args.dataset == "shapes" else args.epochs * len(stream[1])
     card = {
         "version": int(previous.get("version", 0)) + 1,
         "description": vqa_models.DESCRIPTIONS[args.model],
@@ -256,7 +249,8 @@ def train(args: argparse.Namespace) -> dict:
         "data": "shapes scenes generated per shared/specs/shapes-scenes.md (style 'varied'), fresh every batch"
         if args.dataset == "shapes" else str(args.data_dir),
         "training_command": command_line("training.train_vqa"),
-        "training_runs": [*previous.get("training_runs", []), {"samples": samples, "seconds": round(clock.seconds, 1), "how": "fit"}],
+        "training_runs": [*previous.get("training_runs", []),
+                          {"samples": args.epochs * samples_per_epoch, "seconds": round(clock.seconds, 1), "how": "fit"}],
         "epochs": args.epochs,
         "validation_history": validation_log.history,
         "metrics": metrics,

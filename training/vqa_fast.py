@@ -155,8 +155,8 @@ def jax_steps(model, names: tuple[str, ...]):
         return (trainable, non_trainable, opt_vars), loss, accuracy
 
     @jax.jit
-    def predict_step(state, pixels, questions):
-        probs, _ = model.stateless_call(state[0], state[1], model_inputs(pixels, questions), training=False)
+    def predict_step(state, inputs):  # inputs as the server sends them: 0..1 floats, token ids
+        probs, _ = model.stateless_call(state[0], state[1], inputs, training=False)
         return probs
 
     return train_step, predict_step
@@ -175,17 +175,16 @@ def assign_state(model, state: tuple[list, list, list]) -> None:
 
 
 def padded_predictor(predict_step, state, batch: int):
-    """`predict(inputs dict) -> probabilities`, padding every call to one batch shape
+    """`predict(model inputs) -> probabilities`, every call padded to one batch shape
     (one compilation)."""
 
-    def predict(inputs: dict) -> np.ndarray:
-        n = len(inputs["question"])
-        pixels = np.rint(inputs["image"] * 255).astype(np.uint8)
-        questions = inputs["question"]
-        if n < batch:
-            pixels = np.concatenate([pixels, np.zeros((batch - n, *pixels.shape[1:]), np.uint8)])
-            questions = np.concatenate([questions, np.zeros((batch - n, questions.shape[1]), np.int32)])
-        return np.asarray(predict_step(state, pixels, questions))[:n]
+    def pad(x: np.ndarray) -> np.ndarray:
+        return np.concatenate([x, np.zeros((batch - len(x), *x.shape[1:]), x.dtype)]) if len(x) < batch else x
+
+    def predict(inputs) -> np.ndarray:
+        n = len(inputs["question"] if isinstance(inputs, dict) else inputs)
+        padded = {k: pad(v) for k, v in inputs.items()} if isinstance(inputs, dict) else pad(inputs)
+        return np.asarray(predict_step(state, padded))[:n]
 
     return predict
 
@@ -215,11 +214,12 @@ def train_one(name: str, seconds: float, producer: ShapesProducer, sets: dict, a
     encoder = train_vqa.shapes_encoder()
     model, previous = load_or_build(name, args, len(encoder))
     model.optimizer.build(model.trainable_variables)
-    train_step, predict_step = jax_steps(model, train_vqa.input_names(model))
+    names = train_vqa.input_names(model)
+    train_step, predict_step = jax_steps(model, names)
 
     def table(state, data) -> dict:
         predict = padded_predictor(predict_step, state, args.eval_batch)
-        return train_vqa.family_table(train_vqa.predict_arrays(predict, data, ("image", "question"), args.eval_batch), data)
+        return train_vqa.family_table(train_vqa.predict_arrays(predict, data, names, args.eval_batch), data)
 
     state = model_state(model)
     rng = np.random.default_rng([args.seed, len(name)])

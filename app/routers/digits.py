@@ -16,12 +16,12 @@ from typing import Annotated, Any
 
 import numpy as np
 from fastapi import APIRouter, Query, Request, Response
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, field_validator
 from starlette.datastructures import UploadFile
 
 from app.config import Settings
 from app.deps import RegistryDep, SettingsDep
-from app.errors import BadRequest, UnsupportedMediaType
+from app.errors import BadRequest, UnsupportedMediaType, parse_json_body
 from app.tasks import digits as task
 from app.tasks.imaging import decode_base64, decode_image
 
@@ -79,13 +79,7 @@ async def read_digit_request(request: Request, settings: Settings) -> tuple[np.n
         if content_type.startswith("image/"):
             return _image_to_mnist(await request.body(), settings), {}, True
         if content_type in ("application/json", "text/plain", ""):
-            try:
-                payload = DigitsJson.model_validate_json(await request.body())
-            except ValidationError as exc:
-                problems = "; ".join(
-                    f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in exc.errors()[:3]
-                )
-                raise BadRequest(f"invalid JSON body: {problems}") from None
+            payload = parse_json_body(DigitsJson, await request.body())
             options = payload.model_dump(include={"mc_samples", "model"}, exclude_none=True)
             if payload.pixels is not None:
                 return np.asarray(payload.pixels, np.float32), options, False

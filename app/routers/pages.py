@@ -38,7 +38,7 @@ async def index(request: Request, registry: RegistryDep, settings: SettingsDep) 
             "toy_card": toy.card if toy else {},
             "vqa_ready": vqa_ready,
             "vqa_card": vqa.card if vqa else {},
-            "vqa_words": vqa.assets["encoder"].words[2:] if vqa_ready else [],
+            "vqa_words": vqa.assets["encoder"].known_words if vqa_ready else [],
             "vqa_answers": vqa.assets["labels"] if vqa_ready else [],
             "max_question_chars": settings.max_question_chars,
         },

@@ -11,6 +11,7 @@ import numpy as np
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
+from app.batching import Rows, count_rows
 from app.deps import RegistryDep, SettingsDep
 from app.errors import BadRequest, NotFound
 from app.registry import ModelRegistry, ModelState, ServedModel
@@ -79,7 +80,7 @@ async def infer_version(name: str, version: str, request: Request, registry: Reg
     return await _infer(_model(registry, name, version), request, registry, settings)
 
 
-def _input_rows(served: ServedModel, parsed) -> np.ndarray | tuple[np.ndarray, ...]:
+def _input_rows(served: ServedModel, parsed) -> Rows:
     """The request's tensors in the model's input layout: float32 images, int32 token ids
     (checked against the vocabulary, so no id can index outside the embedding)."""
     specs = served.v2_metadata["inputs"]
@@ -122,8 +123,7 @@ async def _infer(served: ServedModel, request: Request, registry: ModelRegistry,
         if out["name"] != output_name:
             raise BadRequest(f"model {name!r} has no output {out['name']!r}; it has {output_name!r}")
     rows = _input_rows(served, parsed)
-    first = rows[0] if isinstance(rows, tuple) else rows
-    if len(first):
+    if count_rows(rows):
         result = await registry.infer(served, rows)
     else:
         result = np.zeros((0, *metadata["outputs"][0]["shape"][1:]), np.float32)

@@ -21,12 +21,12 @@ from typing import Any
 
 import numpy as np
 from fastapi import APIRouter, Request, Response
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 from starlette.datastructures import UploadFile
 
 from app.config import ROOT, Settings
 from app.deps import RegistryDep, SettingsDep
-from app.errors import BadRequest, NotFound, UnsupportedMediaType
+from app.errors import BadRequest, NotFound, UnsupportedMediaType, parse_json_body
 from app.registry import ModelRegistry, ModelState
 from app.tasks import vqa as task
 from app.tasks.imaging import decode_base64, decode_image, png_bytes
@@ -91,13 +91,7 @@ async def read_vqa_request(request: Request, settings: Settings) -> tuple[bytes,
             options = {k: form.get(k) for k in FIELDS if form.get(k) not in (None, "")}
         return data, options
     if content_type in ("application/json", "text/plain", ""):
-        try:
-            payload = VqaJson.model_validate_json(await request.body())
-        except ValidationError as exc:
-            problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in exc.errors()[:3])
-            raise BadRequest(f"invalid JSON body: {problems}") from None
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            raise BadRequest("the body is not valid JSON") from None
+        payload = parse_json_body(VqaJson, await request.body())  # invalid JSON too is a 400 there
         data = decode_base64(payload.image_b64, max_bytes=settings.max_upload_bytes)
         return data, payload.model_dump(include=set(FIELDS), exclude_none=True)
     raise UnsupportedMediaType(

@@ -47,6 +47,11 @@ class QuestionEncoder:
     def __len__(self) -> int:
         return len(self.words)
 
+    @property
+    def known_words(self) -> list[str]:
+        """The real words (without the padding and unknown markers)."""
+        return self.words[2:]
+
     def encode(self, question: str) -> tuple[np.ndarray, list[str]]:
         """(int32 ids of length max_tokens, the words it does not know)."""
         tokens = tokenize(question)[: self.max_tokens]
@@ -62,8 +67,9 @@ class QuestionEncoder:
         return np.stack([self.encode(q)[0] for q in questions]) if questions else np.zeros((0, self.max_tokens), np.int32)
 
 
-def border_color(image: Image.Image) -> tuple[int, int, int]:
-    pixels = np.asarray(image.convert("RGB"))
+def border_color(image: Image.Image | np.ndarray) -> tuple[int, int, int]:
+    """The median colour of the outermost pixels (a scene's background)."""
+    pixels = np.asarray(image.convert("RGB")) if isinstance(image, Image.Image) else image
     border = np.concatenate([pixels[0], pixels[-1], pixels[:, 0], pixels[:, -1]])
     return tuple(int(v) for v in np.median(border, axis=0))
 
@@ -139,8 +145,7 @@ def occluded_copies(pixels: np.ndarray, patch: int = OCCLUSION_PATCH, stride: in
     """uint8 [side, side, 3] -> [patches, side, side, 3], each with one patch painted over
     in the image's border colour (the scene's background)."""
     side = pixels.shape[0]
-    border = np.concatenate([pixels[0], pixels[-1], pixels[:, 0], pixels[:, -1]])
-    fill = np.median(border, axis=0).astype(np.uint8)
+    fill = np.array(border_color(pixels), np.uint8)
     offsets = occlusion_offsets(side, patch, stride)
     copies = np.repeat(pixels[None], len(offsets), axis=0)
     for i, (y, x) in enumerate(offsets):

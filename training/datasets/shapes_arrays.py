@@ -49,10 +49,15 @@ class ShapesArrays:
         }
 
 
+# style -> (share of scenes wider than tall, the smallest height / width)
+NON_SQUARE = {"plain": (0.0, 1.0), "varied": (0.3, 0.7), "different": (0.5, 0.6)}
+
+
 def style_scene(rng: np.random.Generator, style: str) -> Scene:
     if style == "plain":
         return sample_scene(rng)
-    aspect = float(rng.uniform(0.7 if style == "varied" else 0.6, 1.0)) if rng.random() < (0.3 if style == "varied" else 0.5) else 1.0
+    share, lowest = NON_SQUARE[style]
+    aspect = float(rng.uniform(lowest, 1.0)) if rng.random() < share else 1.0
     scene = sample_scene(rng, aspect=aspect)
     return replace(scene, noise_std=MAX_NOISE_STD) if style == "different" else scene
 
