@@ -184,7 +184,7 @@ def main() -> None:
     raw = raw_forward_ms(models_dir / "digits" / "model.keras")
     raw_vqa = raw_forward_ms(models_dir / "vqa" / "model.keras")
     vqa, vqa_type = vqa_body()
-    vqa_explain, _ = vqa_body(explain=True)
+    vqa_explain, explain_type = vqa_body(explain=True)  # its own multipart boundary
     tmp = Path(tempfile.mkdtemp())
     rows: dict[str, dict[int, dict]] = {}
 
@@ -195,7 +195,7 @@ def main() -> None:
         rows["GET /healthz"] = {c: wrk(url + "/healthz", None, c, args.duration, tmp) for c in CONCURRENCY}
         rows["digits, batching"] = {c: wrk(url + "/api/digits", body, c, args.duration, tmp) for c in CONCURRENCY}
         vqa_p50, vqa_p99 = sequential_latency(url + "/api/vqa", "POST", vqa, 300, vqa_type)
-        explain_p50, explain_p99 = sequential_latency(url + "/api/vqa", "POST", vqa_explain, 100, vqa_type)
+        explain_p50, explain_p99 = sequential_latency(url + "/api/vqa", "POST", vqa_explain, 100, explain_type)
         rows["vqa, batching"] = {c: wrk(url + "/api/vqa", vqa, c, args.duration, tmp, vqa_type) for c in CONCURRENCY}
         rows["autoencoder, batching"] = {c: wrk(url + "/api/autoencoder", body, c, args.duration, tmp) for c in CONCURRENCY}
         soak = wrk(url + "/api/digits", body, 64, args.soak, tmp) if args.soak else None

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Annotated, Any
+from typing import Any
 
 import numpy as np
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field, field_validator
 from starlette.datastructures import UploadFile
 
@@ -36,15 +36,17 @@ class DigitsJson(BaseModel):
 
     @field_validator("pixels")
     @classmethod
-    def _check_pixels(cls, rows: list[list[float]] | None) -> list[list[float]] | None:
+    def _check_pixels(cls, rows: list[list[float]] | None) -> np.ndarray | None:
+        """Checked and converted once: `pixels` holds a float32 [28, 28] array from here
+        on (the annotation is what the JSON looks like, for the OpenAPI schema)."""
         if rows is None:
             return rows
         if len(rows) != task.SIDE or any(len(r) != task.SIDE for r in rows):
             raise ValueError("pixels must be 28 rows of 28 numbers")
-        flat = np.asarray(rows, dtype=np.float64)
-        if not np.isfinite(flat).all() or flat.min() < 0 or flat.max() > 1:
+        pixels = np.asarray(rows, dtype=np.float32)
+        if not np.isfinite(pixels).all() or pixels.min() < 0 or pixels.max() > 1:
             raise ValueError("pixels must be finite numbers in 0..1")
-        return rows
+        return pixels
 
 
 class DigitsAnswer(BaseModel):
@@ -82,7 +84,7 @@ async def read_digit_request(request: Request, settings: Settings) -> tuple[np.n
             payload = parse_json_body(DigitsJson, await request.body())
             options = payload.model_dump(include={"mc_samples", "model"}, exclude_none=True)
             if payload.pixels is not None:
-                return np.asarray(payload.pixels, np.float32), options, False
+                return payload.pixels, options, False
             if payload.image_b64:
                 data = decode_base64(payload.image_b64, max_bytes=settings.max_upload_bytes)
                 return _image_to_mnist(data, settings), options, True
@@ -127,25 +129,33 @@ DIGIT_INPUT_BODY = {
 }
 
 
+# The query parameters, documented here and read in the handler: declared as `Query`
+# arguments, FastAPI's per-request parameter solving cost more than the rest of the
+# handler's Python (benchmarks/serve.py, digits at c=32).
+DIGIT_QUERY = {
+    "parameters": [
+        {"name": "mc_samples", "in": "query", "required": False,
+         "schema": {"type": "integer", "minimum": 0}, "description": "Monte-Carlo dropout passes; 0 = off"},
+        {"name": "model", "in": "query", "required": False,
+         "schema": {"type": "string"}, "description": "digits, digits_mlp or digits_mlp_nodropout"},
+    ]
+}
+
+
 @router.post(
     "/digits",
     response_model=DigitsAnswer,
     summary="Read a handwritten digit",
-    openapi_extra=DIGIT_INPUT_BODY,
+    openapi_extra=DIGIT_INPUT_BODY | DIGIT_QUERY,
 )
-async def predict_digit(
-    request: Request,
-    registry: RegistryDep,
-    settings: SettingsDep,
-    mc_samples: Annotated[int | None, Query(ge=0, description="Monte-Carlo dropout passes; 0 = off")] = None,
-    model: Annotated[str | None, Query(description="digits, digits_mlp or digits_mlp_nodropout")] = None,
-) -> Response:
+async def predict_digit(request: Request, registry: RegistryDep, settings: SettingsDep) -> Response:
     start = time.perf_counter()
     image, options, from_image = await read_digit_request(request, settings)
-    name = str(options.get("model") or model or "digits")
+    query = request.query_params
+    name = str(options.get("model") or query.get("model") or "digits")
     request.state.model = name  # the metrics label
     served = registry.require_ready(name, task="digits")
-    samples = _mc_samples(options.get("mc_samples", mc_samples or 0), settings)
+    samples = _mc_samples(options.get("mc_samples", query.get("mc_samples") or 0), settings)
     if samples and "mc_dropout" not in served.forwards:
         raise BadRequest(f"model {name!r} has no dropout, so Monte-Carlo dropout does not apply; use mc_samples=0")
 

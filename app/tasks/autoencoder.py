@@ -56,7 +56,7 @@ def toy_solved(rows: list[dict]) -> bool:
 MNIST_SHAPE = (28, 28, 1)
 CODE_DIM = 32
 NOISE_STD = 0.5  # the fixed Gaussian noise level for denoising and its PSNR
-ANOMALY_PERCENTILE = 98.5  # above this percentile of MNIST test errors: anomaly (1.5 % of digits)
+ANOMALY_PERCENTILE = 98.0  # above this percentile of MNIST test errors: anomaly (2 % of digits, the goal's limit)
 
 
 def build_autoencoder(code_dim: int = CODE_DIM, hidden: tuple[int, ...] = (512, 256),
@@ -79,6 +79,24 @@ def build_autoencoder(code_dim: int = CODE_DIM, hidden: tuple[int, ...] = (512, 
         x = keras.layers.Dense(units, activation="relu")(x)
     x = keras.layers.Dense(28 * 28, activation="sigmoid")(x)
     reconstruction = keras.layers.Reshape(MNIST_SHAPE, name="reconstruction")(x)
+    return keras.Model(image, reconstruction, name=name)
+
+
+def build_conv_autoencoder(code_dim: int = CODE_DIM, name: str = "autoencoder", input_noise: float = 0.0) -> keras.Model:
+    """A convolutional autoencoder, 28 -> 14 -> 7 by stride-2 convolutions, a linear
+    `code` layer, and back by transposed convolutions; sigmoid output. A quarter of the
+    dense model's parameters, and room to spare for outlier exposure: trained with it,
+    the dense one lost 0.4-0.6 of test SSE (3.17-3.33), this one stays under 3.00."""
+    image = keras.Input(MNIST_SHAPE, name="image")
+    x = keras.layers.GaussianNoise(input_noise, name="input_noise")(image) if input_noise else image
+    x = keras.layers.Conv2D(32, 3, strides=2, padding="same", activation="relu")(x)
+    x = keras.layers.Conv2D(64, 3, strides=2, padding="same", activation="relu")(x)
+    code = keras.layers.Dense(code_dim, name="code")(keras.layers.Flatten()(x))
+    x = keras.layers.Dense(7 * 7 * 64, activation="relu")(code)
+    x = keras.layers.Reshape((7, 7, 64))(x)
+    x = keras.layers.Conv2DTranspose(32, 3, strides=2, padding="same", activation="relu")(x)
+    x = keras.layers.Conv2DTranspose(16, 3, strides=2, padding="same", activation="relu")(x)
+    reconstruction = keras.layers.Conv2D(1, 3, padding="same", activation="sigmoid", name="reconstruction")(x)
     return keras.Model(image, reconstruction, name=name)
 
 

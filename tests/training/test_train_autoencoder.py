@@ -4,6 +4,7 @@ import base64
 import io
 import json
 
+import keras
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
@@ -43,7 +44,9 @@ def test_quick_run_writes_the_three_mnist_models(mnist_models):
     assert main["code_dim"] == 32 and main["metrics"]["pca_components"] == 32
     assert main["metrics"]["test_sse_per_image"] > 0 and main["metrics"]["pca_test_sse_per_image"] > 0
     assert len(main["error_quantiles"]) == 1001 and main["error_quantiles"] == sorted(main["error_quantiles"])
-    assert set(main["metrics"]["anomaly_flagged"]) >= {"mnist_test_digits", "letters", "scribbles", "noise"}
+    assert set(main["metrics"]["anomaly_flagged"]) >= {"mnist_test_digits", "letters", "scribbles", "noise",
+                                                        "pen_digits", "font_digits", "drawn_like_digits"}
+    assert main["outlier_exposure"]["examples"] > 500 and main["loss"].startswith("mean squared error on digits")
     assert cards["autoencoder_2d"]["code_dim"] == 2 and len(cards["autoencoder_2d"]["latent_bounds"]) == 4
     assert (out / "autoencoder_2d" / train_autoencoder.MAP_NAME).stat().st_size > 5_000
     assert cards["autoencoder_denoise"]["metrics"]["noise_std"] == 0.5
@@ -77,3 +80,12 @@ def test_the_server_answers_with_code_reconstruction_map_and_denoising(mnist_mod
         bad = client.post("/api/autoencoder", json={"pixels": [[0.0] * 3]})
         assert bad.status_code == 400
         assert client.post("/api/autoencoder?model=digits", json={"pixels": [[0.0] * 28] * 28}).status_code == 404
+
+
+def test_resume_continues_the_outlier_exposure_run(mnist_models, tiny_mnist):
+    out, cards = mnist_models
+    card = train_autoencoder.main(["--model", "autoencoder", "--quick", "--resume", "--out", str(out),
+                                   "--mnist-npz", str(tiny_mnist), "--verbose", "0"])["autoencoder"]
+    assert card["epochs"] == cards["autoencoder"]["epochs"] + 1
+    model = keras.saving.load_model(out / "autoencoder" / "model.keras")  # the loss deserialises
+    assert isinstance(model.loss, train_autoencoder.OutlierExposureLoss)

@@ -1,0 +1,60 @@
+"""The pictures behind the anomaly score: evaluation and training outliers kept apart,
+and the digit renderings that must not be flagged really are digits."""
+
+import keras
+import numpy as np
+import pytest
+
+from tests.conftest import COMMITTED_MODELS
+from training.datasets import non_digits
+from training.train_autoencoder import OutlierExposureLoss, mark_outliers
+
+
+def test_evaluation_set_is_mnist_layout_and_has_every_kind():
+    kinds = non_digits.evaluation_set(np.random.default_rng(0), 5)
+    assert set(kinds) == {"letters", "scribbles", "noise"}
+    assert len(kinds["letters"]) == 6 * 52 and len(kinds["scribbles"]) == len(kinds["noise"]) == 5
+    for images in kinds.values():
+        assert images.shape[1:] == (28, 28) and images.dtype == np.float32
+        assert 0.0 <= images.min() and images.max() <= 1.0 and (images.reshape(len(images), -1).max(axis=1) > 0).all()
+
+
+def test_training_outliers_never_use_the_evaluation_faces():
+    evaluation = {path.name for path in non_digits._evaluation_faces()}
+    assert len(evaluation) == 6 and all(name.startswith("DejaVu") for name in evaluation)
+    assert not evaluation & set(non_digits.TRAINING_FACES)
+    assert all((non_digits._font_dir() / name).is_file() for name in non_digits.TRAINING_FACES)
+
+
+def test_outlier_examples_are_seeded_and_sized():
+    a = non_digits.outlier_examples(np.random.default_rng(1), glyph_rounds=1, n_strokes=4)
+    b = non_digits.outlier_examples(np.random.default_rng(1), glyph_rounds=1, n_strokes=4)
+    glyphs = len(non_digits.TRAINING_FACES) * len(non_digits.LETTERS + non_digits.SYMBOLS)
+    assert 0.97 * glyphs < len(a) <= glyphs + 4 and a.shape[1:] == (28, 28) and np.array_equal(a, b)
+
+
+@pytest.fixture(scope="module")
+def digits_model():
+    return keras.saving.load_model(COMMITTED_MODELS / "digits" / "model.keras", compile=False)
+
+
+def test_pen_and_font_digits_read_as_their_digits(digits_model, mnist_test):
+    """The proxies for 'a real digit written unlike MNIST' are digits to the committed
+    classifier, so flagging them would be a false alarm, not a fair catch."""
+    x, y = mnist_test
+    pen = non_digits.pen_digits(x[:100])
+    assert (digits_model.predict(pen[..., None], verbose=0).argmax(axis=1) == y[:100]).mean() >= 0.9
+    fonts = non_digits.font_digits()
+    assert (digits_model.predict(fonts[..., None], verbose=0).argmax(axis=1) == np.tile(np.arange(10), 6)).mean() >= 0.8
+
+
+def test_outlier_exposure_loss_is_mse_on_digits_and_a_hinge_on_outliers():
+    loss = OutlierExposureLoss(margin=10.0)
+    x = np.random.default_rng(0).uniform(0, 1, (2, 28, 28, 1)).astype(np.float32)
+    rebuilt = np.clip(x + 0.1, 0, 1)
+    digits = keras.ops.convert_to_numpy(loss.call(x, rebuilt))
+    np.testing.assert_allclose(digits, ((x - rebuilt) ** 2).reshape(2, -1).mean(axis=1), rtol=1e-5)
+    # an outlier rebuilt perfectly costs margin / pixels; one rebuilt far away costs nothing
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(loss.call(mark_outliers(x), x)), [10 / 784] * 2, rtol=1e-5)
+    assert np.all(keras.ops.convert_to_numpy(loss.call(mark_outliers(x), 1 - x)) == 0)
+    assert OutlierExposureLoss.from_config(loss.get_config()).margin == 10.0
