@@ -13,6 +13,23 @@ import pytest
 from tests.conftest import ROOT, _free_port
 
 
+def wait_until_accepted(url: str, n: int, timeout_s: float) -> None:
+    """Until all n digits requests reached the server (in flight or answered) and some
+    are still in flight; the /metrics call itself is one in-flight request."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        in_flight = answered = 0.0
+        for line in httpx.get(f"{url}/metrics", timeout=5).text.splitlines():
+            if line.startswith("vqademo_in_flight_requests "):
+                in_flight = float(line.split()[1]) - 1
+            elif line.startswith("vqademo_requests_total{") and 'route="/api/digits"' in line:
+                answered += float(line.split()[-1])
+        if in_flight + answered >= n and in_flight >= 1:
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"the server never had all {n} requests with some still in flight")
+
+
 def test_draining_turns_readiness_false(tiny_client):
     registry = tiny_client.app.state.registry
     registry.draining = True
@@ -52,7 +69,9 @@ def test_sigterm_lets_in_flight_requests_finish(tmp_path):
 
         with concurrent.futures.ThreadPoolExecutor(16) as pool:
             futures = [pool.submit(slow_request, i) for i in range(16)]
-            time.sleep(0.3)  # requests are queued or running now
+            # SIGTERM only once the server holds all 16 (a fixed sleep was not always
+            # enough on a busy machine: a connection not yet accepted gets reset).
+            wait_until_accepted(url, 16, timeout_s=30)
             server.send_signal(signal.SIGTERM)
             statuses = [f.result() for f in futures]
         assert statuses == [200] * 16
