@@ -159,18 +159,19 @@ class ModelRegistry:
                 raise ValueError("card.json has no ood_threshold (retrain with training.train_scene_ood)")
             model = keras.saving.load_model(served.path / "model.keras", compile=False, safe_mode=True)
             forward = runtime.inference_forward(model, jit_compile=self.settings.jit_compile)
-            shape = tuple(model.inputs[0].shape[1:])
             for size in self.settings.warmup_sizes:
                 forward(runtime.zeros_rows(model, size))
             if served.task == "vqa":
                 served.assets = vqa.read_assets(served.path)
             forwards = {}
             if served.task == "digits" and digits.has_dropout(model):
-                forwards["mc_dropout"] = runtime.compile_forward(lambda x: digits.mc_dropout_forward(model, x), shape)
+                forwards["mc_dropout"] = runtime.compile_forward(
+                    lambda x: digits.mc_dropout_forward(model, x), runtime.input_specs(model)
+                )
             if served.task == "autoencoder":
                 forwards["encode"] = runtime.inference_forward(autoencoder.encoder_of(model))
             for extra in forwards.values():
-                extra(np.zeros((2, *shape), np.float32))
+                extra(runtime.zeros_rows(model, 2))
             if served.task == "autoencoder_toy":  # four fixed inputs: answer once, at load
                 served.answers["toy"] = autoencoder.toy_table(model)
         except Exception as exc:  # a broken file must not take the service down

@@ -54,12 +54,9 @@ def _as_tuple(rows: Rows) -> tuple[np.ndarray, ...]:
     return rows if isinstance(rows, tuple) else (rows,)
 
 
-def compile_forward(
-    call: Callable, input_shape: tuple | None = None, *, specs: list[tuple[tuple, str]] | None = None, jit_compile: bool = False
-) -> Forward:
-    """Compile `call(*inputs)` for any batch size. `input_shape` describes one float32
-    input; `specs` lists (shape, dtype) per input for models with several (VQA)."""
-    specs = specs or [(input_shape, "float32")]
+def compile_forward(call: Callable, specs: list[tuple[tuple, str]], *, jit_compile: bool = False) -> Forward:
+    """Compile `call(*inputs)` for any batch size; `specs` lists (shape without the
+    batch, dtype) per input (`input_specs(model)`)."""
     backend = keras.backend.backend()
     if backend == "tensorflow":
         import tensorflow as tf
@@ -94,5 +91,5 @@ def zeros_rows(model: keras.Model, batch_size: int) -> Rows:
 def inference_forward(model: keras.Model, *, jit_compile: bool = False) -> Forward:
     specs = input_specs(model)
     if len(specs) == 1:
-        return compile_forward(lambda x: model(x, training=False), specs=specs, jit_compile=jit_compile)
-    return compile_forward(lambda *xs: model(list(xs), training=False), specs=specs, jit_compile=jit_compile)
+        return compile_forward(lambda x: model(x, training=False), specs, jit_compile=jit_compile)
+    return compile_forward(lambda *xs: model(list(xs), training=False), specs, jit_compile=jit_compile)

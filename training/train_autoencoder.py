@@ -118,7 +118,8 @@ OUTLIER_EXPOSURE = {"autoencoder": {"fraction": 0.2, "margin": 25.0, "glyph_roun
 
 def mark_outliers(x):
     """The training target of an outlier: -1 - x, every pixel below -0.5, so one target
-    tensor says both what the picture is and that it is to be rebuilt badly."""
+    tensor says both what the picture is and that it is to be rebuilt badly. Applied
+    twice it gives x back, which is how the loss reads the picture."""
     return -1.0 - x
 
 
@@ -137,7 +138,7 @@ class OutlierExposureLoss(keras.losses.Loss):
         pixels = int(np.prod(y_pred.shape[1:]))
         y_true, y_pred = ops.reshape(y_true, (-1, pixels)), ops.reshape(y_pred, (-1, pixels))
         outlier = ops.min(y_true, axis=1) < -0.5
-        target = ops.where(outlier[:, None], -1.0 - y_true, y_true)
+        target = ops.where(outlier[:, None], mark_outliers(y_true), y_true)
         sse = ops.sum(ops.square(target - y_pred), axis=1)
         return ops.where(outlier, ops.relu(self.margin - sse), sse) / pixels
 

@@ -22,6 +22,7 @@ from starlette.datastructures import UploadFile
 from app.config import Settings
 from app.deps import RegistryDep, SettingsDep
 from app.errors import BadRequest, UnsupportedMediaType, parse_json_body
+from app.openapi import form_or_json_body
 from app.tasks import digits as task
 from app.tasks.imaging import decode_base64, decode_image
 
@@ -108,25 +109,12 @@ def _mc_samples(value: Any, settings: Settings) -> int:
 
 
 # The request body both /api/digits and /api/autoencoder take, for the OpenAPI page.
-DIGIT_INPUT_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["image"],
-                    "properties": {
-                        "image": {"type": "string", "format": "binary"},
-                        "mc_samples": {"type": "integer", "minimum": 0},
-                        "model": {"type": "string"},
-                    },
-                }
-            },
-            "application/json": {"schema": DigitsJson.model_json_schema()},
-        },
-    }
-}
+DIGIT_INPUT_BODY = form_or_json_body(
+    {"image": {"type": "string", "format": "binary"}, "mc_samples": {"type": "integer", "minimum": 0},
+     "model": {"type": "string"}},
+    required=["image"],
+    json_model=DigitsJson,
+)
 
 
 # The query parameters, documented here and read in the handler: declared as `Query`

@@ -27,6 +27,7 @@ from starlette.datastructures import UploadFile
 from app.config import ROOT, Settings
 from app.deps import RegistryDep, SettingsDep
 from app.errors import BadRequest, NotFound, UnsupportedMediaType, parse_json_body
+from app.openapi import form_or_json_body
 from app.registry import ModelRegistry, ModelState
 from app.tasks import vqa as task
 from app.tasks.imaging import decode_base64, decode_image, png_bytes
@@ -56,27 +57,17 @@ class VqaAnswer(BaseModel):
     heatmap_png: str | None = Field(None, description="with explain: base64 RGBA PNG, square, to lay over the letterboxed image")
 
 
-VQA_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["image", "question"],
-                    "properties": {
-                        "image": {"type": "string", "format": "binary"},
-                        "question": {"type": "string", "example": "What color is the large circle?"},
-                        "top_k": {"type": "integer", "minimum": 1, "maximum": 22, "default": 5},
-                        "explain": {"type": "boolean", "default": False},
-                        "model": {"type": "string", "enum": ["vqa", "vqa_baseline"], "default": "vqa"},
-                    },
-                }
-            },
-            "application/json": {"schema": VqaJson.model_json_schema()},
-        },
-    }
-}
+VQA_BODY = form_or_json_body(
+    {
+        "image": {"type": "string", "format": "binary"},
+        "question": {"type": "string", "example": "What color is the large circle?"},
+        "top_k": {"type": "integer", "minimum": 1, "maximum": 22, "default": 5},
+        "explain": {"type": "boolean", "default": False},
+        "model": {"type": "string", "enum": ["vqa", "vqa_baseline"], "default": "vqa"},
+    },
+    required=["image", "question"],
+    json_model=VqaJson,
+)
 
 
 async def read_vqa_request(request: Request, settings: Settings) -> tuple[bytes, dict[str, Any]]:
