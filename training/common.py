@@ -61,7 +61,27 @@ def environment() -> dict:
         "keras": keras.__version__,
         "python": platform.python_version(),
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
+        "accelerator": accelerator(keras.backend.backend()),
     }
+
+
+def accelerator(backend: str) -> str | None:
+    """The GPU the backend trains on, by name; None on a CPU."""
+    try:
+        if backend == "jax":
+            import jax
+
+            gpus = [d.device_kind for d in jax.devices() if d.platform == "gpu"]
+        elif backend == "tensorflow":
+            import tensorflow as tf
+
+            gpus = [tf.config.experimental.get_device_details(d).get("device_name", d.name)
+                    for d in tf.config.list_physical_devices("GPU")]
+        else:
+            return None
+    except Exception:  # a backend that cannot say is not worth failing a finished run over
+        return None
+    return ", ".join(gpus) or None
 
 
 class Stopwatch:

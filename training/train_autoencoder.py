@@ -38,7 +38,7 @@ from training.train_digits import history_table, lr_schedule, restart_schedule, 
 
 log = logging.getLogger("train_autoencoder")
 MNIST_MODELS = ("autoencoder", "autoencoder_2d", "autoencoder_denoise")
-DEFAULTS = {"autoencoder": (60, 2e-3), "autoencoder_2d": (30, 2e-3), "autoencoder_denoise": (40, 2e-3)}
+DEFAULTS = {"autoencoder": (200, 2e-3), "autoencoder_2d": (30, 2e-3), "autoencoder_denoise": (40, 2e-3)}
 MAP_NAME = "latent_map.png"
 
 
@@ -113,7 +113,9 @@ INPUT_NOISE = {"autoencoder": 0.1}
 # are pictures that are not digits (`non_digits.outlier_examples`), and the loss pushes
 # their reconstruction error up to `margin` (SSE). A plain autoencoder rebuilds letters
 # nearly as well as digits (v4 flagged 17 % of them), which the anomaly score needs not.
-OUTLIER_EXPOSURE = {"autoencoder": {"fraction": 0.2, "margin": 25.0, "glyph_rounds": 12, "strokes": 16_000}}
+OUTLIER_EXPOSURE = {"autoencoder": {"fraction": 0.2, "margin": 25.0, "glyph_rounds": 12, "pen_rounds": 12,
+                                    "strokes": 16_000}}
+FILTERS = {"autoencoder": (64, 128)}  # the convolutions' channels
 
 
 def mark_outliers(x):
@@ -146,9 +148,9 @@ class OutlierExposureLoss(keras.losses.Loss):
         return {**super().get_config(), "margin": self.margin}
 
 
-def build_model(name: str) -> keras.Model:
+def build_model(name: str, filters: tuple[int, int] | None = None) -> keras.Model:
     if name == "autoencoder":
-        return task.build_conv_autoencoder(name=name, input_noise=INPUT_NOISE[name])
+        return task.build_conv_autoencoder(name=name, input_noise=INPUT_NOISE[name], filters=filters or FILTERS[name])
     return task.build_autoencoder(code_dim=2 if name == "autoencoder_2d" else task.CODE_DIM, name=name)
 
 
@@ -157,31 +159,72 @@ def loss_for(name: str) -> keras.losses.Loss | str:
     return OutlierExposureLoss(exposure["margin"]) if exposure else "mse"
 
 
-def stream(x: np.ndarray, batch_size: int, noisy: bool, seed: int, outliers: np.ndarray | None = None,
-           fraction: float = 0.0):
-    """(input, target) batches. With `outliers`, an endless stream in which a `fraction`
-    of the pictures are outliers with marked targets (fit then needs steps_per_epoch)."""
-    import tensorflow as tf  # tf.data only feeds batches; the model stays backend-agnostic
+class AutoencoderBatches(keras.utils.PyDataset):
+    """(input, target) batches from numpy, so training runs on any Keras backend. Every
+    digit comes once an epoch, in a new order each epoch. With `outliers`, that order
+    is mixed with outliers drawn at random so that they are a `fraction` of it, their
+    targets marked by `mark_outliers`; with `noisy`, inputs get the denoising noise."""
 
-    def as_digit(v):
-        return v, v
+    def __init__(self, x: np.ndarray, batch_size: int, seed: int, noisy: bool = False,
+                 outliers: np.ndarray | None = None, fraction: float = 0.0) -> None:
+        super().__init__()
+        self.pictures = x if outliers is None else np.concatenate([x, outliers])
+        self.digits, self.batch_size, self.noisy = len(x), batch_size, noisy
+        self.extra = 0 if outliers is None else round(len(x) * fraction / (1.0 - fraction))
+        self.rng = np.random.default_rng(seed)
+        self.on_epoch_end()
 
-    def as_outlier(v):
-        return v, mark_outliers(v)
+    def on_epoch_end(self) -> None:
+        drawn = self.rng.integers(self.digits, len(self.pictures), self.extra)
+        self.order = self.rng.permutation(np.concatenate([np.arange(self.digits), drawn]))
 
-    ds = tf.data.Dataset.from_tensor_slices(x).shuffle(len(x), seed=seed)
-    if outliers is not None:
-        others = tf.data.Dataset.from_tensor_slices(outliers).shuffle(len(outliers), seed=seed + 1).repeat()
-        ds = tf.data.Dataset.sample_from_datasets(
-            [ds.repeat().map(as_digit), others.map(as_outlier)], [1.0 - fraction, fraction], seed=seed + 2
-        )
-        return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
-    ds = ds.batch(batch_size)
-    if noisy:
-        ds = ds.map(lambda b: (tf.clip_by_value(b + tf.random.normal(tf.shape(b), stddev=task.NOISE_STD), 0.0, 1.0), b))
-    else:
-        ds = ds.map(lambda b: (b, b))
-    return ds.prefetch(tf.data.AUTOTUNE)
+    def __len__(self) -> int:
+        return int(np.ceil(len(self.order) / self.batch_size))
+
+    def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+        rows = self.order[index * self.batch_size : (index + 1) * self.batch_size]
+        clean = self.pictures[rows]
+        if self.noisy:
+            return task.add_noise(clean, self.rng), clean
+        outlier = (rows >= self.digits).reshape(-1, *([1] * (clean.ndim - 1)))
+        return clean, np.where(outlier, mark_outliers(clean), clean)
+
+
+class KeepBestOnNonDigits(keras.callbacks.Callback):
+    """Every `every` epochs (and after the last), the share of validation non-digits
+    flagged at the threshold that flags (100 - ANOMALY_PERCENTILE) % of validation
+    digits; keeps the weights that scored best (the later on a tie) and puts them back
+    when training ends. Checkpoints are chosen on this, never on the evaluation set."""
+
+    def __init__(self, digits: np.ndarray, non_digits: dict[str, np.ndarray], every: int = 5) -> None:
+        super().__init__()
+        self.digits, self.non_digits, self.every = digits, non_digits, every
+        self.scores: list[dict] = []
+        self.best: dict | None = None
+        self.best_weights: list | None = None
+
+    def score(self) -> dict:
+        threshold = np.percentile(task.sse(self.digits, predict(self.model, self.digits)), task.ANOMALY_PERCENTILE)
+        rates = {kind: float((task.sse(x, predict(self.model, x)) > threshold).mean()) for kind, x in self.non_digits.items()}
+        return {**{k: round(v, 4) for k, v in rates.items()}, "mean": round(float(np.mean(list(rates.values()))), 4)}
+
+    def on_train_begin(self, logs=None) -> None:
+        self.keep_if_best(0)  # a resumed model competes with what it becomes
+
+    def on_epoch_end(self, epoch: int, logs=None) -> None:
+        if (epoch + 1) % self.every == 0 or epoch + 1 == self.params["epochs"]:
+            self.keep_if_best(epoch + 1)
+
+    def keep_if_best(self, epoch: int) -> None:
+        scored = {"epoch": epoch, **self.score()}
+        self.scores.append(scored)
+        log.info("validation non-digits flagged: %s", scored)
+        if self.best is None or scored["mean"] >= self.best["mean"]:
+            self.best, self.best_weights = scored, self.model.get_weights()
+
+    def on_train_end(self, logs=None) -> None:
+        if self.best_weights is not None:
+            self.model.set_weights(self.best_weights)
 
 
 def predict(model: keras.Model, x: np.ndarray) -> np.ndarray:
@@ -282,6 +325,19 @@ def evaluate(name: str, model: keras.Model, data: dict, args: argparse.Namespace
     return metrics, extra
 
 
+def exposure_settings(name: str, args: argparse.Namespace) -> dict | None:
+    """The outlier-exposure recipe for `name` (None: plain MSE), with the command
+    line's overrides; a smoke run (--quick) makes only a few outliers."""
+    if name not in OUTLIER_EXPOSURE:
+        return None
+    exposure = dict(OUTLIER_EXPOSURE[name])
+    if args.pen_rounds is not None:
+        exposure["pen_rounds"] = args.pen_rounds
+    if args.quick:
+        exposure.update(glyph_rounds=1, pen_rounds=min(exposure["pen_rounds"], 1), strokes=200)
+    return exposure
+
+
 def train_mnist_model(name: str, data: dict, args: argparse.Namespace, data_info: dict) -> dict:
     default_epochs, peak_lr = DEFAULTS[name]
     epochs = args.epochs or (1 if args.quick else default_epochs)
@@ -289,10 +345,20 @@ def train_mnist_model(name: str, data: dict, args: argparse.Namespace, data_info
     out_dir = Path(args.out) / name
     out_dir.mkdir(parents=True, exist_ok=True)
     x_train, _ = data["train"]
-    exposure = OUTLIER_EXPOSURE.get(name)
-    digits_share = 1.0 - exposure["fraction"] if exposure else 1.0
-    steps_per_epoch = int(np.ceil(len(x_train) / batch_size / digits_share))  # every digit once an epoch
-    steps = epochs * steps_per_epoch
+    x_val = data["val"][0]
+    exposure = exposure_settings(name, args)
+    noisy = name == "autoencoder_denoise"
+    callbacks = []
+    if exposure:
+        # Seed streams of their own: the evaluation's scribbles come from `args.seed`.
+        outliers = non_digits.outlier_examples(np.random.default_rng([args.seed, 1]), exposure["glyph_rounds"],
+                                               exposure["strokes"], exposure["pen_rounds"])[..., None]
+        train = AutoencoderBatches(x_train, batch_size, args.seed, outliers=outliers, fraction=exposure["fraction"])
+        held_out = non_digits.validation_set(np.random.default_rng([args.seed, 2]), 60 if args.quick else 300)
+        callbacks.append(KeepBestOnNonDigits(x_val, {k: v[..., None] for k, v in held_out.items()}))
+    else:
+        train = AutoencoderBatches(x_train, batch_size, args.seed, noisy=noisy)
+    steps = epochs * len(train)
     previous = common.read_card(out_dir) if args.resume else {}
     if args.resume and (out_dir / "model.keras").exists():
         model = keras.saving.load_model(out_dir / "model.keras")
@@ -300,41 +366,31 @@ def train_mnist_model(name: str, data: dict, args: argparse.Namespace, data_info
         model.compile(optimizer=model.optimizer, loss=loss_for(name))  # Adam's moments carry over
     else:
         common.set_seed(args.seed)
-        model = build_model(name)
+        model = build_model(name, tuple(args.filters) if args.filters else None)
         model.compile(optimizer=keras.optimizers.Adam(lr_schedule(peak_lr, steps)), loss=loss_for(name))
-    noisy = name == "autoencoder_denoise"
-    x_val = data["val"][0]
     val = (task.add_noise(x_val, np.random.default_rng(args.seed)), x_val) if noisy else (x_val, x_val)
-    if exposure:
-        # A seed stream of its own: the evaluation's scribbles come from `args.seed`.
-        rounds, strokes = (1, 200) if args.quick else (exposure["glyph_rounds"], exposure["strokes"])
-        outliers = non_digits.outlier_examples(np.random.default_rng([args.seed, 1]), rounds, strokes)[..., None]
-        train = stream(x_train, batch_size, noisy, args.seed, outliers, exposure["fraction"])
-    else:
-        train = stream(x_train, batch_size, noisy, args.seed)
     with common.Stopwatch() as clock:
-        history = model.fit(train, epochs=epochs, steps_per_epoch=steps_per_epoch if exposure else None, validation_data=val,
-                            verbose=args.verbose, shuffle=False)
+        history = model.fit(train, epochs=epochs, validation_data=val, verbose=args.verbose, callbacks=callbacks)
     metrics, extra = evaluate(name, model, data, args)
     log.info("%s: %s (%.0f s)", name, metrics, clock.seconds)
+    if exposure:
+        keeper = callbacks[0]
+        extra["checkpoint_selection"] = {
+            "on": "validation non-digits flagged at the anomaly percentile of validation digits: letters in "
+            f"{', '.join(f.stem for f in non_digits._validation_faces())}; scribbles from their own seed",
+            "kept_epoch": keeper.best["epoch"], "scores": keeper.scores,
+        }
     card = {
         **common.run_totals(previous, epochs, clock.seconds, history_table(history.history)),
         "task": "autoencoder",
-        "description": {
-            "autoencoder": "MNIST convolutional autoencoder, 28x28 -> 14x14x32 -> 7x7x64 -> 32-number code and "
-            f"back by transposed convolutions, sigmoid output; Gaussian input noise (std {INPUT_NOISE['autoencoder']}) "
-            "while training; outlier exposure (letters, symbols and pen strokes taught to rebuild badly) "
-            "for the anomaly score",
-            "autoencoder_2d": "MNIST autoencoder with a 2-number code, for the latent map",
-            "autoencoder_denoise": f"MNIST denoising autoencoder (Gaussian noise, std {task.NOISE_STD})",
-        }[name],
+        "description": describe(name, model),
         "command": common.command_line("training.train_autoencoder"),
         "data": data_info,
         "code_dim": int(model.get_layer("code").units),
         "loss": ("mean squared error" + (" against the clean image" if noisy else "") if not exposure else
                  f"mean squared error on digits; relu({exposure['margin']:g} - SSE) / 784 on outliers"),
-        **({"outlier_exposure": {**exposure, "glyph_rounds": rounds, "strokes": strokes, "examples": len(outliers),
-                                 "faces": list(non_digits.TRAINING_FACES)}}
+        **({"outlier_exposure": {**exposure, "examples": len(outliers), "faces": list(non_digits.TRAINING_FACES),
+                                 "pen_faces": list(non_digits.PEN_FACES)}}
            if exposure else {}),
         "batch_size": batch_size,
         "optimizer": f"Adam, warm-up to {peak_lr} over 2 % of the steps, then cosine decay to 0",
@@ -346,6 +402,18 @@ def train_mnist_model(name: str, data: dict, args: argparse.Namespace, data_info
     }
     common.save_model_with_card(model, out_dir, card)
     return card
+
+
+def describe(name: str, model: keras.Model) -> str:
+    if name == "autoencoder":
+        narrow, wide = [layer.filters for layer in model.layers if type(layer) is keras.layers.Conv2D][:2]
+        return (f"MNIST convolutional autoencoder, 28x28 -> 14x14x{narrow} -> 7x7x{wide} -> 32-number code and back by "
+                f"transposed convolutions, sigmoid output; Gaussian input noise (std {INPUT_NOISE[name]}) while "
+                "training; outlier exposure (letters and symbols in fonts and drawn with a pen, and pen strokes, "
+                "taught to rebuild badly) for the anomaly score")
+    if name == "autoencoder_2d":
+        return "MNIST autoencoder with a 2-number code, for the latent map"
+    return f"MNIST denoising autoencoder (Gaussian noise, std {task.NOISE_STD})"
 
 
 # ----------------------------------------------------------------------------------
@@ -362,6 +430,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--toy-max-epochs", type=int, default=5000)
     p.add_argument("--out", default=str(common.MODELS_DIR))
     p.add_argument("--mnist-npz", default=None, help="MNIST as an npz (default: the project's cache, fetched if absent)")
+    p.add_argument("--filters", type=int, nargs=2, default=None, metavar=("NARROW", "WIDE"),
+                   help="autoencoder: the convolutions' channels (default %s)" % (FILTERS["autoencoder"],))
+    p.add_argument("--pen-rounds", type=int, default=None,
+                   help="autoencoder: how often each pen-drawn glyph is among the outliers (default %d)"
+                   % OUTLIER_EXPOSURE["autoencoder"]["pen_rounds"])
     p.add_argument("--resume", action="store_true", help="continue from the saved model and its optimizer state")
     p.add_argument("--quick", action="store_true", help="a few hundred images, one epoch: a smoke test")
     p.add_argument("--verbose", type=int, default=2)

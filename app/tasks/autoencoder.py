@@ -82,20 +82,23 @@ def build_autoencoder(code_dim: int = CODE_DIM, hidden: tuple[int, ...] = (512, 
     return keras.Model(image, reconstruction, name=name)
 
 
-def build_conv_autoencoder(code_dim: int = CODE_DIM, name: str = "autoencoder", input_noise: float = 0.0) -> keras.Model:
-    """A convolutional autoencoder, 28 -> 14 -> 7 by stride-2 convolutions, a linear
-    `code` layer, and back by transposed convolutions; sigmoid output. A quarter of the
-    dense model's parameters, and room to spare for outlier exposure: trained with it,
-    the dense one lost 0.4-0.6 of test SSE (3.17-3.33), this one stays under 3.00."""
+def build_conv_autoencoder(code_dim: int = CODE_DIM, name: str = "autoencoder", input_noise: float = 0.0,
+                           filters: tuple[int, int] = (64, 128)) -> keras.Model:
+    """A convolutional autoencoder, 28 -> 14 -> 7 by stride-2 convolutions of
+    `filters` channels, a linear `code` layer, and back by transposed convolutions;
+    sigmoid output. Half the dense model's parameters at (64, 128), a quarter at
+    (32, 64), and room to spare for outlier exposure: trained with it, the dense one
+    lost 0.4-0.6 of test SSE (3.17-3.33), this one stays under 3.00."""
+    narrow, wide = filters
     image = keras.Input(MNIST_SHAPE, name="image")
     x = keras.layers.GaussianNoise(input_noise, name="input_noise")(image) if input_noise else image
-    x = keras.layers.Conv2D(32, 3, strides=2, padding="same", activation="relu")(x)
-    x = keras.layers.Conv2D(64, 3, strides=2, padding="same", activation="relu")(x)
+    x = keras.layers.Conv2D(narrow, 3, strides=2, padding="same", activation="relu")(x)
+    x = keras.layers.Conv2D(wide, 3, strides=2, padding="same", activation="relu")(x)
     code = keras.layers.Dense(code_dim, name="code")(keras.layers.Flatten()(x))
-    x = keras.layers.Dense(7 * 7 * 64, activation="relu")(code)
-    x = keras.layers.Reshape((7, 7, 64))(x)
-    x = keras.layers.Conv2DTranspose(32, 3, strides=2, padding="same", activation="relu")(x)
-    x = keras.layers.Conv2DTranspose(16, 3, strides=2, padding="same", activation="relu")(x)
+    x = keras.layers.Dense(7 * 7 * wide, activation="relu")(code)
+    x = keras.layers.Reshape((7, 7, wide))(x)
+    x = keras.layers.Conv2DTranspose(narrow, 3, strides=2, padding="same", activation="relu")(x)
+    x = keras.layers.Conv2DTranspose(narrow // 2, 3, strides=2, padding="same", activation="relu")(x)
     reconstruction = keras.layers.Conv2D(1, 3, padding="same", activation="sigmoid", name="reconstruction")(x)
     return keras.Model(image, reconstruction, name=name)
 

@@ -26,6 +26,22 @@ def test_training_outliers_never_use_the_evaluation_faces():
     assert all((non_digits._font_dir() / name).is_file() for name in non_digits.TRAINING_FACES)
 
 
+def test_validation_faces_are_neither_evaluation_nor_training_faces():
+    validation = {path.name for path in non_digits._validation_faces()}
+    evaluation = {path.name for path in non_digits._evaluation_faces()}
+    assert len(validation) == 6 and all(name.startswith("DejaVu") for name in validation)
+    assert not validation & evaluation and not validation & set(non_digits.TRAINING_FACES)
+    kinds = non_digits.validation_set(np.random.default_rng(0), 5)
+    assert len(kinds["letters"]) == 6 * 52 and len(kinds["scribbles"]) == 5
+
+
+def test_pen_glyphs_leave_out_what_a_pen_draws_as_a_digit():
+    assert not set("IlOo/()") & set(non_digits.PEN_GLYPHS)
+    pen = non_digits.outlier_examples(np.random.default_rng(1), glyph_rounds=0, n_strokes=0, pen_rounds=1)
+    assert 0.97 * len(non_digits.PEN_FACES) * len(non_digits.PEN_GLYPHS) < len(pen)
+    assert pen.shape[1:] == (28, 28) and (pen.reshape(len(pen), -1).max(axis=1) > 0.5).all()
+
+
 def test_outlier_examples_are_seeded_and_sized():
     a = non_digits.outlier_examples(np.random.default_rng(1), glyph_rounds=1, n_strokes=4)
     b = non_digits.outlier_examples(np.random.default_rng(1), glyph_rounds=1, n_strokes=4)

@@ -1,12 +1,16 @@
 """Pictures that are not handwritten digits, for the autoencoder's anomaly score.
 
-Two disjoint sets, so the score is measured on things it never trained against:
+Three disjoint sets, so the score is measured on things it never trained against, and
+training picks its checkpoint on things the score is not measured on:
 
 * `evaluation_set`: what the card's "flagged" rates are measured on: A-Z and a-z in six
   DejaVu faces, random pen scribbles and noise, drawn from the run's seed.
+* `validation_set`: what training keeps its best checkpoint on: A-Z and a-z in the
+  other six DejaVu faces, and scribbles from a seed of their own.
 * `outlier_examples`: what `autoencoder` is taught to rebuild badly (outlier exposure,
   Hendrycks et al. 2019): letters and symbols in the STIX and Computer Modern faces
-  (never DejaVu), distorted, and pen strokes from a seed of their own.
+  (never DejaVu), distorted; the same drawn with a round pen along the strokes of
+  Hershey's vector fonts, as a hand would draw them on the page; and pen strokes.
 
 And two ways of writing real digits that are not MNIST's, to check the score does not
 flag them: `font_digits` (0-9 in the evaluation faces) and `pen_digits` (MNIST digits
@@ -16,6 +20,7 @@ preprocessing (`image_to_mnist`), as an upload would.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +35,12 @@ TRAINING_FACES = (
     "STIXGeneral.ttf", "STIXGeneralBol.ttf", "STIXGeneralBolIta.ttf", "STIXGeneralItalic.ttf",
     "cmr10.ttf", "cmss10.ttf", "cmtt10.ttf", "cmb10.ttf", "cmti10.ttf",
 )
+# Hershey's stroke fonts (the Hershey-Fonts package), drawn with a round pen. Left out:
+# faces whose glyphs are digits or bars (Cyrillic's Ze is a 3, the math faces' parentheses
+# are 1s), and glyphs that a pen draws as a digit (l and I are 1s, O and o are 0s).
+PEN_FACES = ("futural", "futuram", "rowmans", "rowmand", "timesr", "timesi", "timesrb", "scripts", "scriptc",
+             "cursive", "greek", "timesg", "gothiceng")
+PEN_GLYPHS = "".join(g for g in LETTERS + SYMBOLS if g not in "IlOo/\\()[]!")
 PAGE_PEN_WIDTH = 22  # static/app.js draws on a 280 x 280 canvas with this round pen
 
 
@@ -39,9 +50,16 @@ def _font_dir() -> Path:
     return Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 
 
+def _dejavu_faces() -> list[Path]:
+    return [f for f in sorted(_font_dir().glob("DejaVu*.ttf")) if "Display" not in f.name]
+
+
 def _evaluation_faces() -> list[Path]:
-    faces = sorted(_font_dir().glob("DejaVu*.ttf"))
-    return [f for f in faces if "Display" not in f.name][:6]
+    return _dejavu_faces()[:6]
+
+
+def _validation_faces() -> list[Path]:
+    return _dejavu_faces()[6:]
 
 
 def _text_image(text: str, font: ImageFont.FreeTypeFont, size: int) -> Image.Image:
@@ -66,9 +84,9 @@ def _inked(image: Image.Image) -> np.ndarray | None:
 # ----------------------------------------------------------------------------------
 
 
-def letter_images(size: int = 280) -> list[Image.Image]:
-    """A-Z and a-z in six DejaVu faces, dark on white."""
-    fonts = [ImageFont.truetype(str(path), int(size * 0.6)) for path in _evaluation_faces()]
+def letter_images(size: int = 280, faces: list[Path] | None = None) -> list[Image.Image]:
+    """A-Z and a-z in six DejaVu faces (the evaluation's unless `faces`), dark on white."""
+    fonts = [ImageFont.truetype(str(path), int(size * 0.6)) for path in faces or _evaluation_faces()]
     return [_text_image(letter, font, size) for font in fonts for letter in LETTERS]
 
 
@@ -106,6 +124,16 @@ def evaluation_set(rng: np.random.Generator, n_each: int) -> dict[str, np.ndarra
     }
 
 
+def validation_set(rng: np.random.Generator, n_scribbles: int) -> dict[str, np.ndarray]:
+    """Letters in the six DejaVu faces the evaluation leaves out, and scribbles (give
+    it a generator of its own): what training selects its checkpoint on. Noise is left
+    out: every model flags all of it."""
+    return {
+        "letters": _to_mnist(letter_images(faces=_validation_faces())),
+        "scribbles": _to_mnist(scribble_images(rng, n_scribbles)),
+    }
+
+
 # ----------------------------------------------------------------------------------
 # Outlier exposure: what training pushes away
 # ----------------------------------------------------------------------------------
@@ -123,6 +151,39 @@ def glyph_image(rng: np.random.Generator, font_path: Path, glyph: str, size: int
     return image.rotate(float(rng.uniform(-15, 15)), fillcolor=255)
 
 
+@lru_cache(maxsize=None)
+def _hershey_face(name: str):
+    from HersheyFonts import HersheyFonts
+
+    face = HersheyFonts()
+    face.load_default_font(name)
+    face.normalize_rendering(100)
+    return face
+
+
+def pen_glyph_image(rng: np.random.Generator, face: str, glyph: str, size: int = 112) -> Image.Image:
+    """One Hershey glyph drawn with a round pen at a random size, pen width, slant and
+    tilt: a letter as a hand draws it, which no outline font looks like."""
+    segments = np.array(list(_hershey_face(face).lines_for_text(glyph)), np.float64).reshape(-1, 2, 2)
+    image = Image.new("L", (size, size), 255)
+    if not len(segments):  # a glyph the face lacks: blank, dropped by `_inked`
+        return image
+    segments[..., 1] *= -1  # Hershey's y grows upwards
+    lo, hi = segments.reshape(-1, 2).min(axis=0), segments.reshape(-1, 2).max(axis=0)
+    height = size * rng.uniform(0.45, 0.75)
+    shear, angle = rng.uniform(-0.3, 0.3), np.deg2rad(rng.uniform(-15, 15))
+    turn = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    warp = np.array([[1.0, shear], [0.0, 1.0]]) @ turn
+    points = (segments - (lo + hi) / 2) / max(float((hi - lo).max()), 1e-6) * height @ warp.T + size / 2
+    width = max(2, round(height * rng.uniform(0.07, 0.16)))
+    draw = ImageDraw.Draw(image)
+    for (x1, y1), (x2, y2) in points:
+        draw.line((x1, y1, x2, y2), fill=0, width=width)
+        for x, y in ((x1, y1), (x2, y2)):  # round caps and joins
+            draw.ellipse((x - width / 2, y - width / 2, x + width / 2, y + width / 2), fill=0)
+    return image
+
+
 def pen_strokes(rng: np.random.Generator, size: int = 112) -> Image.Image:
     """One or two random polylines, thin to thick."""
     image = Image.new("L", (size, size), 255)
@@ -133,11 +194,13 @@ def pen_strokes(rng: np.random.Generator, size: int = 112) -> Image.Image:
     return image
 
 
-def outlier_examples(rng: np.random.Generator, glyph_rounds: int, n_strokes: int) -> np.ndarray:
+def outlier_examples(rng: np.random.Generator, glyph_rounds: int, n_strokes: int, pen_rounds: int = 0) -> np.ndarray:
     """[N, 28, 28] training outliers: every training glyph `glyph_rounds` times (less
-    the few that distortion erased), then `n_strokes` pen-stroke pictures."""
+    the few that distortion erased), every pen glyph `pen_rounds` times, then
+    `n_strokes` pen-stroke pictures."""
     faces = [_font_dir() / name for name in TRAINING_FACES]
     images = [glyph_image(rng, face, glyph) for _ in range(glyph_rounds) for face in faces for glyph in LETTERS + SYMBOLS]
+    images += [pen_glyph_image(rng, face, glyph) for _ in range(pen_rounds) for face in PEN_FACES for glyph in PEN_GLYPHS]
     images += [pen_strokes(rng) for _ in range(n_strokes)]
     return np.stack([x for x in map(_inked, images) if x is not None]).astype(np.float32)
 
