@@ -1,22 +1,27 @@
 """Micro-batching: requests to one model share one forward pass when they overlap.
 
-A worker task per model takes the first waiting request and, without waiting for
-company, everything else already queued, up to `max_batch_size` rows; the batch runs
-in the model's own thread (the compiled call releases the GIL), so the event loop
-keeps accepting requests meanwhile. While the model is busy, new requests queue up and
-form the next batch: batching grows with load by itself and costs a lone request
-nothing. `max_wait_ms` > 0 trades a little latency for larger batches. The queue is
-bounded; when full, requests are shed with 503 rather than left to pile up.
+Each model has a thread of its own for its forward passes. Requests wait in a bounded
+queue; whenever the thread is free it takes the first waiting request and, without
+waiting for company, everything else already queued, up to `max_batch_size` rows, and
+runs them as one batch (the compiled call releases the GIL). The thread takes its next
+batch itself the moment it finishes one, so the model never waits for the event loop
+to come round to it: the loop parses new requests while the model computes, and gets
+the results back in one callback per batch. Batching grows with load by itself and
+costs a lone request nothing. `max_wait_ms` > 0 trades a little latency for larger
+batches. When the queue is full, requests are shed with 503 rather than left to pile up.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
+import threading
 import time
+from collections import deque
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -44,10 +49,19 @@ def _expire(future: asyncio.Future, message: str) -> None:
         future.set_exception(DeadlineExceeded(message))
 
 
+def _settle(future: asyncio.Future, result: Any = None, error: BaseException | None = None) -> None:
+    if not future.done():  # a client that gave up (deadline) has its answer already
+        if error is None:
+            future.set_result(result)
+        else:
+            future.set_exception(error)
+
+
 @dataclass
 class _Job:
-    rows: Rows
+    rows: Rows | None
     future: asyncio.Future
+    call: Callable[[], Any] | None = None  # run_alone: a call of its own between batches
     enqueued: float = field(default_factory=time.perf_counter)
 
 
@@ -66,110 +80,142 @@ class MicroBatcher:
         self.forward = forward
         self.max_batch_size = max_batch_size
         self.max_wait_s = max_wait_ms / 1000.0
-        self.queue: asyncio.Queue[_Job] = asyncio.Queue(maxsize=max_queue_depth)
-        # One thread per model: its calls never overlap, other models run beside it.
-        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"model-{name}")
+        self.max_queue_depth = max_queue_depth
         self.metrics = metrics
+        # The queue is shared with the model thread: a deque (appends and pops are
+        # atomic) and a condition the thread sleeps on while there is nothing to do.
+        self._pending: deque[_Job] = deque()
+        self._work = threading.Condition()
+        self._stopping = False
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         if metrics is not None:
-            metrics.queue_depth.labels(name).set_function(self.queue.qsize)
-        self._carry: _Job | None = None  # fetched, but too big for the last batch
-        self._worker: asyncio.Task | None = None
+            metrics.queue_depth.labels(name).set_function(self._pending.__len__)
 
     def start(self) -> None:
-        if self._worker is None:
-            self._worker = asyncio.get_running_loop().create_task(self._run(), name=f"batcher-{self.name}")
+        if self._thread is None:
+            self._loop = asyncio.get_running_loop()
+            self._stopping = False
+            self._thread = threading.Thread(target=self._serve, name=f"model-{self.name}", daemon=True)
+            self._thread.start()
 
     async def stop(self) -> None:
-        if self._worker is not None:
-            self._worker.cancel()
-            try:
-                await self._worker
-            except asyncio.CancelledError:
-                pass
-            self._worker = None
-        while not self.queue.empty():
-            job = self.queue.get_nowait()
-            if not job.future.done():
-                job.future.set_exception(Overloaded(f"model {self.name} is shutting down"))
-        self.executor.shutdown(wait=True)
+        if self._thread is not None:
+            with self._work:
+                self._stopping = True
+                self._work.notify()
+            await asyncio.get_running_loop().run_in_executor(None, self._thread.join)  # ends after its batch
+            self._thread = None
+        while self._pending:
+            _settle(self._pending.popleft().future, error=Overloaded(f"model {self.name} is shutting down"))
 
     async def infer(self, rows: Rows, deadline_s: float) -> np.ndarray:
         """Queue `rows` (a batch of one or more inputs) and wait for their outputs."""
-        loop = asyncio.get_running_loop()
-        future = loop.create_future()
-        try:
-            self.queue.put_nowait(_Job(rows, future))
-        except asyncio.QueueFull:
+        return await self._submit(rows, None, deadline_s)
+
+    async def run_alone(self, fn: Callable, *args, deadline_s: float):
+        """Run `fn(*args)` on this model's thread, between batches (e.g. MC dropout)."""
+        return await self._submit(None, functools.partial(fn, *args), deadline_s)
+
+    async def _submit(self, rows: Rows | None, call: Callable | None, deadline_s: float):
+        if len(self._pending) >= self.max_queue_depth:
             if self.metrics is not None:
                 self.metrics.shed.labels(self.name).inc()
-            raise Overloaded(f"model {self.name} is busy ({self.queue.maxsize} requests queued); retry shortly") from None
+            raise Overloaded(f"model {self.name} is busy ({self.max_queue_depth} requests queued); retry shortly")
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        with self._work:
+            self._pending.append(_Job(rows, future, call))
+            self._work.notify()
         # A timer rather than asyncio.wait_for, which wraps every request in two more
-        # futures and callbacks (a third of the batcher's cost per request). An expired
-        # job's future is done, so the worker skips it if it has not run yet.
+        # futures and callbacks. An expired job's future is done, so the model thread
+        # skips it if it has not run yet.
         timer = loop.call_later(deadline_s, _expire, future, f"model {self.name} did not answer within {deadline_s:g} s")
         try:
             return await future
         finally:
             timer.cancel()
 
-    async def run_alone(self, fn: Callable, *args, deadline_s: float):
-        """Run `fn(*args)` on this model's thread, between batches (e.g. MC dropout)."""
-        call = asyncio.get_running_loop().run_in_executor(self.executor, fn, *args)
-        try:
-            return await asyncio.wait_for(call, timeout=deadline_s)
-        except TimeoutError:
-            raise DeadlineExceeded(f"model {self.name} did not answer within {deadline_s:g} s") from None
+    # -- the model thread ------------------------------------------------------------
 
-    async def _gather(self) -> list[_Job]:
-        first, self._carry = self._carry, None
-        jobs = [first or await self.queue.get()]
-        rows = count_rows(jobs[0].rows)
-        give_up_at = time.perf_counter() + self.max_wait_s
-        while rows < self.max_batch_size:
-            try:
-                job = self.queue.get_nowait()
-            except asyncio.QueueEmpty:
-                remaining = give_up_at - time.perf_counter()
-                if remaining <= 0:
-                    break
-                try:
-                    job = await asyncio.wait_for(self.queue.get(), remaining)
-                except TimeoutError:
-                    break
-            if rows + count_rows(job.rows) > self.max_batch_size:
-                # Too big to join: it goes first in its own batch next time round.
-                self._carry = job
-                break
-            jobs.append(job)
-            rows += count_rows(job.rows)
-        return jobs
-
-    async def _run(self) -> None:
-        loop = asyncio.get_running_loop()
-        while True:
-            jobs = await self._gather()
+    def _serve(self) -> None:
+        while (jobs := self._take()) is not None:
             jobs = [j for j in jobs if not j.future.done()]  # their clients gave up
             if not jobs:
                 continue
-            batch = concat_rows([j.rows for j in jobs]) if len(jobs) > 1 else jobs[0].rows
-            started = time.perf_counter()
-            try:
-                outputs = await loop.run_in_executor(self.executor, self.forward, batch)
-            except Exception as exc:  # a model failure fails its batch, not the worker
-                log.exception("model %s failed on a batch of %d", self.name, count_rows(batch))
-                for job in jobs:
-                    if not job.future.done():
-                        job.future.set_exception(exc)
-                continue
-            if self.metrics is not None:
-                self.metrics.compute.labels(self.name).observe(time.perf_counter() - started)
-                self.metrics.batch_size.labels(self.name).observe(count_rows(batch))
-                queue_wait = self.metrics.queue_wait.labels(self.name)
-                for job in jobs:
-                    queue_wait.observe(started - job.enqueued)
-            start = 0
+            if jobs[0].call is not None:
+                self._run_call(jobs[0])
+            else:
+                self._run_batch(jobs)
+
+    def _take(self) -> list[_Job] | None:
+        """Wait for work, then take the first job and the batchable ones queued behind
+        it, up to max_batch_size rows (waiting up to max_wait for more). A job too big
+        to join stays first in the queue for the next batch. None: stop."""
+        with self._work:
+            while not self._pending:
+                if self._stopping:
+                    return None
+                self._work.wait()
+            first = self._pending.popleft()
+            if first.call is not None:
+                return [first]
+            jobs, rows = [first], count_rows(first.rows)
+            give_up_at = time.perf_counter() + self.max_wait_s
+            while rows < self.max_batch_size and not self._stopping:
+                if not self._pending:
+                    remaining = give_up_at - time.perf_counter()
+                    if remaining <= 0:
+                        break
+                    self._work.wait(remaining)
+                    continue
+                job = self._pending[0]
+                if job.call is not None or rows + count_rows(job.rows) > self.max_batch_size:
+                    break
+                jobs.append(self._pending.popleft())
+                rows += count_rows(job.rows)
+            return jobs
+
+    def _run_batch(self, jobs: list[_Job]) -> None:
+        batch = concat_rows([j.rows for j in jobs]) if len(jobs) > 1 else jobs[0].rows
+        started = time.perf_counter()
+        try:
+            outputs = self.forward(batch)
+        except Exception as exc:  # a model failure fails its batch, not the thread
+            log.exception("model %s failed on a batch of %d", self.name, count_rows(batch))
+            self._post(self._fail, jobs, exc)
+            return
+        if self.metrics is not None:
+            self.metrics.compute.labels(self.name).observe(time.perf_counter() - started)
+            self.metrics.batch_size.labels(self.name).observe(count_rows(batch))
+            queue_wait = self.metrics.queue_wait.labels(self.name)
             for job in jobs:
-                end = start + count_rows(job.rows)
-                if not job.future.done():
-                    job.future.set_result(outputs[start:end])
-                start = end
+                queue_wait.observe(started - job.enqueued)
+        self._post(self._deliver, jobs, outputs)
+
+    def _run_call(self, job: _Job) -> None:
+        try:
+            self._post(_settle, job.future, job.call())
+        except Exception as exc:
+            self._post(_settle, job.future, None, exc)
+
+    def _post(self, callback: Callable, *args) -> None:
+        try:
+            self._loop.call_soon_threadsafe(callback, *args)
+        except RuntimeError:  # the event loop is closed: nobody is waiting any more
+            pass
+
+    # -- back on the event loop ------------------------------------------------------
+
+    @staticmethod
+    def _deliver(jobs: list[_Job], outputs: np.ndarray) -> None:
+        start = 0
+        for job in jobs:
+            end = start + count_rows(job.rows)
+            _settle(job.future, outputs[start:end])
+            start = end
+
+    @staticmethod
+    def _fail(jobs: list[_Job], error: Exception) -> None:
+        for job in jobs:
+            _settle(job.future, error=error)

@@ -55,6 +55,25 @@ def test_lone_request_runs_at_once_off_the_event_loop():
     assert all(name.startswith("model-test") for name in model.threads)
 
 
+def test_the_model_thread_takes_its_next_batch_without_the_event_loop():
+    """While the loop is busy (here: blocked), queued requests still get computed: the
+    model is never idle waiting for the loop to hand it the next batch."""
+
+    async def scenario():
+        model = RecordingModel(delay=0.05)
+        batcher = make(model, max_batch_size=1)
+        batcher.start()
+        calls = [asyncio.ensure_future(batcher.infer(np.ones((1, 1)), 5)) for _ in range(3)]
+        await asyncio.sleep(0)  # all three queued
+        time.sleep(0.4)  # the event loop does something else for longer than the three calls
+        computed_meanwhile = len(model.batch_sizes)
+        await asyncio.gather(*calls)
+        await batcher.stop()
+        return computed_meanwhile
+
+    assert run(scenario()) == 3
+
+
 def test_concurrent_requests_share_batches_and_get_their_own_rows():
     async def scenario():
         model = RecordingModel(delay=0.02)
