@@ -1,0 +1,82 @@
+"""Where the CPU goes per request: the server's threads under wrk, /healthz against digits.
+
+`benchmarks/serve.py` says how fast; this says why. It starts the server, drives each
+route with wrk at one concurrency, and reads every thread's CPU time from /proc before
+and after, plus the whole machine's busy time, then prints microseconds of CPU per
+request for the event loop (the main thread), the model and TensorFlow threads, and
+everything outside the server (wrk, the kernel's loopback). Linux only.
+
+    python -m benchmarks.cpu_accounting              # c=32, 5 s per route
+    python -m benchmarks.cpu_accounting --concurrency 64 --seconds 10
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks.serve import digits_body, sequential_latency, server, wrk
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def thread_cpu(pid: int) -> dict[int, tuple[str, float]]:
+    """{thread id: (name, CPU seconds)} of one process."""
+    threads = {}
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            name = Path(f"/proc/{pid}/task/{tid}/comm").read_text().strip()
+            fields = Path(f"/proc/{pid}/task/{tid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the thread ended meanwhile
+            continue
+        threads[int(tid)] = (name, (int(fields[11]) + int(fields[12])) / TICKS)  # utime + stime
+    return threads
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds all cores have spent busy since boot."""
+    values = list(map(int, Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]))
+    return (sum(values) - values[3] - values[4]) / TICKS  # all but idle and iowait
+
+
+def account(pid: int, run) -> dict:
+    """Run `run()` (wrk, returning its result) and split the CPU it cost by thread group."""
+    threads_before, busy_before, start = thread_cpu(pid), machine_busy_seconds(), time.perf_counter()
+    result = run()
+    threads_after, busy, wall = thread_cpu(pid), machine_busy_seconds() - busy_before, time.perf_counter() - start
+    groups = {"event loop": 0.0, "TensorFlow pools": 0.0, "model and other threads": 0.0}
+    for tid, (name, cpu) in threads_after.items():
+        spent = cpu - threads_before.get(tid, (name, 0.0))[1]
+        group = "event loop" if tid == pid else "TensorFlow pools" if name.startswith("tf_") else "model and other threads"
+        groups[group] += spent
+    groups["outside the server"] = max(busy - sum(groups.values()), 0.0)
+    return {"rps": result["rps"], "busy_cores": busy / wall,
+            "us_per_request": {k: 1e6 * v / result["requests"] for k, v in groups.items()}}
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--concurrency", type=int, default=32)
+    p.add_argument("--seconds", type=int, default=5)
+    args = p.parse_args(argv)
+    body = digits_body()
+    scripts = Path(tempfile.mkdtemp())
+    with server("app.main:app", {}) as (url, _, pid):
+        sequential_latency(url + "/api/digits", "POST", body, 100)  # warm
+        rows = {
+            "GET /healthz": account(pid, lambda: wrk(url + "/healthz", None, args.concurrency, args.seconds, scripts)),
+            "POST /api/digits": account(pid, lambda: wrk(url + "/api/digits", body, args.concurrency, args.seconds, scripts)),
+        }
+    groups = list(next(iter(rows.values()))["us_per_request"])
+    print(f"CPU per request, microseconds (wrk, c={args.concurrency}, {os.cpu_count()} cores)")
+    print(f"{'':18s}{'req/s':>9s}{'busy cores':>12s}" + "".join(f"{g:>26s}" for g in groups))
+    for route, row in rows.items():
+        print(f"{route:18s}{row['rps']:>9,.0f}{row['busy_cores']:>12.2f}"
+              + "".join(f"{row['us_per_request'][g]:>26.0f}" for g in groups))
+
+
+if __name__ == "__main__":
+    main()
