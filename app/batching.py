@@ -100,11 +100,13 @@ class MicroBatcher:
             self._thread.start()
 
     async def stop(self) -> None:
+        """The thread answers what is already queued, then ends; anything queued after
+        that is refused (503)."""
         if self._thread is not None:
             with self._work:
                 self._stopping = True
                 self._work.notify()
-            await asyncio.get_running_loop().run_in_executor(None, self._thread.join)  # ends after its batch
+            await asyncio.get_running_loop().run_in_executor(None, self._thread.join)
             self._thread = None
         while self._pending:
             _settle(self._pending.popleft().future, error=Overloaded(f"model {self.name} is shutting down"))
@@ -177,12 +179,12 @@ class MicroBatcher:
             return jobs
 
     def _run_batch(self, jobs: list[_Job]) -> None:
-        batch = concat_rows([j.rows for j in jobs]) if len(jobs) > 1 else jobs[0].rows
         started = time.perf_counter()
         try:
+            batch = concat_rows([j.rows for j in jobs]) if len(jobs) > 1 else jobs[0].rows
             outputs = self.forward(batch)
-        except Exception as exc:  # a model failure fails its batch, not the thread
-            log.exception("model %s failed on a batch of %d", self.name, count_rows(batch))
+        except Exception as exc:  # a failure fails its batch, never the thread
+            log.exception("model %s failed on a batch of %d requests", self.name, len(jobs))
             self._post(self._fail, jobs, exc)
             return
         if self.metrics is not None:

@@ -158,6 +158,24 @@ def test_a_failing_batch_fails_its_requests_not_the_worker():
     assert run(scenario()).shape == (1, 1)
 
 
+def test_requests_that_cannot_be_batched_together_fail_alone():
+    async def scenario():
+        batcher = make(RecordingModel(delay=0.05))
+        batcher.start()
+        first = asyncio.ensure_future(batcher.infer(np.ones((1, 1)), 5))
+        await asyncio.sleep(0.02)  # the model is busy: the next two queue up and meet in one batch
+        mismatched = asyncio.gather(batcher.infer(np.ones((1, 2)), 5), batcher.infer(np.ones((1, 3)), 5),
+                                    return_exceptions=True)
+        results = [await first, *await mismatched]
+        after = await batcher.infer(np.ones((1, 1)), 5)  # the thread lives on
+        await batcher.stop()
+        return results, after
+
+    (first, *mismatched), after = run(scenario())
+    assert first.shape == (1, 1) and after.shape == (1, 1)
+    assert all(isinstance(r, ValueError) for r in mismatched)
+
+
 def test_run_alone_shares_the_model_thread_and_keeps_the_deadline():
     async def scenario():
         batcher = make(RecordingModel())
