@@ -34,6 +34,7 @@ from app.tasks import autoencoder as task
 from app.tasks import digits as digits_task
 from training import common
 from training.datasets import mnist, non_digits
+from training.outlier_exposure import AutoencoderBatches, KeepBestOnNonDigits, OutlierExposureLoss, predict
 from training.train_digits import history_table, lr_schedule, restart_schedule, split_data
 
 log = logging.getLogger("train_autoencoder")
@@ -118,36 +119,6 @@ OUTLIER_EXPOSURE = {"autoencoder": {"fraction": 0.2, "margin": 25.0, "glyph_roun
 FILTERS = {"autoencoder": (64, 128)}  # the convolutions' channels
 
 
-def mark_outliers(x):
-    """The training target of an outlier: -1 - x, every pixel below -0.5, so one target
-    tensor says both what the picture is and that it is to be rebuilt badly. Applied
-    twice it gives x back, which is how the loss reads the picture."""
-    return -1.0 - x
-
-
-@keras.saving.register_keras_serializable(package="vqa_demo")
-class OutlierExposureLoss(keras.losses.Loss):
-    """Per image: a digit's mean squared error (the plain autoencoder loss); for an
-    outlier (target from `mark_outliers`), relu(margin - SSE) / pixels, which stops
-    pulling once it is rebuilt at least `margin` away."""
-
-    def __init__(self, margin: float = 25.0, name: str = "outlier_exposure", **kwargs) -> None:
-        super().__init__(name=name, **kwargs)
-        self.margin = margin
-
-    def call(self, y_true, y_pred):
-        ops = keras.ops
-        pixels = int(np.prod(y_pred.shape[1:]))
-        y_true, y_pred = ops.reshape(y_true, (-1, pixels)), ops.reshape(y_pred, (-1, pixels))
-        outlier = ops.min(y_true, axis=1) < -0.5
-        target = ops.where(outlier[:, None], mark_outliers(y_true), y_true)
-        sse = ops.sum(ops.square(target - y_pred), axis=1)
-        return ops.where(outlier, ops.relu(self.margin - sse), sse) / pixels
-
-    def get_config(self) -> dict:
-        return {**super().get_config(), "margin": self.margin}
-
-
 def build_model(name: str, filters: tuple[int, int] | None = None) -> keras.Model:
     if name == "autoencoder":
         return task.build_conv_autoencoder(name=name, input_noise=INPUT_NOISE[name], filters=filters or FILTERS[name])
@@ -157,78 +128,6 @@ def build_model(name: str, filters: tuple[int, int] | None = None) -> keras.Mode
 def loss_for(name: str) -> keras.losses.Loss | str:
     exposure = OUTLIER_EXPOSURE.get(name)
     return OutlierExposureLoss(exposure["margin"]) if exposure else "mse"
-
-
-class AutoencoderBatches(keras.utils.PyDataset):
-    """(input, target) batches from numpy, so training runs on any Keras backend. Every
-    digit comes once an epoch, in a new order each epoch. With `outliers`, that order
-    is mixed with outliers drawn at random so that they are a `fraction` of it, their
-    targets marked by `mark_outliers`; with `noisy`, inputs get the denoising noise."""
-
-    def __init__(self, x: np.ndarray, batch_size: int, seed: int, noisy: bool = False,
-                 outliers: np.ndarray | None = None, fraction: float = 0.0) -> None:
-        super().__init__()
-        self.pictures = x if outliers is None else np.concatenate([x, outliers])
-        self.digits, self.batch_size, self.noisy = len(x), batch_size, noisy
-        self.extra = 0 if outliers is None else round(len(x) * fraction / (1.0 - fraction))
-        self.rng = np.random.default_rng(seed)
-        self.on_epoch_end()
-
-    def on_epoch_end(self) -> None:
-        drawn = self.rng.integers(self.digits, len(self.pictures), self.extra)
-        self.order = self.rng.permutation(np.concatenate([np.arange(self.digits), drawn]))
-
-    def __len__(self) -> int:
-        return int(np.ceil(len(self.order) / self.batch_size))
-
-    def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray]:
-        rows = self.order[index * self.batch_size : (index + 1) * self.batch_size]
-        clean = self.pictures[rows]
-        if self.noisy:
-            return task.add_noise(clean, self.rng), clean
-        outlier = (rows >= self.digits).reshape(-1, *([1] * (clean.ndim - 1)))
-        return clean, np.where(outlier, mark_outliers(clean), clean)
-
-
-class KeepBestOnNonDigits(keras.callbacks.Callback):
-    """Every `every` epochs (and after the last), the share of validation non-digits
-    flagged at the threshold that flags (100 - ANOMALY_PERCENTILE) % of validation
-    digits; keeps the weights that scored best (the later on a tie) and puts them back
-    when training ends. Checkpoints are chosen on this, never on the evaluation set."""
-
-    def __init__(self, digits: np.ndarray, non_digits: dict[str, np.ndarray], every: int = 5) -> None:
-        super().__init__()
-        self.digits, self.non_digits, self.every = digits, non_digits, every
-        self.scores: list[dict] = []
-        self.best: dict | None = None
-        self.best_weights: list | None = None
-
-    def score(self) -> dict:
-        threshold = np.percentile(task.sse(self.digits, predict(self.model, self.digits)), task.ANOMALY_PERCENTILE)
-        rates = {kind: float((task.sse(x, predict(self.model, x)) > threshold).mean()) for kind, x in self.non_digits.items()}
-        return {**{k: round(v, 4) for k, v in rates.items()}, "mean": round(float(np.mean(list(rates.values()))), 4)}
-
-    def on_train_begin(self, logs=None) -> None:
-        self.keep_if_best(0)  # a resumed model competes with what it becomes
-
-    def on_epoch_end(self, epoch: int, logs=None) -> None:
-        if (epoch + 1) % self.every == 0 or epoch + 1 == self.params["epochs"]:
-            self.keep_if_best(epoch + 1)
-
-    def keep_if_best(self, epoch: int) -> None:
-        scored = {"epoch": epoch, **self.score()}
-        self.scores.append(scored)
-        log.info("validation non-digits flagged: %s", scored)
-        if self.best is None or scored["mean"] >= self.best["mean"]:
-            self.best, self.best_weights = scored, self.model.get_weights()
-
-    def on_train_end(self, logs=None) -> None:
-        if self.best_weights is not None:
-            self.model.set_weights(self.best_weights)
-
-
-def predict(model: keras.Model, x: np.ndarray) -> np.ndarray:
-    return model.predict(x, batch_size=1024, verbose=0)
 
 
 def pca_test_sse(x_train: np.ndarray, x_test: np.ndarray, components: int) -> float:

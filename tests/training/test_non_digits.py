@@ -7,7 +7,6 @@ import pytest
 
 from tests.conftest import COMMITTED_MODELS
 from training.datasets import non_digits
-from training.train_autoencoder import OutlierExposureLoss, mark_outliers
 
 
 def test_evaluation_set_is_mnist_layout_and_has_every_kind():
@@ -62,15 +61,3 @@ def test_pen_and_font_digits_read_as_their_digits(digits_model, mnist_test):
     assert (digits_model.predict(pen[..., None], verbose=0).argmax(axis=1) == y[:100]).mean() >= 0.9
     fonts = non_digits.font_digits()
     assert (digits_model.predict(fonts[..., None], verbose=0).argmax(axis=1) == np.tile(np.arange(10), 6)).mean() >= 0.8
-
-
-def test_outlier_exposure_loss_is_mse_on_digits_and_a_hinge_on_outliers():
-    loss = OutlierExposureLoss(margin=10.0)
-    x = np.random.default_rng(0).uniform(0, 1, (2, 28, 28, 1)).astype(np.float32)
-    rebuilt = np.clip(x + 0.1, 0, 1)
-    digits = keras.ops.convert_to_numpy(loss.call(x, rebuilt))
-    np.testing.assert_allclose(digits, ((x - rebuilt) ** 2).reshape(2, -1).mean(axis=1), rtol=1e-5)
-    # an outlier rebuilt perfectly costs margin / pixels; one rebuilt far away costs nothing
-    np.testing.assert_allclose(keras.ops.convert_to_numpy(loss.call(mark_outliers(x), x)), [10 / 784] * 2, rtol=1e-5)
-    assert np.all(keras.ops.convert_to_numpy(loss.call(mark_outliers(x), 1 - x)) == 0)
-    assert OutlierExposureLoss.from_config(loss.get_config()).margin == 10.0

@@ -13,6 +13,7 @@ from PIL import Image, ImageDraw
 from app.main import create_app
 from tests.conftest import make_settings, png_bytes
 from training import train_autoencoder
+from training.outlier_exposure import KeepBestOnNonDigits, OutlierExposureLoss
 
 
 def test_toy_trains_to_a_two_bit_code_fast_and_is_served(tmp_path):
@@ -88,24 +89,7 @@ def test_resume_continues_the_outlier_exposure_run(mnist_models, tiny_mnist):
                                    "--mnist-npz", str(tiny_mnist), "--verbose", "0"])["autoencoder"]
     assert card["epochs"] == cards["autoencoder"]["epochs"] + 1
     model = keras.saving.load_model(out / "autoencoder" / "model.keras")  # the loss deserialises
-    assert isinstance(model.loss, train_autoencoder.OutlierExposureLoss)
-
-
-def test_batches_show_every_digit_once_an_epoch_among_marked_outliers():
-    digits = np.arange(1, 201, dtype=np.float32).reshape(200, 1, 1, 1) / 1000  # each picture its own value
-    outliers = np.full((50, 1, 1, 1), 0.9, np.float32)
-    batches = train_autoencoder.AutoencoderBatches(digits, 32, seed=0, outliers=outliers, fraction=0.2)
-    for _ in range(2):
-        inputs, targets = (np.concatenate(part) for part in zip(*(batches[i] for i in range(len(batches)))))
-        is_outlier = inputs.ravel() == np.float32(0.9)
-        assert sorted(inputs.ravel()[~is_outlier]) == sorted(digits.ravel())  # every digit, once
-        assert is_outlier.sum() == 50  # 20 % of the epoch
-        np.testing.assert_allclose(targets[is_outlier], train_autoencoder.mark_outliers(inputs[is_outlier]))
-        np.testing.assert_array_equal(targets[~is_outlier], inputs[~is_outlier])
-        batches.on_epoch_end()
-    noisy = train_autoencoder.AutoencoderBatches(np.full((8, 28, 28, 1), 0.5, np.float32), 8, seed=0, noisy=True)
-    noisy_input, clean = noisy[0]
-    assert np.all(clean == 0.5) and np.abs(noisy_input - 0.5).mean() > 0.1
+    assert isinstance(model.loss, OutlierExposureLoss)
 
 
 def test_training_keeps_the_checkpoint_that_flags_most_validation_non_digits(mnist_models, tiny_mnist):
@@ -122,6 +106,6 @@ def test_training_keeps_the_checkpoint_that_flags_most_validation_non_digits(mni
 
     x_val = split_data(mnist.load_mnist(tiny_mnist), quick=True)["val"][0]
     held_out = non_digits.validation_set(np.random.default_rng([3, 2]), 60)
-    keeper = train_autoencoder.KeepBestOnNonDigits(x_val, {k: v[..., None] for k, v in held_out.items()})
+    keeper = KeepBestOnNonDigits(x_val, {k: v[..., None] for k, v in held_out.items()})
     keeper.set_model(saved)
     assert keeper.score()["mean"] == best["mean"]
