@@ -96,8 +96,8 @@ class KeepBestOnNonDigits(keras.callbacks.Callback):
         self.best_weights: list | None = None
 
     def score(self) -> dict:
-        threshold = np.percentile(task.sse(self.digits, predict(self.model, self.digits)), task.ANOMALY_PERCENTILE)
-        rates = {kind: float((task.sse(x, predict(self.model, x)) > threshold).mean()) for kind, x in self.non_digits.items()}
+        threshold = np.percentile(reconstruction_errors(self.model, self.digits), task.ANOMALY_PERCENTILE)
+        rates = {kind: flagged_share(self.model, x, threshold) for kind, x in self.non_digits.items()}
         return {**{k: round(v, 4) for k, v in rates.items()}, "mean": round(float(np.mean(list(rates.values()))), 4)}
 
     def on_train_begin(self, logs=None) -> None:
@@ -122,3 +122,13 @@ class KeepBestOnNonDigits(keras.callbacks.Callback):
 def predict(model: keras.Model, x: np.ndarray) -> np.ndarray:
     """The model's outputs for a whole set, in large batches."""
     return model.predict(x, batch_size=1024, verbose=0)
+
+
+def reconstruction_errors(model: keras.Model, x: np.ndarray) -> np.ndarray:
+    """SSE per picture of an autoencoder's rebuild; `x` as [N, 28, 28] or [N, 28, 28, 1]."""
+    return task.sse(x, predict(model, x.reshape(*x.shape[:3], 1)))
+
+
+def flagged_share(model: keras.Model, x: np.ndarray, threshold: float) -> float:
+    """The share of pictures whose reconstruction error is above `threshold`."""
+    return float((reconstruction_errors(model, x) > threshold).mean())

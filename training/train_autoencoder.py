@@ -34,7 +34,13 @@ from app.tasks import autoencoder as task
 from app.tasks import digits as digits_task
 from training import common
 from training.datasets import mnist, non_digits
-from training.outlier_exposure import AutoencoderBatches, KeepBestOnNonDigits, OutlierExposureLoss, predict
+from training.outlier_exposure import (
+    AutoencoderBatches,
+    KeepBestOnNonDigits,
+    OutlierExposureLoss,
+    flagged_share,
+    predict,
+)
 from training.train_digits import history_table, lr_schedule, restart_schedule, split_data
 
 log = logging.getLogger("train_autoencoder")
@@ -170,7 +176,7 @@ def plot_latent_map(codes: np.ndarray, labels: np.ndarray, path: Path) -> list[f
 
 
 def latent_map(model: keras.Model, x_test: np.ndarray, y_test: np.ndarray, path: Path) -> dict:
-    codes = keras.ops.convert_to_numpy(task.encoder_of(model).predict(x_test, batch_size=1024, verbose=0))
+    codes = predict(task.encoder_of(model), x_test)
     return {"latent_bounds": plot_latent_map(codes, y_test, path), "latent_transform": "asinh"}
 
 
@@ -211,7 +217,7 @@ def evaluate(name: str, model: keras.Model, data: dict, args: argparse.Namespace
         }
         flagged = {"mnist_test_digits": float((errors > threshold).mean())}
         for kind, images in others.items():
-            flagged[kind] = float((task.sse(images, predict(model, images[..., None])) > threshold).mean())
+            flagged[kind] = flagged_share(model, images, threshold)
         flagged["non_digits_overall"] = float(np.mean([flagged[k] for k in ("letters", "scribbles", "noise")]))
         metrics["anomaly_flagged"] = {k: round(v, 4) for k, v in flagged.items()}
     elif name == "autoencoder_2d":

@@ -62,6 +62,11 @@ def _validation_faces() -> list[Path]:
     return _dejavu_faces()[6:]
 
 
+def _fonts(faces: list[Path], size: int) -> list[ImageFont.FreeTypeFont]:
+    """The faces at the size a glyph fills 60 % of a `size` x `size` canvas."""
+    return [ImageFont.truetype(str(path), int(size * 0.6)) for path in faces]
+
+
 def _text_image(text: str, font: ImageFont.FreeTypeFont, size: int) -> Image.Image:
     image = Image.new("L", (size, size), 255)
     ImageDraw.Draw(image).text((size / 2, size / 2), text, fill=0, font=font, anchor="mm")
@@ -86,8 +91,7 @@ def _inked(image: Image.Image) -> np.ndarray | None:
 
 def letter_images(size: int = 280, faces: list[Path] | None = None) -> list[Image.Image]:
     """A-Z and a-z in six DejaVu faces (the evaluation's unless `faces`), dark on white."""
-    fonts = [ImageFont.truetype(str(path), int(size * 0.6)) for path in faces or _evaluation_faces()]
-    return [_text_image(letter, font, size) for font in fonts for letter in LETTERS]
+    return [_text_image(letter, font, size) for font in _fonts(faces or _evaluation_faces(), size) for letter in LETTERS]
 
 
 def scribble_images(rng: np.random.Generator, n: int, size: int = 280) -> list[Image.Image]:
@@ -212,8 +216,7 @@ def outlier_examples(rng: np.random.Generator, glyph_rounds: int, n_strokes: int
 
 def font_digits(size: int = 280) -> np.ndarray:
     """0-9 in the six evaluation faces."""
-    fonts = [ImageFont.truetype(str(path), int(size * 0.6)) for path in _evaluation_faces()]
-    return _to_mnist([_text_image(str(d), font, size) for font in fonts for d in range(10)])
+    return _to_mnist([_text_image(str(d), font, size) for font in _fonts(_evaluation_faces(), size) for d in range(10)])
 
 
 def pen_digits(digits: np.ndarray, canvas: int = 280) -> np.ndarray:
