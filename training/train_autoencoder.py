@@ -245,6 +245,7 @@ def exposure_settings(name: str, args: argparse.Namespace) -> dict | None:
 
 def train_mnist_model(name: str, data: dict, args: argparse.Namespace, data_info: dict) -> dict:
     default_epochs, peak_lr = DEFAULTS[name]
+    peak_lr = args.learning_rate or peak_lr
     epochs = args.epochs or (1 if args.quick else default_epochs)
     batch_size = 128
     out_dir = Path(args.out) / name
@@ -331,6 +332,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--model", choices=["autoencoder_toy", *MNIST_MODELS, "mnist", "all"], default="autoencoder_toy")
     p.add_argument("--seed", type=int, default=3)
     p.add_argument("--epochs", type=int, default=0, help="0: each model's default budget")
+    p.add_argument("--learning-rate", type=float, default=0.0,
+                   help="MNIST models: the peak learning rate (0: each model's default); on --resume, of the new cycle")
     p.add_argument("--toy-learning-rate", type=float, default=0.05)
     p.add_argument("--toy-max-epochs", type=int, default=5000)
     p.add_argument("--out", default=str(common.MODELS_DIR))

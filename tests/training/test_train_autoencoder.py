@@ -85,9 +85,10 @@ def test_the_server_answers_with_code_reconstruction_map_and_denoising(mnist_mod
 
 def test_resume_continues_the_outlier_exposure_run(mnist_models, tiny_mnist):
     out, cards = mnist_models
-    card = train_autoencoder.main(["--model", "autoencoder", "--quick", "--resume", "--out", str(out),
-                                   "--mnist-npz", str(tiny_mnist), "--verbose", "0"])["autoencoder"]
+    card = train_autoencoder.main(["--model", "autoencoder", "--quick", "--resume", "--learning-rate", "0.0005",
+                                   "--out", str(out), "--mnist-npz", str(tiny_mnist), "--verbose", "0"])["autoencoder"]
     assert card["epochs"] == cards["autoencoder"]["epochs"] + 1
+    assert card["optimizer"].startswith("Adam, warm-up to 0.0005 ")  # the new cycle's peak, as asked
     model = keras.saving.load_model(out / "autoencoder" / "model.keras")  # the loss deserialises
     assert isinstance(model.loss, OutlierExposureLoss)
 
