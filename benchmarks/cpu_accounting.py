@@ -1,10 +1,14 @@
-"""Where the CPU goes per request: the server's threads under wrk, /healthz against digits.
+"""Where the CPU goes per request: the server's threads under wrk, route by route.
 
 `benchmarks/serve.py` says how fast; this says why. It starts the server, drives each
 route with wrk at one concurrency, and reads every thread's CPU time from /proc before
 and after, plus the whole machine's busy time, then prints microseconds of CPU per
 request for the event loop (the main thread), the model and TensorFlow threads, and
 everything outside the server (wrk, the kernel's loopback). Linux only.
+
+Rows: /healthz (the HTTP ceiling); digits; digits with its forward pass replaced by a
+constant (`benchmarks/constant_model_app.py`: the path around the model, the most any
+faster model could reach); vqa with batching on and off.
 
     python -m benchmarks.cpu_accounting              # c=32, 5 s per route
     python -m benchmarks.cpu_accounting --concurrency 64 --seconds 10
@@ -18,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.serve import digits_body, sequential_latency, server, wrk
+from benchmarks.serve import digits_body, sequential_latency, server, vqa_body, wrk
 
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -63,18 +67,31 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--seconds", type=int, default=5)
     args = p.parse_args(argv)
     body = digits_body()
+    vqa, vqa_type = vqa_body()
     scripts = Path(tempfile.mkdtemp())
+
+    def drive(url: str, path: str, payload: bytes | None, content_type: str = "application/json"):
+        return lambda: wrk(url + path, payload, args.concurrency, args.seconds, scripts, content_type)
+
+    rows = {}
     with server("app.main:app", {}) as (url, _, pid):
         sequential_latency(url + "/api/digits", "POST", body, 100)  # warm
-        rows = {
-            "GET /healthz": account(pid, lambda: wrk(url + "/healthz", None, args.concurrency, args.seconds, scripts)),
-            "POST /api/digits": account(pid, lambda: wrk(url + "/api/digits", body, args.concurrency, args.seconds, scripts)),
-        }
+        sequential_latency(url + "/api/vqa", "POST", vqa, 20, vqa_type)
+        rows["GET /healthz"] = account(pid, drive(url, "/healthz", None))
+        rows["POST /api/digits"] = account(pid, drive(url, "/api/digits", body))
+        rows["POST /api/vqa"] = account(pid, drive(url, "/api/vqa", vqa, vqa_type))
+    with server("benchmarks.constant_model_app:app", {"VQADEMO_MODELS": "digits"}) as (url, _, pid):
+        sequential_latency(url + "/api/digits", "POST", body, 100)
+        rows["digits, constant model"] = account(pid, drive(url, "/api/digits", body))
+    with server("app.main:app", {"VQADEMO_MAX_BATCH_SIZE": "1", "VQADEMO_MODELS": "vqa,scene_ood"}) as (url, _, pid):
+        sequential_latency(url + "/api/vqa", "POST", vqa, 20, vqa_type)
+        rows["vqa, batching off"] = account(pid, drive(url, "/api/vqa", vqa, vqa_type))
     groups = list(next(iter(rows.values()))["us_per_request"])
     print(f"CPU per request, microseconds (wrk, c={args.concurrency}, {os.cpu_count()} cores)")
-    print(f"{'':18s}{'req/s':>9s}{'busy cores':>12s}" + "".join(f"{g:>26s}" for g in groups))
+    ceiling = rows["GET /healthz"]["rps"]
+    print(f"{'':24s}{'req/s':>9s}{'/ healthz':>11s}{'busy cores':>12s}" + "".join(f"{g:>26s}" for g in groups))
     for route, row in rows.items():
-        print(f"{route:18s}{row['rps']:>9,.0f}{row['busy_cores']:>12.2f}"
+        print(f"{route:24s}{row['rps']:>9,.0f}{row['rps'] / ceiling:>11.2f}{row['busy_cores']:>12.2f}"
               + "".join(f"{row['us_per_request'][g]:>26.0f}" for g in groups))
 
 
