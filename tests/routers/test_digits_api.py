@@ -1,4 +1,5 @@
 import base64
+import json
 
 import numpy as np
 import pytest
@@ -6,6 +7,7 @@ from fastapi.testclient import TestClient
 from PIL import Image, ImageDraw
 
 from app.main import create_app
+from app.routers.digits import DigitsJson, plain_pixels
 from tests.conftest import make_settings, png_bytes
 
 BLANK = [[0.0] * 28] * 28
@@ -46,6 +48,42 @@ def test_json_pixels_are_used_as_they_are(tiny_client, tiny_models_dir):
     model = keras.saving.load_model(tiny_models_dir / "digits" / "model.keras")
     direct = keras.ops.convert_to_numpy(model(pixels.reshape(1, 28, 28, 1), training=False))[0]
     np.testing.assert_allclose(r.json()["probabilities"], direct, atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        np.random.default_rng(1).random((28, 28)).tolist(),
+        [[0] * 28] * 27 + [[1] * 28],  # integers
+        [[True, 0.5] + [0.0] * 26] * 28,  # pydantic reads true as 1.0, and so does numpy among numbers
+    ],
+)
+def test_the_plain_pixels_fast_path_reads_what_the_validated_model_reads(rows):
+    body = json.dumps({"pixels": rows}).encode()
+    fast = plain_pixels(body)
+    assert fast is not None and fast.dtype == np.float32
+    np.testing.assert_array_equal(fast, DigitsJson.model_validate_json(body).pixels)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"{not json",
+        b"[1, 2, 3]",
+        json.dumps({"pixels": BLANK, "model": "digits"}),  # options: the validated path reads them
+        json.dumps({"pixels": [[0.0] * 28] * 27}),
+        json.dumps({"pixels": [[0.0] * 28] * 27 + [[0.0] * 27]}),  # ragged
+        json.dumps({"pixels": [["0.5"] * 28] * 28}),  # strings
+        json.dumps({"pixels": [[True] * 28] * 28}),  # booleans only
+        json.dumps({"pixels": [[None] * 28] * 28}),
+        json.dumps({"pixels": [[10**30] * 28] * 28}),
+        json.dumps({"pixels": [[1.5] * 28] * 28}),
+        json.dumps({"pixels": [[-0.1] * 28] * 28}),
+        b'{"pixels": [[NaN]]}',
+    ],
+)
+def test_anything_else_goes_through_the_validated_model(body):
+    assert plain_pixels(body.encode() if isinstance(body, str) else body) is None
 
 
 def test_base64_and_raw_image_bodies(tiny_client):
