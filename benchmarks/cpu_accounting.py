@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.serve import digits_body, sequential_latency, server, vqa_body, wrk
+from benchmarks.serve import BATCHING_OFF, digits_body, sequential_latency, server, vqa_body, wrk
 
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> None:
     with server("benchmarks.constant_model_app:app", {"VQADEMO_MODELS": "digits"}) as (url, _, pid):
         sequential_latency(url + "/api/digits", "POST", body, 100)
         rows["digits, constant model"] = account(pid, drive(url, "/api/digits", body))
-    with server("app.main:app", {"VQADEMO_MAX_BATCH_SIZE": "1", "VQADEMO_MODELS": "vqa,scene_ood"}) as (url, _, pid):
+    with server("app.main:app", BATCHING_OFF) as (url, _, pid):
         sequential_latency(url + "/api/vqa", "POST", vqa, 20, vqa_type)
         rows["vqa, batching off"] = account(pid, drive(url, "/api/vqa", vqa, vqa_type))
     groups = list(next(iter(rows.values()))["us_per_request"])

@@ -43,6 +43,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 CONCURRENCY = (1, 8, 32, 64)
+BATCHING_OFF = {"VQADEMO_MAX_BATCH_SIZE": "1", "VQADEMO_MODELS": "digits,vqa,scene_ood"}  # the server to compare against
 
 
 def free_port() -> int:
@@ -183,7 +184,7 @@ def ratio_rounds(n: int, seconds: int, digits: bytes, vqa: bytes, vqa_type: str,
             healthz = wrk(url + "/healthz", None, 32, seconds, tmp)["rps"]
             digits_on = wrk(url + "/api/digits", digits, 32, seconds, tmp)["rps"]
             vqa_on = wrk(url + "/api/vqa", vqa, 32, seconds, tmp, vqa_type)["rps"]
-        with server("app.main:app", {"VQADEMO_MAX_BATCH_SIZE": "1", "VQADEMO_MODELS": "digits,vqa,scene_ood"}) as (url, _, _):
+        with server("app.main:app", BATCHING_OFF) as (url, _, _):
             sequential_latency(url + "/api/digits", "POST", digits, 50)
             digits_off = wrk(url + "/api/digits", digits, 32, seconds, tmp)["rps"]
             vqa_off = wrk(url + "/api/vqa", vqa, 32, seconds, tmp, vqa_type)["rps"]
@@ -226,7 +227,7 @@ def main() -> None:
     calls = re.search(r'vqademo_batch_size_count\{model="digits"\} ([\d.e+]+)', metrics)
     mean_batch = float(batches.group(1)) / float(calls.group(1)) if batches and calls else float("nan")
 
-    with server("app.main:app", {"VQADEMO_MAX_BATCH_SIZE": "1", "VQADEMO_MODELS": "digits,vqa,scene_ood"}) as (url, _, _):
+    with server("app.main:app", BATCHING_OFF) as (url, _, _):
         rows["digits, batching off"] = {c: wrk(url + "/api/digits", body, c, args.duration, tmp) for c in CONCURRENCY}
         rows["vqa, batching off"] = {c: wrk(url + "/api/vqa", vqa, c, args.duration, tmp, vqa_type) for c in CONCURRENCY}
     rounds = ratio_rounds(args.rounds, args.duration, body, vqa, vqa_type, tmp)

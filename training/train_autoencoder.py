@@ -261,7 +261,7 @@ def train_mnist_model(name: str, data: dict, args: argparse.Namespace, data_info
                                                exposure["strokes"], exposure["pen_rounds"])[..., None]
         train = AutoencoderBatches(x_train, batch_size, args.seed, outliers=outliers, fraction=exposure["fraction"])
         held_out = non_digits.validation_set(np.random.default_rng([args.seed, 2]), 60 if args.quick else 300)
-        callbacks.append(KeepBestOnNonDigits(x_val, {k: v[..., None] for k, v in held_out.items()}))
+        callbacks.append(KeepBestOnNonDigits(x_val, held_out))
     else:
         train = AutoencoderBatches(x_train, batch_size, args.seed, noisy=noisy)
     steps = epochs * len(train)
@@ -283,7 +283,7 @@ def train_mnist_model(name: str, data: dict, args: argparse.Namespace, data_info
         keeper = callbacks[0]
         extra["checkpoint_selection"] = {
             "on": "validation non-digits flagged at the anomaly percentile of validation digits: letters in "
-            f"{', '.join(f.stem for f in non_digits._validation_faces())}; scribbles from their own seed",
+            f"{', '.join(f.stem for f in non_digits.validation_faces())}; scribbles from their own seed",
             "kept_epoch": keeper.best["epoch"], "scores": keeper.scores,
         }
     card = {

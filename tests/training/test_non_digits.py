@@ -19,15 +19,15 @@ def test_evaluation_set_is_mnist_layout_and_has_every_kind():
 
 
 def test_training_outliers_never_use_the_evaluation_faces():
-    evaluation = {path.name for path in non_digits._evaluation_faces()}
+    evaluation = {path.name for path in non_digits.evaluation_faces()}
     assert len(evaluation) == 6 and all(name.startswith("DejaVu") for name in evaluation)
     assert not evaluation & set(non_digits.TRAINING_FACES)
     assert all((non_digits._font_dir() / name).is_file() for name in non_digits.TRAINING_FACES)
 
 
 def test_validation_faces_are_neither_evaluation_nor_training_faces():
-    validation = {path.name for path in non_digits._validation_faces()}
-    evaluation = {path.name for path in non_digits._evaluation_faces()}
+    validation = {path.name for path in non_digits.validation_faces()}
+    evaluation = {path.name for path in non_digits.evaluation_faces()}
     assert len(validation) == 6 and all(name.startswith("DejaVu") for name in validation)
     assert not validation & evaluation and not validation & set(non_digits.TRAINING_FACES)
     kinds = non_digits.validation_set(np.random.default_rng(0), 5)

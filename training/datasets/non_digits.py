@@ -54,11 +54,11 @@ def _dejavu_faces() -> list[Path]:
     return [f for f in sorted(_font_dir().glob("DejaVu*.ttf")) if "Display" not in f.name]
 
 
-def _evaluation_faces() -> list[Path]:
+def evaluation_faces() -> list[Path]:
     return _dejavu_faces()[:6]
 
 
-def _validation_faces() -> list[Path]:
+def validation_faces() -> list[Path]:
     return _dejavu_faces()[6:]
 
 
@@ -91,7 +91,7 @@ def _inked(image: Image.Image) -> np.ndarray | None:
 
 def letter_images(size: int = 280, faces: list[Path] | None = None) -> list[Image.Image]:
     """A-Z and a-z in six DejaVu faces (the evaluation's unless `faces`), dark on white."""
-    return [_text_image(letter, font, size) for font in _fonts(faces or _evaluation_faces(), size) for letter in LETTERS]
+    return [_text_image(letter, font, size) for font in _fonts(faces or evaluation_faces(), size) for letter in LETTERS]
 
 
 def scribble_images(rng: np.random.Generator, n: int, size: int = 280) -> list[Image.Image]:
@@ -133,7 +133,7 @@ def validation_set(rng: np.random.Generator, n_scribbles: int) -> dict[str, np.n
     it a generator of its own): what training selects its checkpoint on. Noise is left
     out: every model flags all of it."""
     return {
-        "letters": _to_mnist(letter_images(faces=_validation_faces())),
+        "letters": _to_mnist(letter_images(faces=validation_faces())),
         "scribbles": _to_mnist(scribble_images(rng, n_scribbles)),
     }
 
@@ -216,7 +216,7 @@ def outlier_examples(rng: np.random.Generator, glyph_rounds: int, n_strokes: int
 
 def font_digits(size: int = 280) -> np.ndarray:
     """0-9 in the six evaluation faces."""
-    return _to_mnist([_text_image(str(d), font, size) for font in _fonts(_evaluation_faces(), size) for d in range(10)])
+    return _to_mnist([_text_image(str(d), font, size) for font in _fonts(evaluation_faces(), size) for d in range(10)])
 
 
 def pen_digits(digits: np.ndarray, canvas: int = 280) -> np.ndarray:
