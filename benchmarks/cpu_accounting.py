@@ -10,6 +10,12 @@ Rows: /healthz (the HTTP ceiling); digits; digits with its forward pass replaced
 constant (`benchmarks/constant_model_app.py`: the path around the model, the most any
 faster model could reach); vqa with batching on and off.
 
+Three more columns say which stage bounds the rate: "loop busy", the event loop's CPU
+as a share of one core (1.00: the loop is the bottleneck); and, from the server's own
+/metrics, the mean rows per model call and "model busy", the share of the wall time the
+model thread spent in model calls (waiting for the GIL to hand back the result
+included; near 1.00, the model stage is the bottleneck).
+
     python -m benchmarks.cpu_accounting              # c=32, 5 s per route
     python -m benchmarks.cpu_accounting --concurrency 64 --seconds 10
 """
@@ -21,6 +27,9 @@ import os
 import tempfile
 import time
 from pathlib import Path
+
+import httpx
+from prometheus_client.parser import text_string_to_metric_families
 
 from benchmarks.serve import BATCHING_OFF, digits_body, sequential_latency, server, vqa_body, wrk
 
@@ -46,18 +55,35 @@ def machine_busy_seconds() -> float:
     return (sum(values) - values[3] - values[4]) / TICKS  # all but idle and iowait
 
 
-def account(pid: int, run) -> dict:
-    """Run `run()` (wrk, returning its result) and split the CPU it cost by thread group."""
+def model_calls(metrics_text: str, model: str) -> tuple[float, float, float]:
+    """(model calls, rows, seconds in model calls) so far, from a /metrics page."""
+    totals = {"vqademo_batch_size_count": 0.0, "vqademo_batch_size_sum": 0.0, "vqademo_compute_seconds_sum": 0.0}
+    for family in text_string_to_metric_families(metrics_text):
+        for sample in family.samples:
+            if sample.name in totals and sample.labels.get("model") == model:
+                totals[sample.name] = sample.value
+    return tuple(totals.values())
+
+
+def account(pid: int, run, url: str, model: str | None = None) -> dict:
+    """Run `run()` (wrk, returning its result), split the CPU it cost by thread group,
+    and say how busy the event loop and `model`'s thread were."""
+    def calls_so_far() -> tuple[float, float, float]:
+        return model_calls(httpx.get(url + "/metrics").text, model) if model else (0.0, 0.0, 0.0)
+
+    calls_before = calls_so_far()
     threads_before, busy_before, start = thread_cpu(pid), machine_busy_seconds(), time.perf_counter()
     result = run()
     threads_after, busy, wall = thread_cpu(pid), machine_busy_seconds() - busy_before, time.perf_counter() - start
+    calls, rows, seconds = (after - before for before, after in zip(calls_before, calls_so_far()))
     groups = {"event loop": 0.0, "TensorFlow pools": 0.0, "model and other threads": 0.0}
     for tid, (name, cpu) in threads_after.items():
         spent = cpu - threads_before.get(tid, (name, 0.0))[1]
         group = "event loop" if tid == pid else "TensorFlow pools" if name.startswith("tf_") else "model and other threads"
         groups[group] += spent
     groups["outside the server"] = max(busy - sum(groups.values()), 0.0)
-    return {"rps": result["rps"], "busy_cores": busy / wall,
+    return {"rps": result["rps"], "busy_cores": busy / wall, "loop_busy": groups["event loop"] / wall,
+            "batch": rows / calls if calls else None, "model_busy": seconds / wall if calls else None,
             "us_per_request": {k: 1e6 * v / result["requests"] for k, v in groups.items()}}
 
 
@@ -77,22 +103,24 @@ def main(argv: list[str] | None = None) -> None:
     with server("app.main:app", {}) as (url, _, pid):
         sequential_latency(url + "/api/digits", "POST", body, 100)  # warm
         sequential_latency(url + "/api/vqa", "POST", vqa, 20, vqa_type)
-        rows["GET /healthz"] = account(pid, drive(url, "/healthz", None))
-        rows["POST /api/digits"] = account(pid, drive(url, "/api/digits", body))
-        rows["POST /api/vqa"] = account(pid, drive(url, "/api/vqa", vqa, vqa_type))
+        rows["GET /healthz"] = account(pid, drive(url, "/healthz", None), url)
+        rows["POST /api/digits"] = account(pid, drive(url, "/api/digits", body), url, "digits")
+        rows["POST /api/vqa"] = account(pid, drive(url, "/api/vqa", vqa, vqa_type), url, "vqa")
     with server("benchmarks.constant_model_app:app", {"VQADEMO_MODELS": "digits"}) as (url, _, pid):
         sequential_latency(url + "/api/digits", "POST", body, 100)
-        rows["digits, constant model"] = account(pid, drive(url, "/api/digits", body))
+        rows["digits, constant model"] = account(pid, drive(url, "/api/digits", body), url, "digits")
     with server("app.main:app", BATCHING_OFF) as (url, _, pid):
         sequential_latency(url + "/api/vqa", "POST", vqa, 20, vqa_type)
-        rows["vqa, batching off"] = account(pid, drive(url, "/api/vqa", vqa, vqa_type))
+        rows["vqa, batching off"] = account(pid, drive(url, "/api/vqa", vqa, vqa_type), url, "vqa")
     groups = list(next(iter(rows.values()))["us_per_request"])
     print(f"CPU per request, microseconds (wrk, c={args.concurrency}, {os.cpu_count()} cores)")
     ceiling = rows["GET /healthz"]["rps"]
-    print(f"{'':24s}{'req/s':>9s}{'/ healthz':>11s}{'busy cores':>12s}" + "".join(f"{g:>26s}" for g in groups))
+    print(f"{'':24s}{'req/s':>9s}{'/ healthz':>11s}{'busy cores':>12s}" + "".join(f"{g:>26s}" for g in groups)
+          + f"{'loop busy':>11s}{'batch':>7s}{'model busy':>12s}")
     for route, row in rows.items():
         print(f"{route:24s}{row['rps']:>9,.0f}{row['rps'] / ceiling:>11.2f}{row['busy_cores']:>12.2f}"
-              + "".join(f"{row['us_per_request'][g]:>26.0f}" for g in groups))
+              + "".join(f"{row['us_per_request'][g]:>26.0f}" for g in groups)
+              + f"{row['loop_busy']:>11.2f}" + (f"{row['batch']:>7.1f}{row['model_busy']:>12.2f}" if row["batch"] else ""))
 
 
 if __name__ == "__main__":
