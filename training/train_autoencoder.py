@@ -10,7 +10,8 @@
   error tells digits from other pictures. The same run fits PCA with 32 components and
   records both test errors (sum of squared errors per image), the distribution of test
   errors (for the anomaly percentile) and how often held-out letters, scribbles and
-  noise, and digits written unlike MNIST, are flagged.
+  noise, and digits written unlike MNIST, are flagged; the letters and scribbles it
+  lets through are plotted beside the card.
 * `autoencoder_2d`: a dense 784-512-256-2 network, for the latent map (a plot of the test codes).
 * `autoencoder_denoise`: a dense 784-512-256-32 network trained to rebuild clean digits
   from noisy ones; PSNR before and after at a fixed noise level.
@@ -18,6 +19,7 @@
     python -m training.train_autoencoder --model autoencoder_toy
     python -m training.train_autoencoder --model mnist          # the three MNIST models
     python -m training.train_autoencoder --model mnist --quick --out /tmp/m   # smoke run
+    python -m training.train_autoencoder --unflagged-only   # redraw that plot, no training
 """
 
 from __future__ import annotations
@@ -38,8 +40,8 @@ from training.outlier_exposure import (
     AutoencoderBatches,
     KeepBestOnNonDigits,
     OutlierExposureLoss,
-    flagged_share,
     predict,
+    reconstruction_errors,
 )
 from training.train_digits import history_table, lr_schedule, restart_schedule, split_data
 
@@ -47,6 +49,7 @@ log = logging.getLogger("train_autoencoder")
 MNIST_MODELS = ("autoencoder", "autoencoder_2d", "autoencoder_denoise")
 DEFAULTS = {"autoencoder": (200, 2e-3), "autoencoder_2d": (30, 2e-3), "autoencoder_denoise": (40, 2e-3)}
 MAP_NAME = "latent_map.png"
+UNFLAGGED_NAME = "unflagged.png"  # the evaluation's letters and scribbles the anomaly score lets through
 
 
 # ----------------------------------------------------------------------------------
@@ -191,6 +194,69 @@ def redraw_map(args: argparse.Namespace) -> dict:
     return card
 
 
+def anomaly_pictures(x_raw: np.ndarray, rng: np.random.Generator, quick: bool) -> dict[str, np.ndarray]:
+    """What the anomaly rates are measured on, [N, 28, 28] per kind: digits written unlike
+    MNIST (which should pass) and the evaluation's non-digits (which should be flagged)."""
+    n_digits = 500 if quick else 2000
+    return {
+        "drawn_like_digits": np.stack([digits_task.image_to_mnist(mnist.drawn_like(d, rng)) for d in x_raw[:n_digits]]),
+        "pen_digits": non_digits.pen_digits(x_raw[:n_digits]),
+        "font_digits": non_digits.font_digits(),
+        **non_digits.evaluation_set(rng, 60 if quick else 300),
+    }
+
+
+def plot_unflagged(pictures: dict[str, np.ndarray], errors: dict[str, np.ndarray], threshold: float, path: Path) -> int:
+    """The letters and scribbles whose error stays under `threshold`, each with its error:
+    what a reader needs to judge the misses (most look like a digit). Returns how many."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    kinds = [k for k in ("letters", "scribbles") if k in pictures]
+    missed = [(k, i) for k in kinds for i in np.flatnonzero(errors[k] <= threshold)]
+    cols = 12
+    rows = max(1, -(-len(missed) // cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(cols * 0.8, rows * 0.95), dpi=100, squeeze=False)
+    for ax in axes.flat:
+        ax.set_axis_off()
+    for ax, (kind, i) in zip(axes.flat, missed):
+        ax.imshow(pictures[kind][i], cmap="gray", vmin=0, vmax=1)
+        ax.set_title(f"{kind[:-1]} {errors[kind][i]:.1f}", fontsize=6)
+    fig.suptitle(f"Evaluation letters and scribbles the anomaly score lets through: SSE under {threshold:.1f}",
+                 fontsize=8)
+    fig.savefig(path)
+    plt.close(fig)
+    return len(missed)
+
+
+def anomaly_rates(model: keras.Model, pictures: dict[str, np.ndarray], threshold: float, path: Path | None) -> dict:
+    """The share flagged per kind, non-digits overall (the mean of letters, scribbles and
+    noise); with `path`, the unflagged letters and scribbles plotted there."""
+    errors = {kind: reconstruction_errors(model, images) for kind, images in pictures.items()}
+    flagged = {kind: float((e > threshold).mean()) for kind, e in errors.items()}
+    flagged["non_digits_overall"] = float(np.mean([flagged[k] for k in ("letters", "scribbles", "noise")]))
+    if path is not None:
+        plot_unflagged(pictures, errors, threshold, path)
+    return flagged
+
+
+def redraw_unflagged(args: argparse.Namespace) -> dict:
+    """--unflagged-only: plot what the saved autoencoder lets through again (no training),
+    on the evaluation pictures its card was measured on (the card's seed and threshold)."""
+    out_dir = Path(args.out) / "autoencoder"
+    model = keras.saving.load_model(out_dir / "model.keras", compile=False)
+    card = common.read_card(out_dir)
+    _, (x_test, _) = mnist.load_mnist(Path(args.mnist_npz) if args.mnist_npz else None)
+    pictures = anomaly_pictures(x_test, np.random.default_rng(card["seed"]), card.get("quick", False))
+    rates = anomaly_rates(model, pictures, card["anomaly_threshold_sse"], out_dir / UNFLAGGED_NAME)
+    if UNFLAGGED_NAME not in card.get("artifacts", []):  # a card from before the plot existed
+        card["artifacts"] = [*card.get("artifacts", []), UNFLAGGED_NAME]
+        (out_dir / "card.json").write_text(json.dumps(card, indent=2) + "\n")
+    return rates
+
+
 def evaluate(name: str, model: keras.Model, data: dict, args: argparse.Namespace) -> tuple[dict, dict]:
     """Test metrics for the card, and extra card fields (quantiles, map bounds)."""
     x_train, _ = data["train"]
@@ -207,18 +273,9 @@ def evaluate(name: str, model: keras.Model, data: dict, args: argparse.Namespace
         threshold = float(np.percentile(errors, task.ANOMALY_PERCENTILE))
         extra = {"error_quantiles": quantiles, "anomaly_percentile": task.ANOMALY_PERCENTILE,
                  "anomaly_threshold_sse": round(threshold, 4)}
-        x_raw, _ = args.raw_test
-        n_digits = 500 if args.quick else 2000
-        others = {
-            "drawn_like_digits": np.stack([digits_task.image_to_mnist(mnist.drawn_like(d, rng)) for d in x_raw[:n_digits]]),
-            "pen_digits": non_digits.pen_digits(x_raw[:n_digits]),
-            "font_digits": non_digits.font_digits(),
-            **non_digits.evaluation_set(rng, 60 if args.quick else 300),
-        }
-        flagged = {"mnist_test_digits": float((errors > threshold).mean())}
-        for kind, images in others.items():
-            flagged[kind] = flagged_share(model, images, threshold)
-        flagged["non_digits_overall"] = float(np.mean([flagged[k] for k in ("letters", "scribbles", "noise")]))
+        pictures = anomaly_pictures(args.raw_test[0], rng, args.quick)
+        flagged = {"mnist_test_digits": float((errors > threshold).mean()),
+                   **anomaly_rates(model, pictures, threshold, Path(args.out) / name / UNFLAGGED_NAME)}
         metrics["anomaly_flagged"] = {k: round(v, 4) for k, v in flagged.items()}
     elif name == "autoencoder_2d":
         extra = latent_map(model, x_test, y_test, Path(args.out) / name / MAP_NAME)
@@ -302,7 +359,7 @@ def train_mnist_model(name: str, data: dict, args: argparse.Namespace, data_info
         "optimizer": f"Adam, warm-up to {peak_lr} over 2 % of the steps, then cosine decay to 0",
         "seed": args.seed,
         "metrics": metrics,
-        "artifacts": [MAP_NAME] if name == "autoencoder_2d" else [],
+        "artifacts": {"autoencoder_2d": [MAP_NAME], "autoencoder": [UNFLAGGED_NAME]}.get(name, []),
         "quick": bool(args.quick),
         **extra,
     }
@@ -347,6 +404,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--quick", action="store_true", help="a few hundred images, one epoch: a smoke test")
     p.add_argument("--verbose", type=int, default=2)
     p.add_argument("--map-only", action="store_true", help="redraw the saved autoencoder_2d's latent map, no training")
+    p.add_argument("--unflagged-only", action="store_true",
+                   help="plot the evaluation pictures the saved autoencoder's anomaly score lets through, no training")
     return p.parse_args(argv)
 
 
@@ -356,6 +415,8 @@ def main(argv: list[str] | None = None) -> dict[str, dict]:
     cards = {}
     if args.map_only:
         return {"autoencoder_2d": redraw_map(args)}
+    if args.unflagged_only:
+        return {"autoencoder": redraw_unflagged(args)}
     if args.model in ("autoencoder_toy", "all"):
         cards["autoencoder_toy"] = train_toy(args)
     names = {"mnist": MNIST_MODELS, "all": MNIST_MODELS}.get(args.model, (args.model,) if args.model in MNIST_MODELS else ())

@@ -51,6 +51,29 @@ def test_quick_run_writes_the_three_mnist_models(mnist_models):
     assert cards["autoencoder_2d"]["code_dim"] == 2 and len(cards["autoencoder_2d"]["latent_bounds"]) == 4
     assert (out / "autoencoder_2d" / train_autoencoder.MAP_NAME).stat().st_size > 5_000
     assert cards["autoencoder_denoise"]["metrics"]["noise_std"] == 0.5
+    assert (out / "autoencoder" / train_autoencoder.UNFLAGGED_NAME).stat().st_size > 1_000
+
+
+def test_unflagged_only_redraws_on_the_pictures_the_card_was_measured_on(mnist_models, tiny_mnist):
+    out, _ = mnist_models
+    plot = out / "autoencoder" / train_autoencoder.UNFLAGGED_NAME
+    plot.unlink()
+    rates = train_autoencoder.main(["--unflagged-only", "--out", str(out), "--mnist-npz", str(tiny_mnist)])["autoencoder"]
+    card = json.loads((out / "autoencoder" / "card.json").read_text())
+    assert {k: round(v, 4) for k, v in rates.items()} == {
+        k: v for k, v in card["metrics"]["anomaly_flagged"].items() if k != "mnist_test_digits"}
+    assert plot.stat().st_size > 1_000
+    assert card["artifacts"] == [train_autoencoder.UNFLAGGED_NAME]
+    with TestClient(create_app(make_settings(out))) as client:
+        assert client.get(f"/api/models/autoencoder/files/{plot.name}").headers["content-type"] == "image/png"
+        assert 'data-testid="ae-unflagged"' in client.get("/").text
+
+
+def test_plot_unflagged_draws_the_letters_and_scribbles_under_the_threshold(tmp_path):
+    pictures = {kind: np.random.default_rng(0).random((5, 28, 28)) for kind in ("letters", "scribbles", "noise")}
+    errors = {"letters": np.array([1.0, 20, 3, 20, 20]), "scribbles": np.array([20.0] * 5), "noise": np.zeros(5)}
+    assert train_autoencoder.plot_unflagged(pictures, errors, 10.0, tmp_path / "u.png") == 2  # noise is not drawn
+    assert (tmp_path / "u.png").stat().st_size > 1_000
 
 
 def test_the_server_answers_with_code_reconstruction_map_and_denoising(mnist_models):
