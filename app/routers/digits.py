@@ -55,12 +55,19 @@ class DigitsJson(BaseModel):
         return pixels
 
 
+# A plain pixels body is 3-25 KB, even pretty-printed. A larger JSON body carries an
+# image (`image_b64`): DigitsJson parses it once, instead of after orjson as well.
+PLAIN_PIXELS_MAX_BYTES = 64 * 1024
+
+
 def plain_pixels(body: bytes) -> np.ndarray | None:
     """The REST clients' usual body, exactly `{"pixels": 28 rows of 28 numbers in 0..1}`,
     parsed by orjson straight into numpy: pydantic makes 784 Python floats first, and
     that took a tenth of the event loop's time per request (benchmarks/cpu_accounting.py).
     Anything else, every invalid body included, gives None and goes through
     `DigitsJson`, the one place that decides what is accepted and what errors say."""
+    if len(body) > PLAIN_PIXELS_MAX_BYTES:
+        return None
     try:
         payload = orjson.loads(body)
         if not (isinstance(payload, dict) and payload.keys() == {"pixels"}):

@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from PIL import Image, ImageDraw
 
 from app.main import create_app
-from app.routers.digits import DigitsJson, plain_pixels
+from app.routers.digits import PLAIN_PIXELS_MAX_BYTES, DigitsJson, plain_pixels
 from tests.conftest import make_settings, png_bytes
 
 BLANK = [[0.0] * 28] * 28
@@ -80,6 +80,7 @@ def test_the_plain_pixels_fast_path_reads_what_the_validated_model_reads(rows):
         json.dumps({"pixels": [[1.5] * 28] * 28}),
         json.dumps({"pixels": [[-0.1] * 28] * 28}),
         b'{"pixels": [[NaN]]}',
+        json.dumps({"pixels": BLANK}) + " " * PLAIN_PIXELS_MAX_BYTES,  # too big to be plain pixels: an image
     ],
 )
 def test_anything_else_goes_through_the_validated_model(body):
