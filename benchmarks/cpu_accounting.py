@@ -29,9 +29,8 @@ import time
 from pathlib import Path
 
 import httpx
-from prometheus_client.parser import text_string_to_metric_families
 
-from benchmarks.serve import BATCHING_OFF, digits_body, sequential_latency, server, vqa_body, wrk
+from benchmarks.serve import BATCHING_OFF, digits_body, model_calls, sequential_latency, server, vqa_body, wrk
 
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -53,16 +52,6 @@ def machine_busy_seconds() -> float:
     """CPU seconds all cores have spent busy since boot."""
     values = list(map(int, Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]))
     return (sum(values) - values[3] - values[4]) / TICKS  # all but idle and iowait
-
-
-def model_calls(metrics_text: str, model: str) -> tuple[float, float, float]:
-    """(model calls, rows, seconds in model calls) so far, from a /metrics page."""
-    totals = {"vqademo_batch_size_count": 0.0, "vqademo_batch_size_sum": 0.0, "vqademo_compute_seconds_sum": 0.0}
-    for family in text_string_to_metric_families(metrics_text):
-        for sample in family.samples:
-            if sample.name in totals and sample.labels.get("model") == model:
-                totals[sample.name] = sample.value
-    return tuple(totals.values())
 
 
 def account(pid: int, run, url: str, model: str | None = None) -> dict:

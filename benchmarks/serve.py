@@ -40,6 +40,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import httpx
 import numpy as np
+from prometheus_client.parser import text_string_to_metric_families
 
 ROOT = Path(__file__).resolve().parents[1]
 CONCURRENCY = (1, 8, 32, 64)
@@ -86,6 +87,16 @@ def server(app: str, env: dict[str, str], ready_path: str = "/readyz"):
             proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def model_calls(metrics_text: str, model: str) -> tuple[float, float, float]:
+    """(model calls, rows, seconds in model calls) so far, from a /metrics page."""
+    totals = {"vqademo_batch_size_count": 0.0, "vqademo_batch_size_sum": 0.0, "vqademo_compute_seconds_sum": 0.0}
+    for family in text_string_to_metric_families(metrics_text):
+        for sample in family.samples:
+            if sample.name in totals and sample.labels.get("model") == model:
+                totals[sample.name] = sample.value
+    return tuple(totals.values())
 
 
 def sequential_latency(url: str, method: str, body: bytes | None, n: int,
@@ -223,9 +234,8 @@ def main() -> None:
         rows["autoencoder, batching"] = {c: wrk(url + "/api/autoencoder", body, c, args.duration, tmp) for c in CONCURRENCY}
         soak = wrk(url + "/api/digits", body, 64, args.soak, tmp) if args.soak else None
         metrics = httpx.get(url + "/metrics").text
-    batches = re.search(r'vqademo_batch_size_sum\{model="digits"\} ([\d.e+]+)', metrics)
-    calls = re.search(r'vqademo_batch_size_count\{model="digits"\} ([\d.e+]+)', metrics)
-    mean_batch = float(batches.group(1)) / float(calls.group(1)) if batches and calls else float("nan")
+    calls, batched_rows, _ = model_calls(metrics, "digits")
+    mean_batch = batched_rows / calls if calls else float("nan")
 
     with server("app.main:app", BATCHING_OFF) as (url, _, _):
         rows["digits, batching off"] = {c: wrk(url + "/api/digits", body, c, args.duration, tmp) for c in CONCURRENCY}

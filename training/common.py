@@ -127,10 +127,14 @@ def save_model_with_card(model, out_dir: Path, card: dict) -> Path:
         **environment(),
         **card,
     }
-    (out_dir / "card.json").write_text(json.dumps(full, indent=2) + "\n")
+    write_card(out_dir, full)
     return out_dir
 
 
 def read_card(model_dir: Path) -> dict:
     path = Path(model_dir) / "card.json"
     return json.loads(path.read_text()) if path.exists() else {}
+
+
+def write_card(model_dir: Path, card: dict) -> None:
+    (Path(model_dir) / "card.json").write_text(json.dumps(card, indent=2) + "\n")

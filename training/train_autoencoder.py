@@ -190,7 +190,7 @@ def redraw_map(args: argparse.Namespace) -> dict:
     _, (x_test, y_test) = mnist.load_mnist(Path(args.mnist_npz) if args.mnist_npz else None)
     card = common.read_card(out_dir)
     card.update(latent_map(model, digits_task.to_model_input(x_test), y_test, out_dir / MAP_NAME))
-    (out_dir / "card.json").write_text(json.dumps(card, indent=2) + "\n")
+    common.write_card(out_dir, card)
     return card
 
 
@@ -214,8 +214,7 @@ def plot_unflagged(pictures: dict[str, np.ndarray], errors: dict[str, np.ndarray
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    kinds = [k for k in ("letters", "scribbles") if k in pictures]
-    missed = [(k, i) for k in kinds for i in np.flatnonzero(errors[k] <= threshold)]
+    missed = [(k, i) for k in ("letters", "scribbles") for i in np.flatnonzero(errors[k] <= threshold)]
     cols = 12
     rows = max(1, -(-len(missed) // cols))
     fig, axes = plt.subplots(rows, cols, figsize=(cols * 0.8, rows * 0.95), dpi=100, squeeze=False)
@@ -231,14 +230,13 @@ def plot_unflagged(pictures: dict[str, np.ndarray], errors: dict[str, np.ndarray
     return len(missed)
 
 
-def anomaly_rates(model: keras.Model, pictures: dict[str, np.ndarray], threshold: float, path: Path | None) -> dict:
+def anomaly_rates(model: keras.Model, pictures: dict[str, np.ndarray], threshold: float, path: Path) -> dict:
     """The share flagged per kind, non-digits overall (the mean of letters, scribbles and
-    noise); with `path`, the unflagged letters and scribbles plotted there."""
+    noise); the unflagged letters and scribbles are plotted at `path`."""
     errors = {kind: reconstruction_errors(model, images) for kind, images in pictures.items()}
     flagged = {kind: float((e > threshold).mean()) for kind, e in errors.items()}
     flagged["non_digits_overall"] = float(np.mean([flagged[k] for k in ("letters", "scribbles", "noise")]))
-    if path is not None:
-        plot_unflagged(pictures, errors, threshold, path)
+    plot_unflagged(pictures, errors, threshold, path)
     return flagged
 
 
@@ -253,7 +251,7 @@ def redraw_unflagged(args: argparse.Namespace) -> dict:
     rates = anomaly_rates(model, pictures, card["anomaly_threshold_sse"], out_dir / UNFLAGGED_NAME)
     if UNFLAGGED_NAME not in card.get("artifacts", []):  # a card from before the plot existed
         card["artifacts"] = [*card.get("artifacts", []), UNFLAGGED_NAME]
-        (out_dir / "card.json").write_text(json.dumps(card, indent=2) + "\n")
+        common.write_card(out_dir, card)
     return rates
 
 

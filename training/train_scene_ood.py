@@ -18,7 +18,6 @@ models' input side.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 from pathlib import Path
 
@@ -30,7 +29,7 @@ from PIL import Image
 
 from app.tasks import vqa as task
 from app.tasks import vqa_models
-from training.common import MODELS_DIR, Stopwatch, command_line, read_card, save_model_with_card, set_seed
+from training.common import MODELS_DIR, Stopwatch, command_line, read_card, save_model_with_card, set_seed, write_card
 from training.datasets.shapes_arrays import STYLES, scene_pixels
 
 # -- data --------------------------------------------------------------------------------
@@ -141,7 +140,7 @@ def recalibrate(args: argparse.Namespace) -> dict:
     card = read_card(out_dir)
     card.update({"ood_threshold": calibration["threshold"], "metrics": calibration,
                  "calibration_command": command_line("training.train_scene_ood")})
-    (out_dir / "card.json").write_text(json.dumps(card, indent=2) + "\n")
+    write_card(out_dir, card)
     print_calibration(calibration)
     return card
 

@@ -32,7 +32,7 @@ from PIL import Image
 
 from app.tasks import vqa as task
 from app.tasks import vqa_models
-from training.common import MODELS_DIR, Stopwatch, command_line, read_card, save_model_with_card, set_seed
+from training.common import MODELS_DIR, Stopwatch, command_line, read_card, save_model_with_card, set_seed, write_card
 from training.datasets import vqa_files
 from training.datasets.shapes_arrays import ShapesArrays, make_arrays
 from training.datasets.shapes_language import ANSWERS, FAMILIES, vocabulary
@@ -191,7 +191,7 @@ def evaluate_saved(name: str, args: argparse.Namespace) -> dict:
     card = read_card(out_dir)
     card.setdefault("metrics", {}).update(tables)
     card["metrics"]["measured_with"] = f"{keras.backend.backend()} (python -m training.train_vqa --model {name} --evaluate), {clock.seconds:.0f} s"
-    (out_dir / "card.json").write_text(json.dumps(card, indent=2) + "\n")
+    write_card(out_dir, card)
     for k, t in tables.items():
         print(f"{name} {k}: {t['overall']:.2f} % over {t['questions']} questions; " + ", ".join(f"{f} {a:.1f}" for f, a in t["families"].items()))
     return card

@@ -2,7 +2,7 @@ import numpy as np
 from fastapi.testclient import TestClient
 
 from app.main import create_app
-from benchmarks.cpu_accounting import model_calls
+from benchmarks.serve import model_calls
 from tests.conftest import make_settings
 
 
