@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(10 * 1024 * 1024, ge=1024)
     max_image_pixels: int = Field(16_000_000, ge=1)
     max_question_chars: int = Field(300, ge=1)
+    # A VQA answer whose (calibrated) probability is under this is shown as a guess.
+    vqa_guess_below: float = Field(0.7, ge=0.0, le=1.0)
     max_mc_samples: int = Field(100, ge=0)
     max_v2_batch: int = Field(4096, ge=1)  # images in one Open Inference Protocol request
     default_page_mc_samples: int = Field(30, ge=0)

@@ -222,6 +222,17 @@ class ModelRegistry:
             raise ModelNotReady(f"model {name!r} {detail}", retry_after_s=5 if served.state is ModelState.LOADING else 60)
         return served
 
+    def ready_model(self, name: str) -> ServedModel | None:
+        """The model if it is serving, else None (for optional helpers such as the scene check)."""
+        served = self.models.get(name)
+        return served if served is not None and served.state is ModelState.READY else None
+
+    async def infer_alone(self, served: ServedModel, rows: Rows, forward: str | None = None) -> np.ndarray:
+        """One large call (a heatmap's occluded copies, Monte-Carlo samples) on the model's
+        thread between batches, through the model itself or one of its extra forwards."""
+        call = served.forwards[forward] if forward else served.batcher.forward
+        return await served.batcher.run_alone(call, rows, deadline_s=self.settings.request_deadline_s)
+
     async def infer(self, served: ServedModel, rows: Rows) -> np.ndarray:
         if not isinstance(rows, tuple):  # several inputs arrive already typed, one per input
             rows = rows.astype(np.float32, copy=False)

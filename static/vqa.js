@@ -105,17 +105,16 @@ function renderWarnings(body) {
   warningsBox.replaceChildren();
   if (body.out_of_distribution) {
     warningsBox.append(el("p", { class: "warning", "data-testid": "vqa-ood" },
-      "This picture does not look like the shapes scenes the model learnt from, so its answers are guesses."));
+      "This picture does not look like the shapes scenes the model learnt from, so any answer is a guess."));
   }
-  if (body.unknown_words.length) {
-    const several = body.unknown_words.length > 1;
-    warningsBox.append(el("p", { class: "warning", "data-testid": "vqa-unknown" },
-      `It does not know the word${several ? "s" : ""} “${body.unknown_words.join("”, “")}”, ` +
-      `so it read the question without ${several ? "them" : "it"}. The list of words it knows is above.`));
+  if (body.corrections.length) {
+    const read = body.corrections.map((c) => `“${c.from}” as “${c.to}”`).join(", ");
+    warningsBox.append(el("p", { class: "note", "data-testid": "vqa-read-as" }, `Read ${read}.`));
   }
+  if (body.note) warningsBox.append(el("p", { class: "note", "data-testid": "vqa-note" }, body.note));
 }
 
-function renderAnswers(body) {
+function answerBars(body) {
   const list = el("ol", { class: "bars vqa-bars" });
   for (const a of body.answers) {
     const item = el("li");
@@ -126,22 +125,50 @@ function renderAnswers(body) {
     item.append(el("span", {}, a.answer), bar, el("span", { class: "bar-value" }, pct(a.probability)));
     list.append(item);
   }
+  return list;
+}
+
+// Out of scope: the sentence instead of bars. A guess: said in words, not in bold.
+function headline(body) {
+  if (!body.question_in_scope) {
+    return el("p", { class: "out-of-scope", "data-testid": "vqa-scope" }, body.scope_note);
+  }
+  const top = body.answers[0];
+  if (body.guess) {
+    return el("p", { class: "guess-answer", "data-testid": "vqa-guess" },
+      `A guess: “${top.answer}” (${pct(top.probability)}). It is not sure of this answer.`);
+  }
+  return el("p", { class: "top-answer" }, top.answer);
+}
+
+function historyEntry(body, truth) {
+  const entry = el("li");
+  const said = body.question_in_scope ? body.answers[0].answer : "can't answer this";
+  entry.append(el("span", { class: "q" }, body.question), " → ",
+    body.question_in_scope && !body.guess ? el("strong", {}, said) : el("em", {}, body.question_in_scope ? `guess: ${said}` : said));
+  if (body.question_in_scope) entry.append(` (${pct(body.answers[0].probability)})`);
+  if (body.out_of_distribution) entry.append(el("span", { class: "wrong" }, " not a shapes scene"));
+  if (truth !== null && truth !== said) entry.append(el("span", { class: "wrong" }, ` true: ${truth}`));
+  return entry;
+}
+
+function renderAnswers(body) {
   const truth = trueAnswerOf(body.question);
   const facts = el("p", { class: "facts" }, `${body.model}, ${body.timing_ms} ms`);
   if (truth !== null) facts.textContent += ` · the true answer is “${truth}”`;
-  answersBox.replaceChildren(el("p", { class: "top-answer" }, body.answers[0].answer), list, facts);
+  const details = el("details", { class: "vqa-details" }, el("summary", {}, "How it read the question"),
+    el("p", {}, `Read as: “${body.read_as}”.`),
+    el("p", {}, body.interpreted_as.length ? `Asked the model: ${body.interpreted_as.join(" · ")}` : "Nothing asked of the model."));
+  const parts = [headline(body)];
+  if (body.question_in_scope) parts.push(answerBars(body));
+  answersBox.replaceChildren(...parts, facts, details);
   renderWarnings(body);
   if (body.heatmap_png) {
     heatmap.src = `data:image/png;base64,${body.heatmap_png}`;
     heatmap.alt = `Where the model looked to answer “${body.question}”`;
   }
   heatmap.hidden = !(body.heatmap_png && $("vqa-explain").checked);
-
-  const entry = el("li");
-  entry.append(el("span", { class: "q" }, body.question), " → ", el("strong", {}, body.answers[0].answer),
-    ` (${pct(body.answers[0].probability)})`);
-  if (truth !== null && truth !== body.answers[0].answer) entry.append(el("span", { class: "wrong" }, ` true: ${truth}`));
-  historyList.prepend(entry);
+  historyList.prepend(historyEntry(body, truth));
 }
 
 async function ask() {

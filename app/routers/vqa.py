@@ -4,23 +4,20 @@ Two ways in, one preprocessing path out (`app.tasks.vqa`, as in training):
 - multipart `image` (file) + `question` (text), optional `top_k`, `explain`, `model`;
 - JSON `{"image_b64", "question", "top_k", "explain", "model"}`.
 
-Every answer also says which words the model does not know and whether the image
-looks like anything it was trained on (the `scene_ood` autoencoder, run beside the VQA
-model on its own thread). A photo still gets its answers, with the warning.
+The router reads and checks the request, then makes one call into the task
+(`app.tasks.vqa_answer.answer`), which reads the question, asks the model and says
+how sure it is.
 """
 
 from __future__ import annotations
 
-import asyncio
-import base64
 import json
 import time
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 from starlette.datastructures import UploadFile
 
@@ -28,13 +25,11 @@ from app.config import ROOT, Settings
 from app.deps import RegistryDep, SettingsDep
 from app.errors import BadRequest, NotFound, UnsupportedMediaType, parse_json_body
 from app.openapi import form_or_json_body
-from app.registry import ModelRegistry, ModelState
-from app.tasks import vqa as task
-from app.tasks.imaging import decode_base64, decode_image, png_bytes
+from app.tasks import vqa_answer
+from app.tasks.imaging import decode_base64, decode_image
 
 router = APIRouter(prefix="/api/vqa", tags=["vqa"])
 
-OOD_MODEL = "scene_ood"
 FIELDS = ("question", "top_k", "explain", "model")
 
 
@@ -46,10 +41,34 @@ class VqaJson(BaseModel):
     model: str | None = None
 
 
+class AnswerItem(BaseModel):
+    answer: str
+    probability: float = Field(ge=0, le=1)
+
+
+class Correction(BaseModel):
+    from_: str = Field(alias="from", description="the word as typed")
+    to: str = Field(description="the word it was read as")
+
+
+class Ambiguity(BaseModel):
+    reference: str = Field(description="the words that name several objects")
+    matches: int = Field(description="how many objects they name, as the model counted")
+
+
 class VqaAnswer(BaseModel):
     question: str
-    answers: list[dict[str, Any]] = Field(description="[{answer, probability}], highest first")
-    unknown_words: list[str]
+    world: str = Field(description="which models answered: 'shapes' (the shapes scenes)")
+    read_as: str = Field(description="the question as read: lower case, typing slips corrected, phrases joined")
+    corrections: list[Correction] = Field(description="each word read as another, e.g. cirlces -> circles")
+    unknown_words: list[str] = Field(description="words the reader does not know (ignored, or the reason it is out of scope)")
+    question_in_scope: bool = Field(description="false: the models cannot answer this; see scope_note, and answers is empty")
+    scope_note: str | None = Field(description="when out of scope: one sentence on what the models can answer")
+    interpreted_as: list[str] = Field(description="the template questions the model was asked (counts check that the objects exist)")
+    answers: list[AnswerItem] = Field(description="highest first; 'none' when the question names an object the picture does not have")
+    guess: bool = Field(description="true when the answer should be read as a guess (low probability, ambiguous, or not a shapes scene)")
+    ambiguous: list[Ambiguity] = Field(description="references that name several objects where the question needs one")
+    note: str | None = Field(description="a sentence about the answer, e.g. 'There is no large square in the picture.'")
     out_of_distribution: bool
     ood_score: float | None = Field(description="reconstruction error / calibrated threshold; >= 1 is out of distribution")
     model: str
@@ -60,7 +79,7 @@ class VqaAnswer(BaseModel):
 VQA_BODY = form_or_json_body(
     {
         "image": {"type": "string", "format": "binary"},
-        "question": {"type": "string", "example": "What color is the large circle?"},
+        "question": {"type": "string", "example": "How many circles are there?"},
         "top_k": {"type": "integer", "minimum": 1, "maximum": 22, "default": 5},
         "explain": {"type": "boolean", "default": False},
         "model": {"type": "string", "enum": ["vqa", "vqa_baseline"], "default": "vqa"},
@@ -121,58 +140,22 @@ def _flag(value: Any) -> bool:
     raise BadRequest(f"explain must be true or false, not {value!r}")
 
 
-async def _ood_score(registry: ModelRegistry, image, x: np.ndarray) -> float | None:
-    """Reconstruction error over the calibrated threshold, or None without the model."""
-    served = registry.models.get(OOD_MODEL)
-    if served is None or served.state is not ModelState.READY:
-        return None
-    side = served.input_shape[0]
-    scene = x if x.shape[1] == side else task.image_to_array(image, side)[None]
-    rebuilt = await registry.infer(served, scene)
-    return float(task.reconstruction_error(scene, rebuilt)[0] / served.card["ood_threshold"])
-
-
-async def _heatmap(served, pixels: np.ndarray, question_ids: np.ndarray, probabilities: np.ndarray, settings: Settings) -> str:
-    best = int(np.argmax(probabilities))
-    copies = task.occluded_copies(pixels)
-    rows = (task.pixels_to_input(copies), np.repeat(question_ids[None], len(copies), axis=0))
-    occluded = await served.batcher.run_alone(served.batcher.forward, rows, deadline_s=settings.request_deadline_s)
-    heat = task.occlusion_map(float(probabilities[best]), occluded[:, best], pixels.shape[0])
-    return base64.b64encode(png_bytes(task.heatmap_image(heat))).decode("ascii")
-
-
-@router.post("", response_model=VqaAnswer, summary="Answer a question about an image", openapi_extra=VQA_BODY)
-async def answer_question(request: Request, registry: RegistryDep, settings: SettingsDep) -> Response:
+@router.post("", response_model=VqaAnswer, response_model_exclude_none=True,
+             summary="Answer a question about an image", openapi_extra=VQA_BODY)
+async def answer_question(request: Request, registry: RegistryDep, settings: SettingsDep) -> dict[str, Any]:
     start = time.perf_counter()
     data, options = await read_vqa_request(request, settings)
     name = str(options.get("model") or "vqa")
     request.state.model = name  # the metrics label
     served = registry.require_ready(name, task="vqa")
-    encoder: task.QuestionEncoder = served.assets["encoder"]
-    labels: list[str] = served.assets["labels"]
     question = _question(options.get("question"), settings)
-    top_k = _top_k(options.get("top_k", 5), len(labels))
+    top_k = _top_k(options.get("top_k", 5), len(served.assets["labels"]))
     explain = _flag(options.get("explain", False))
-
     image = decode_image(data, max_bytes=settings.max_upload_bytes, max_pixels=settings.max_image_pixels)
-    pixels = task.image_to_pixels(image, served.input_shape[0])
-    x = task.pixels_to_input(pixels)[None]
-    ids, unknown = encoder.encode(question)
-    probabilities, ood_score = await asyncio.gather(registry.infer(served, (x, ids[None])), _ood_score(registry, image, x))
-    probabilities = probabilities[0]
-
-    answer: dict[str, Any] = {
-        "question": question,
-        "answers": task.top_answers(probabilities, labels, top_k),
-        "unknown_words": unknown,
-        "out_of_distribution": bool(ood_score is not None and ood_score >= 1.0),
-        "ood_score": None if ood_score is None else round(ood_score, 4),
-        "model": name,
-    }
-    if explain:
-        answer["heatmap_png"] = await _heatmap(served, pixels, ids, probabilities, settings)
+    choices = vqa_answer.Options(top_k=top_k, explain=explain, guess_below=settings.vqa_guess_below)
+    answer = await vqa_answer.answer(registry, served, image, question, choices)
     answer["timing_ms"] = round((time.perf_counter() - start) * 1000, 2)
-    return Response(json.dumps(answer, separators=(",", ":")), media_type="application/json")
+    return answer
 
 
 # -- samples ------------------------------------------------------------------------------

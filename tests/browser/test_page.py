@@ -123,8 +123,8 @@ def test_ask_about_a_sample_scene_and_keep_its_history(page):
     page.locator("#vqa-suggestions button.chip").first.click()  # a suggested question asks at once
     answers = page.get_by_test_id("vqa-answers")
     answers.locator(".vqa-bars li").first.wait_for()
-    assert answers.locator(".vqa-bars li").count() == 5
-    assert "true answer" in answers.inner_text()
+    assert answers.locator(".vqa-bars li").count() == 5  # a query: the top five of the model's answers
+    assert "true answer" in answers.inner_text() and answers.locator(".top-answer").count() == 1
     assert page.locator("#vqa-heatmap").is_visible()  # where it looked, over the image
 
     page.get_by_test_id("vqa-question").fill("How many objects are there?")
@@ -148,12 +148,34 @@ def test_an_uploaded_photo_gets_plain_warnings(page):
     page.get_by_test_id("vqa-image").set_input_files(
         files=[{"name": "photo.png", "mimeType": "image/png", "buffer": buffer.getvalue()}]
     )
-    page.get_by_test_id("vqa-question").fill("Is there a zebra?")
+    page.get_by_test_id("vqa-question").fill("How many circles are there?")
     page.get_by_test_id("vqa-ask").click()
     page.get_by_test_id("vqa-ood").wait_for()
     assert "does not look like the shapes scenes" in page.get_by_test_id("vqa-ood").inner_text()
-    assert "zebra" in page.get_by_test_id("vqa-unknown").inner_text()
-    assert page.get_by_test_id("vqa-answers").locator(".vqa-bars li").count() == 5
+    answers = page.get_by_test_id("vqa-answers")
+    assert "A guess" in page.get_by_test_id("vqa-guess").inner_text()  # never a bold answer for a photo
+    assert answers.locator(".top-answer").count() == 0
+    assert "guess" in page.get_by_test_id("vqa-history").inner_text()
+
+    page.get_by_test_id("vqa-question").fill("Is there a zebra?")
+    page.get_by_test_id("vqa-ask").click()
+    page.wait_for_function("document.querySelectorAll('#vqa-history li').length === 2")
+    assert "zebra" in page.get_by_test_id("vqa-scope").inner_text()  # what it cannot answer, in words
+    assert answers.locator(".vqa-bars li").count() == 0
+    assert page.console_errors == []
+
+
+def test_typing_slips_and_false_premises_are_said_in_words(page):
+    page.goto("/")
+    page.get_by_test_id("vqa-sample").first.wait_for()
+    page.get_by_test_id("vqa-sample").first.click()  # scene_00 has no large square
+    page.wait_for_function("document.querySelector('#vqa-preview').naturalWidth > 0")
+    page.get_by_test_id("vqa-question").fill("what coolor is the large sqaure")
+    page.get_by_test_id("vqa-ask").click()
+    page.get_by_test_id("vqa-note").wait_for()
+    assert "no large square" in page.get_by_test_id("vqa-note").inner_text()
+    assert "“coolor” as “color”" in page.get_by_test_id("vqa-read-as").inner_text()
+    assert page.get_by_test_id("vqa-answers").locator(".top-answer").inner_text() == "none"
     assert page.console_errors == []
 
 

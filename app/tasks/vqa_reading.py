@@ -1,0 +1,436 @@
+"""Reading a question the way a person typed it: spelling, synonyms, then its meaning.
+
+`read_question` returns a `Reading`: the question as read (typing slips corrected,
+with the corrections listed), its meaning (`Meaning`: a kind of question with its
+references) and, when there is no meaning it can act on, a one-sentence note saying
+why. It knows words and grammar, never pictures: `app.tasks.vqa_plans` turns a meaning
+into the template questions the model was trained on.
+
+Rules:
+- a slip is corrected only to a word the reader knows: one edit away (swapped,
+  dropped, doubled or wrong letter; the first letter kept in words of up to four
+  letters), or two for words of six letters or more, keeping the first letter; words
+  the reader knows, including the ones it knows it cannot answer, are never "corrected";
+- a word it cannot read inside a reference ("the shiny circle") puts the question out
+  of scope, since the reference would be read wrongly; elsewhere it is ignored and
+  reported;
+- a reference names optional size and colour and a noun; colours and shapes this
+  world never has ("orange", "star") make a reference that matches nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field, replace
+
+from rapidfuzz import process
+from rapidfuzz.distance import DamerauLevenshtein
+
+from app.tasks import vqa_words as w
+
+NOUNS = w.noun_table()
+ADJECTIVES = w.adjective_table()
+ATTRIBUTE_OF = {word: a for a, words in w.ATTRIBUTE_WORDS.items() for word in words}
+DIRECTION_OF = {word: d for d, words in w.DIRECTION_WORDS.items() for word in words}
+EXTREME_OF = {word: d for d, words in w.EXTREME_WORDS.items() for word in words}
+COMPARATIVE_OF = {word: s for s, words in w.COMPARATIVE_SIZE.items() for word in words}
+DETERMINERS = ("the", "a", "an", "any", "some", "all", "every", "each", "no", "both")
+_PHRASES = sorted(((tuple(k.split()), v.split()) for k, v in w.PHRASES.items()), key=lambda p: -len(p[0]))
+
+# Words a slip may be corrected to, best first when two are equally close.
+_TARGET_RANK: dict[str, int] = {}
+for _rank, _words in enumerate((
+    [*NOUNS, *ADJECTIVES, *ATTRIBUTE_OF, *DIRECTION_OF, *EXTREME_OF, *COMPARATIVE_OF, *w.CLOSEST, *w.FARTHEST],
+    w.CUES,
+    w.FILLER,
+    w.OUT_OF_SCOPE,
+)):
+    for _word in _words:
+        _TARGET_RANK.setdefault(_word, _rank)
+for _word in w.NUMBERS:
+    _TARGET_RANK.setdefault(_word, 1)
+_TARGETS = list(_TARGET_RANK)
+KNOWN = set(_TARGETS) | {t for k, _ in _PHRASES for t in k}
+# "on the left of X" is a relation, "the square on the left" an extreme: these phrases
+# are joined only when no "of"/"than" follows.
+_NOT_BEFORE_OF = {k for k, v in _PHRASES if v[0] in ("leftmost", "rightmost") and k[0] in ("on", "at")}
+
+
+@dataclass(frozen=True)
+class Reference:
+    """Objects named by size, colour and shape; None is "any". `foreign`: it uses a
+    word for a colour, shape or size this world never has, so it matches nothing."""
+
+    size: str | None = None
+    color: str | None = None
+    shape: str | None = None
+    plural: bool = False
+    foreign: bool = False
+    words: str = ""
+
+    def phrase(self, plural: bool | None = None) -> str:
+        """The template language's words: "large red circle", "objects"."""
+        noun = self.shape or w.GENERIC
+        many = self.plural if plural is None else plural
+        return " ".join(p for p in (self.size, self.color, noun + ("s" if many else "")) if p)
+
+    def names(self, attribute: str) -> str | None:
+        return getattr(self, attribute)
+
+    @property
+    def generic(self) -> bool:
+        return self.size is None and self.color is None and self.shape is None and not self.foreign
+
+
+@dataclass(frozen=True)
+class Meaning:
+    """A question's meaning. `kind` is one of the model's 11 families or a kind the
+    plans compose from them (verify, all, any, distinct, which_size, which_position)."""
+
+    kind: str
+    refs: tuple[Reference, ...] = ()
+    attribute: str | None = None
+    direction: str | None = None
+    variant: str | None = None  # compare_count: more/fewer/same; closest_farthest: closest/farthest
+    value: str | None = None  # verify/all/any: the value asked about (None: one the world lacks)
+    negated: bool = False  # "different" where the family asks "the same"
+
+
+@dataclass
+class Reading:
+    question: str
+    read_as: str
+    corrections: list[dict[str, str]] = field(default_factory=list)
+    unknown_words: list[str] = field(default_factory=list)
+    meaning: Meaning | None = None
+    scope_note: str | None = None
+
+    @property
+    def in_scope(self) -> bool:
+        return self.meaning is not None
+
+
+# -- spelling ---------------------------------------------------------------------------
+
+
+def clean(question: str) -> list[str]:
+    """Lower case, Unicode folded, invisible characters and punctuation dropped."""
+    text = unicodedata.normalize("NFKC", question).lower()
+    text = re.sub(r"(?<=[a-z])['\u2019]s\b", "", text)  # "the circle's colour": the possessive adds nothing
+    text = "".join(" " if unicodedata.category(ch)[0] in "PSZC" else ch for ch in text)
+    return re.sub(r"[^a-z0-9 ]+", " ", text).split()
+
+
+def correct_word(token: str) -> str | None:
+    """The known word a slip most likely meant, or None."""
+    if token in KNOWN or not token.isalpha() or len(token) < 3:
+        return None
+    limit = 1 if len(token) <= 5 else 2
+    found = process.extract(token, _TARGETS, scorer=DamerauLevenshtein.distance, score_cutoff=limit, limit=None)
+    # Slips rarely touch the first letter: short words and two-edit matches must keep it,
+    # and two edits are allowed only between long words ("zebra" is not "zero").
+    found = [f for f in found if (f[0][0] == token[0] or (f[1] == 1 and len(token) > 4)) and (f[1] == 1 or len(f[0]) >= 5)]
+    if not found:
+        return None
+    return min(found, key=lambda f: (f[1], f[0][0] != token[0],
+                                     not (_dropped_or_doubled(token, f[0]) or sorted(token) == sorted(f[0])),
+                                     _TARGET_RANK[f[0]], abs(len(f[0]) - len(token))))[0]
+
+
+def _dropped_or_doubled(token: str, word: str) -> bool:
+    """A letter left out or typed twice, the commonest slips ('gren' is green, not grey)."""
+    short, long = sorted((token, word), key=len)
+    letters = iter(long)
+    return len(long) == len(short) + 1 and all(ch in letters for ch in short)
+
+
+def split_joined(token: str) -> list[str] | None:
+    """'howmany' -> ['how', 'many'] when both halves are known words."""
+    for i in range(2, len(token) - 1):
+        if token[:i] in KNOWN and token[i:] in KNOWN:
+            return [token[:i], token[i:]]
+    return None
+
+
+def correct(tokens: list[str]) -> tuple[list[str], list[dict[str, str]]]:
+    out: list[str] = []
+    corrections: list[dict[str, str]] = []
+    for token in tokens:
+        fixed = correct_word(token)
+        parts = [fixed] if fixed else (split_joined(token) if token not in KNOWN else None)
+        if parts:
+            corrections.append({"from": token, "to": " ".join(parts)})
+            out.extend(parts)
+        else:
+            out.append(token)
+    return out, corrections
+
+
+def join_phrases(tokens: list[str]) -> list[str]:
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        for words, replacement in _PHRASES:
+            following = tokens[i + len(words)] if i + len(words) < len(tokens) else ""
+            if tuple(tokens[i : i + len(words)]) == words and not (words in _NOT_BEFORE_OF and following in ("of", "than")):
+                out.extend(replacement)
+                i += len(words)
+                break
+        else:
+            out.append(tokens[i])
+            i += 1
+    return out
+
+
+# -- references -------------------------------------------------------------------------
+
+
+def is_shape_attribute(tokens: list[str], i: int) -> bool:
+    """'shape' asks about the attribute ("what shape", "the shape of", "same shape")
+    unless it closes a reference ("a red shape", "how many shapes")."""
+    before = tokens[i - 1] if i else ""
+    after = tokens[i + 1] if i + 1 < len(tokens) else ""
+    if before in ADJECTIVES or before in ("many", "any", "all", "of"):
+        return before == "of" and i >= 2 and tokens[i - 2] in ("kind", "type", "sort")
+    return before in ("what", "which", "same", "different", "distinct", "its", "their") or after in ("of", "is", "does", "do", "are")
+
+
+def word_role(tokens: list[str], i: int) -> str:
+    token = tokens[i]
+    if token in ("shape", "shapes") and is_shape_attribute(tokens, i):
+        return "attribute"
+    if token in ("one", "ones"):
+        if i and tokens[i - 1] in ADJECTIVES:
+            return "noun"  # "the red one"
+    if token in w.NUMBERS or token.isdigit():
+        return "number"
+    if token in NOUNS:
+        return "noun"
+    if token in ADJECTIVES:
+        return "adjective"
+    if token in EXTREME_OF and not (token in ("top", "bottom") and i + 1 < len(tokens) and tokens[i + 1] == "of"):
+        return "extreme"
+    return "attribute" if token in ATTRIBUTE_OF else "other"
+
+
+@dataclass
+class Parts:
+    """A question cut into references, loose adjectives and the remaining words."""
+
+    refs: list[Reference] = field(default_factory=list)
+    ref_unknown: list[str] = field(default_factory=list)
+    loose: list[tuple[str, str | None]] = field(default_factory=list)  # (attribute, value) not in a reference
+    extremes: list[str] = field(default_factory=list)
+    words: list[str] = field(default_factory=list)  # everything else, in order
+    unknown: list[str] = field(default_factory=list)  # words the reader does not know
+    numbers: list[int] = field(default_factory=list)
+
+
+def _reference(adjectives: list[str], noun: str) -> Reference:
+    shape, plural = NOUNS[noun]
+    values: dict[str, str | None] = {}
+    foreign = shape is None
+    for adjective in adjectives:
+        attribute, value = ADJECTIVES[adjective]
+        foreign = foreign or value is None
+        values.setdefault(attribute, value)
+    words = " ".join([*adjectives, noun])
+    return Reference(values.get("size"), values.get("color"), None if shape in (None, w.GENERIC) else shape,
+                     plural, foreign, words)
+
+
+def cut(tokens: list[str]) -> Parts:
+    parts = Parts()
+    roles = [word_role(tokens, i) for i in range(len(tokens))]
+    pending: list[str] = []  # adjectives waiting for their noun
+    unknown_before: list[str] = []
+    for i, (token, role) in enumerate(zip(tokens, roles)):
+        if role == "adjective":
+            pending.append(token)
+        elif role == "extreme":
+            parts.extremes.append(EXTREME_OF[token])
+        elif role == "number":
+            parts.numbers.append(int(token) if token.isdigit() else w.NUMBERS[token])
+        elif role == "noun":
+            if parts.refs and not pending and tokens[i - 1] in NOUNS and roles[i - 1] == "noun" and NOUNS[token][0] == w.GENERIC:
+                continue  # "the red circle shape": one reference
+            parts.refs.append(_reference(pending, token))
+            parts.ref_unknown += unknown_before
+            pending, unknown_before = [], []
+        elif token not in KNOWN and not token.isdigit():
+            unknown_before.append(token)  # read with the next reference, if one follows
+            parts.unknown.append(token)
+        else:
+            parts.loose += [ADJECTIVES[a] for a in pending]
+            pending, unknown_before = [], []
+            parts.words.append(token)
+    parts.loose += [ADJECTIVES[a] for a in pending]
+    return parts
+
+
+# -- meaning ----------------------------------------------------------------------------
+
+SCOPE_NOTE = (
+    "These models answer questions about the circles, squares and triangles in a shapes scene: "
+    "whether there is one, how many, their colour, shape and size, and where they are "
+    "(for example 'How many red circles are there?')."
+)
+
+
+class OutOfScope(Exception):
+    """The question asks what the shapes models cannot answer; the message says why."""
+
+
+@dataclass
+class Cues:
+    """What the words outside the references ask for."""
+
+    words: list[str]
+    text: str
+    counting: bool
+    attribute: str | None
+    directions: list[str]
+    variant: str | None  # closest / farthest
+
+    @classmethod
+    def of(cls, parts: Parts) -> Cues:
+        words = parts.words
+        text = " " + " ".join(words) + " "
+        counting = " how many " in text or any(t in words for t in ("number", "count", "total", "counting"))
+        attribute = next((ATTRIBUTE_OF[t] for t in words if t in ATTRIBUTE_OF), None)
+        directions = [DIRECTION_OF[t] for t in words if t in DIRECTION_OF]
+        variant = "closest" if any(t in w.CLOSEST for t in words) else "farthest" if any(t in w.FARTHEST for t in words) else None
+        return cls(words, text, counting, attribute, directions, variant)
+
+    def has(self, *words: str) -> bool:
+        return any(f" {word} " in self.text for word in words)
+
+
+def _one_generic_target(parts: Parts) -> tuple[Reference, ...]:
+    """'the object closest to R', 'how many things are left of R': the first reference
+    must be generic; the anchor is the last."""
+    if len(parts.refs) == 2 and not parts.refs[0].generic:
+        raise OutOfScope(f"I can only count or pick out objects of any kind here, not only {parts.refs[0].words}.")
+    if not 1 <= len(parts.refs) <= 2:
+        raise OutOfScope("Name one object to measure from, for example 'the red circle'.")
+    return (parts.refs[-1],)
+
+
+def _comparison(parts: Parts, cues: Cues) -> Meaning | None:
+    refs = tuple(parts.refs)
+    if len(refs) == 1 and refs[0].plural and cues.attribute and cues.has("same", "different"):
+        return Meaning("all_same", refs, cues.attribute, negated=cues.has("different"))  # "are the triangles the same size?"
+    if len(refs) != 2:
+        return None
+    for variant, words in (("more", ("more", "greater")), ("fewer", ("fewer", "less"))):
+        if cues.has(*words):
+            which = cues.has("or") and not cues.has("than")  # "are there more circles or squares?"
+            return Meaning("which_count" if which else "compare_count", refs, variant=variant)
+    if cues.has("same number", "equal") and cues.attribute is None:
+        return Meaning("compare_count", refs, variant="same")
+    if cues.attribute and cues.has("same", "different"):
+        return Meaning("compare_attribute", refs, cues.attribute, negated=cues.has("different"))
+    comparative = next((COMPARATIVE_OF[t] for t in cues.words if t in COMPARATIVE_OF), None)
+    if comparative and cues.has("which", "or"):
+        return Meaning("which_size", refs, "size", value=comparative)
+    if comparative:
+        return Meaning("bigger", refs, "size", value=comparative)  # "is the circle bigger than the square?"
+    if cues.directions and cues.has("which", "or") and not cues.counting:
+        return Meaning("which_position", refs, direction=cues.directions[0])
+    if cues.directions and not cues.counting and not cues.attribute and not cues.has("what"):
+        return Meaning("relate_position", refs, direction=cues.directions[0])
+    return None
+
+
+def _counting(parts: Parts, cues: Cues) -> Meaning | None:
+    if not cues.counting or (len(parts.refs) == 2 and cues.has("same number", "equal", "more", "fewer", "less", "greater")):
+        return None  # comparing two counts is `_comparison`'s
+    if cues.attribute and cues.has("different", "distinct", "unique", "kinds", "types", "sorts"):
+        return Meaning("distinct", tuple(parts.refs[:1]), cues.attribute)
+    if cues.directions:
+        return Meaning("relate_count", _one_generic_target(parts), direction=cues.directions[0])
+    if len(parts.refs) == 1 and not parts.loose and not parts.numbers:
+        return Meaning("count", tuple(parts.refs))
+    raise OutOfScope("I can count one kind of object at a time, for example 'How many red circles are there?'.")
+
+
+def _asking(parts: Parts, cues: Cues) -> Meaning | None:
+    """What colour / shape / size is something."""
+    sizes = [v for a, v in parts.loose if a == "size"]
+    attribute = cues.attribute or ("size" if len(sizes) == 2 and cues.has("or") else None)
+    if attribute is None and cues.has("what", "which") and not parts.loose:
+        attribute = "shape"  # "what is the thing on the far left?"
+    if attribute is None:
+        return None
+    if cues.directions and not parts.extremes:
+        raise OutOfScope("I can say how many objects are on one side of another, or whether one is left of another, "
+                         "but not name what is there (try 'How many objects are to the left of the green triangle?').")
+    if cues.variant:
+        return Meaning("closest_farthest", _one_generic_target(parts), attribute, variant=cues.variant)
+    if parts.extremes:
+        if parts.refs and not parts.refs[0].generic:  # "the leftmost circle": answered when there is one circle
+            return Meaning("extreme_of", tuple(parts.refs[:1]), attribute, direction=parts.extremes[0])
+        return Meaning("extreme", (), attribute, direction=parts.extremes[0])
+    if len(parts.refs) == 1:
+        return Meaning(f"query_{attribute}", tuple(parts.refs), attribute)
+    return None
+
+
+def _checking(parts: Parts, cues: Cues) -> Meaning | None:
+    """Yes/no about named objects: is there, is it red, are all of them small."""
+    loose = [(a, v) for a, v in parts.loose]
+    refs = list(parts.refs)
+    if len(refs) == 2 and not loose and refs[1].shape and refs[1].size is None and refs[1].color is None:
+        loose.append(("shape", refs.pop().shape))  # "is the red thing a circle?", "are all the objects triangles?"
+    if parts.numbers and len(refs) == 1 and not loose:
+        return Meaning("count_is", tuple(refs), value=str(parts.numbers[0]))  # "are there two circles?"
+    if loose and len(refs) == 1 and cues.has("there"):  # "is there a circle that is large?"
+        attribute, value = loose[0]
+        return Meaning("any", tuple(refs), attribute, value=value)
+    if loose and (len(refs) == 1 or parts.extremes):
+        attribute, value = loose[0]
+        if parts.extremes:
+            return Meaning("verify", (), attribute, direction=parts.extremes[0], value=value)
+        if cues.has("all", "every", "each") or (refs[0].plural and not cues.has("any", "some")):
+            return Meaning("all", tuple(refs), attribute, value=value)
+        if cues.has("any", "some") or refs[0].plural:
+            return Meaning("any", tuple(refs), attribute, value=value)
+        return Meaning("verify", tuple(refs), attribute, value=value)
+    if len(refs) == 1 and not loose:
+        return Meaning("exist", tuple(refs))
+    return None
+
+
+def understand(parts: Parts) -> Meaning:
+    cues = Cues.of(parts)
+    stray = [t for t in cues.words if t in w.OUT_OF_SCOPE]
+    if stray:
+        raise OutOfScope(f"The shapes models cannot tell '{stray[0]}': {SCOPE_NOTE}")
+    if parts.ref_unknown:
+        raise OutOfScope(f"I do not know the word '{parts.ref_unknown[0]}', so I cannot tell which objects you mean.")
+    if parts.unknown:
+        raise OutOfScope(f"I do not know the word '{parts.unknown[0]}': {SCOPE_NOTE}")
+    if cues.has("not", "no", "none", "neither") and not cues.text.startswith((" is not ", " are not ", " does not ", " do not ")):
+        raise OutOfScope("I cannot read questions with 'not' or 'no' yet; ask it the other way round.")
+    for step in (_counting, _comparison, _asking, _checking):
+        meaning = step(parts, cues)
+        if meaning is not None:
+            return meaning
+    raise OutOfScope(SCOPE_NOTE)
+
+
+def read_question(question: str) -> Reading:
+    tokens, corrections = correct(clean(question))
+    tokens = join_phrases(tokens)
+    reading = Reading(question, " ".join(tokens), corrections)
+    reading.unknown_words = list(dict.fromkeys(t for t in tokens if t not in KNOWN and not t.isdigit()))
+    try:
+        reading.meaning = understand(cut(tokens))
+    except OutOfScope as exc:
+        reading.scope_note = str(exc)
+    return reading
+
+
+def with_plural(ref: Reference, plural: bool) -> Reference:
+    return replace(ref, plural=plural)

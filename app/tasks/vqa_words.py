@@ -1,0 +1,151 @@
+"""The words people use for the shapes world, and what each one means to the reader.
+
+Everything here is data: `app.tasks.vqa_reading` turns a typed question into a meaning
+with it. The model's own vocabulary is the spec's template language; these tables map
+people's words onto it (synonyms, British spellings, superlatives, CLEVR's 3-D names)
+or mark them as words the world has no object for (an orange square matches nothing,
+so a question about one has a sure answer), or as signs that a question asks what the
+shapes models cannot know.
+"""
+
+from __future__ import annotations
+
+COLORS = ("gray", "red", "blue", "green", "brown", "purple", "cyan", "yellow")
+SHAPES = ("circle", "square", "triangle")
+SIZES = ("small", "large")
+GENERIC = "object"
+ATTRIBUTES = ("color", "shape", "size")
+DIRECTIONS = ("left", "right", "above", "below")
+EXTREME_OF = {"left": "leftmost", "right": "rightmost", "above": "topmost", "below": "bottommost"}
+
+# Word -> the world's word. Plurals are derived (`plural_forms`), so list singulars.
+NOUNS = {
+    "circle": ("circle", "ball", "dot", "disc", "disk", "sphere", "oval", "round", "blob"),
+    "square": ("square", "box", "block", "cube", "rectangle", "tile"),
+    "triangle": ("triangle", "pyramid"),
+    GENERIC: ("object", "thing", "shape", "item", "figure", "one", "form", "element"),
+}
+COLOR_WORDS = {
+    **{c: (c,) for c in COLORS},
+    "gray": ("gray", "grey", "silver"),
+    "purple": ("purple", "violet", "lilac", "lavender"),
+    "cyan": ("cyan", "turquoise", "teal", "aqua"),
+}
+SIZE_WORDS = {
+    "small": ("small", "tiny", "little", "smallest", "tiniest", "mini"),
+    "large": ("large", "big", "huge", "biggest", "largest", "giant", "enormous"),
+}
+# Real words for things this world never has: a reference using one matches nothing.
+FOREIGN_COLORS = ("orange", "pink", "white", "black", "magenta", "gold", "beige", "maroon", "navy", "olive", "lime")
+FOREIGN_SHAPES = ("star", "hexagon", "pentagon", "octagon", "diamond", "heart", "cross", "cylinder", "cone",
+                  "arrow", "rhombus", "crescent", "ellipse", "line")
+FOREIGN_SIZES = ("medium",)
+
+ATTRIBUTE_WORDS = {"color": ("color", "colour", "colors", "colours", "colored", "coloured"),
+                   "size": ("size", "sizes"), "shape": ("shape", "shapes")}
+DIRECTION_WORDS = {
+    "left": ("left",), "right": ("right",),
+    "above": ("above", "over", "higher", "atop"),
+    "below": ("below", "under", "underneath", "beneath", "lower"),
+}
+EXTREME_WORDS = {
+    "left": ("leftmost",), "right": ("rightmost",),
+    "above": ("topmost", "uppermost", "highest", "top"),
+    "below": ("bottommost", "lowest", "bottom"),
+}
+CLOSEST = ("closest", "nearest", "near", "next", "beside", "close")
+FARTHEST = ("farthest", "furthest", "far")
+MORE, FEWER = ("more", "greater"), ("fewer", "less")
+NUMBERS = {w: n for n, w in enumerate("zero one two three four five six seven eight nine ten".split())}
+COMPARATIVE_SIZE = {"large": ("bigger", "larger"), "small": ("smaller", "tinier")}
+
+# Multi-word phrases read as one word before anything else (longest first).
+PHRASES = {
+    "how come": "why",
+    "furthest to the left": "leftmost", "farthest to the left": "leftmost", "far left": "leftmost",
+    "most to the left": "leftmost", "left most": "leftmost", "on the very left": "leftmost",
+    "furthest to the right": "rightmost", "farthest to the right": "rightmost", "far right": "rightmost",
+    "most to the right": "rightmost", "right most": "rightmost", "on the very right": "rightmost",
+    "highest up": "topmost", "at the top": "topmost", "top most": "topmost", "nearest the top": "topmost",
+    "lowest down": "bottommost", "at the bottom": "bottommost", "bottom most": "bottommost",
+    "nearest the bottom": "bottommost",
+    "on top of": "above", "higher than": "above", "higher up than": "above", "lower than": "below",
+    "further left than": "left", "further right than": "right", "more to the left": "left",
+    "more to the right": "right", "further to the left": "left", "further to the right": "right",
+    "next to": "closest", "close to": "closest", "nearest to": "closest", "closest to": "closest",
+    "far from": "farthest", "farthest from": "farthest", "furthest from": "farthest",
+    "farthest away from": "farthest", "furthest away from": "farthest", "most distant from": "farthest",
+    "as many": "same number", "the same amount of": "same number of", "same amount of": "same number of",
+    "round shape": "circle", "round shapes": "circles", "round thing": "circle", "round things": "circles",
+    "round object": "circle", "round objects": "circles", "round one": "circle", "round ones": "circles",
+    "on the left side": "leftmost", "on the right side": "rightmost", "on the left": "leftmost",
+    "on the right": "rightmost", "at the left": "leftmost", "at the right": "rightmost",
+    "light blue": "cyan", "dark gray": "gray", "dark grey": "gray", "dark green": "green",
+    "how big": "what size", "how large": "what size", "how small": "what size", "how tall": "what size",
+    "kind of shape": "shape", "type of shape": "shape", "sort of shape": "shape",
+    "what s": "what is", "whats": "what is", "wat": "what", "whta": "what", "hw many": "how many",
+    "there s": "there is", "theres": "there is", "isn t": "is not", "aren t": "are not",
+    "don t": "do not", "doesn t": "does not", "can t": "can not", "cannot": "can not",
+    "anything": "any thing", "something": "some thing", "everything": "every thing", "nothing": "no thing",
+    "anyone": "any thing", "r": "are", "u": "you", "ur": "your", "it s": "it is", "that s": "that is", "let s": "let us", "i m": "i am",
+}
+# Words that carry no meaning for the reader: politeness, "in the picture", "can you see".
+FILLER = (
+    "the a an please pls plz kindly can could would will you me i tell say show let us know wonder "
+    "in on at of to from this that these those it its picture image photo scene drawing frame here "
+    "now hey hi hello ok okay so then just exactly quick question see find spot notice visible present "
+    "shown name exist exists does do did is are was were be being have has having there with about "
+    "one ones thing things which what whats how also really actually currently any some and or "
+    "as than by side part area within inside further more most want wanted need wondering curious guess "
+    "anywhere somewhere everywhere closer farther"
+).split()
+# Words that the reader uses as cues (questions, counting, comparing, quantifiers).
+CUES = (
+    "what which how many much number count counting amount total contain contains containing "
+    "same different distinct unique kinds types sorts kind type sort equal equally more fewer less greater "
+    "all every each both any either neither none no not only is are there"
+).split()
+# A question with one of these asks what the shapes models cannot know.
+OUT_OF_SCOPE = (
+    "why who whom whose when where nice pretty beautiful ugly good bad like likes love favorite favourite "
+    "feel feeling think mean means meaning happy sad art painting painted paint drew draw drawn made make "
+    "created create cat dog person people man woman men women car cars tree trees house animal animals "
+    "face faces text letter letters word words written says time day sky water food metal metallic "
+    "rubber shiny matte texture material weight heavy light real fake called named age old new "
+    "cost price style mood emotion story purpose important interesting funny cute angle "
+    "percent percentage distance weather"
+).split()
+
+
+def plural_forms(word: str) -> tuple[str, ...]:
+    """English plurals of a noun (box -> boxes, disc -> discs)."""
+    if word.endswith(("x", "s", "ch", "sh")):
+        return (word + "es",)
+    return (word + "s",)
+
+
+def noun_table() -> dict[str, tuple[str | None, bool]]:
+    """word -> (the world's shape, or "object", or None for a shape it never has; plural?)."""
+    table: dict[str, tuple[str | None, bool]] = {}
+    for shape, words in NOUNS.items():
+        for w in words:
+            table[w] = (shape, False)
+            for p in plural_forms(w):
+                table[p] = (shape, True)
+    for w in FOREIGN_SHAPES:
+        table.setdefault(w, (None, False))
+        for p in plural_forms(w):
+            table.setdefault(p, (None, True))
+    return table
+
+
+def adjective_table() -> dict[str, tuple[str, str | None]]:
+    """word -> (attribute, the world's value, or None for a value it never has)."""
+    table: dict[str, tuple[str, str | None]] = {}
+    for value, words in COLOR_WORDS.items():
+        table.update({w: ("color", value) for w in words})
+    for value, words in SIZE_WORDS.items():
+        table.update({w: ("size", value) for w in words})
+    table.update({w: ("color", None) for w in FOREIGN_COLORS})
+    table.update({w: ("size", None) for w in FOREIGN_SIZES})
+    return table

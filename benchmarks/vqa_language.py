@@ -1,0 +1,245 @@
+"""How well `POST /api/vqa` reads questions the way people type them.
+
+Two tables, both through the real endpoint (in process, the committed models):
+- people: the hand-written questions in `benchmarks/questions/vqa_people_questions.txt`
+  about the sample scenes, per kind (paraphrase, typo, other kinds, false premise,
+  out of scope): right, answered wrongly, out of scope, and the expected calibration
+  error of the answers given;
+- templates: questions of the spec's 11 families from the generator, on fresh scenes,
+  read by the same reader, per family.
+
+    python -m benchmarks.vqa_language                    # print the tables
+    python -m benchmarks.vqa_language --fit-temperature  # fit the card's temperature first
+    python -m benchmarks.vqa_language --write-card       # also record them on the card
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import time
+from collections import defaultdict
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np
+
+from app.config import ROOT
+
+QUESTIONS_FILE = ROOT / "benchmarks" / "questions" / "vqa_people_questions.txt"
+SAMPLES = ROOT / "static" / "samples"
+KINDS = ("paraphrase", "typo", "other", "false_premise", "out_of_scope")
+OUT = "out_of_scope"
+
+
+# -- the hand-written set --------------------------------------------------------------
+
+
+def read_items(path: Path = QUESTIONS_FILE) -> list[dict]:
+    items = []
+    for number, line in enumerate(path.read_text().splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        scene, kind, question, expected = (part.strip() for part in line.split("|"))
+        if kind not in KINDS:
+            raise ValueError(f"line {number}: unknown kind {kind!r}")
+        items.append({"line": number, "scene": scene, "kind": kind, "question": question, "expected": expected})
+    return items
+
+
+def template_answer(scene: dict, template: str) -> str:
+    """The answer the independent checker derives for a template question; raises when the
+    question does not hold on this scene (a reference that is not unique, a margin)."""
+    from training.datasets.shapes_check import check_question
+    from training.datasets.shapes_language import ANSWERS
+
+    right = [a for a in ANSWERS if not check_question(scene, template, a)]
+    if len(right) != 1:
+        raise ValueError(f"{template!r}: {check_question(scene, template, 'yes')}")
+    return right[0]
+
+
+def expected_answers(items: list[dict]) -> list[dict]:
+    samples = {s["id"]: s for s in json.loads((SAMPLES / "samples.json").read_text())["samples"]}
+    problems = []
+    for item in items:
+        sample = samples[item["scene"]]
+        item["file"] = SAMPLES / sample["file"]
+        expected = item["expected"]
+        try:
+            item["answer"] = template_answer(sample["scene"], expected[1:]) if expected.startswith("=") else expected
+        except ValueError as exc:
+            problems.append(f"line {item['line']}: {exc}")
+    if problems:
+        raise ValueError("questions that do not hold on their scene:\n" + "\n".join(problems))
+    return items
+
+
+def is_right(item: dict, body: dict) -> bool:
+    if item["answer"] == OUT:
+        return not body["question_in_scope"]
+    if not body["question_in_scope"]:
+        return item["kind"] == "other"  # saying so is right for kinds it was not taught
+    given = body["answers"][0]["answer"].removeprefix("the ")
+    return given == item["answer"]
+
+
+def calibration_error(confidences: list[float], correct: list[bool], bins: int = 10) -> float:
+    """Expected calibration error (Guo et al. 2017), equal-width bins, in %."""
+    p, c = np.asarray(confidences), np.asarray(correct, float)
+    total = 0.0
+    for lo in np.linspace(0, 1, bins, endpoint=False):
+        inside = (p > lo) & (p <= lo + 1 / bins)
+        if inside.any():
+            total += inside.mean() * abs(p[inside].mean() - c[inside].mean())
+    return 100 * total
+
+
+def people_table(client, items: list[dict]) -> dict:
+    rows: dict[str, dict] = defaultdict(lambda: {"n": 0, "right": 0, "wrong": 0, "out_of_scope": 0})
+    confidences, correct, failures = [], [], []
+    for item in items:
+        body = ask(client, item["file"].read_bytes(), item["question"])
+        row = rows[item["kind"]]
+        right = is_right(item, body)
+        row["n"] += 1
+        row["right"] += right
+        row["out_of_scope"] += not body["question_in_scope"]
+        if body["question_in_scope"] and body["answers"]:
+            row["wrong"] += not right
+            confidences.append(body["answers"][0]["probability"])
+            correct.append(right)
+        if not right:
+            failures.append({"line": item["line"], "question": item["question"], "expected": item["answer"],
+                             "got": body["answers"][0]["answer"] if body["answers"] else OUT,
+                             "read_as": body["read_as"], "asked": body["interpreted_as"]})
+    table = {kind: _percentages(rows[kind]) for kind in KINDS if kind in rows}
+    table["all"] = _percentages({k: sum(r[k] for r in rows.values()) for k in ("n", "right", "wrong", "out_of_scope")})
+    table["all"]["calibration_error"] = round(calibration_error(confidences, correct), 2)
+    return {"table": table, "failures": failures}
+
+
+def _percentages(row: dict) -> dict:
+    n = max(row["n"], 1)
+    return {"questions": row["n"], "right": round(100 * row["right"] / n, 2), "answered_wrongly": round(100 * row["wrong"] / n, 2),
+            "out_of_scope": round(100 * row["out_of_scope"] / n, 2)}
+
+
+# -- the template families ------------------------------------------------------------
+
+
+def template_table(client, n_questions: int, seed: int) -> dict:
+    from training.datasets.shapes import render, sample_scene
+    from training.datasets.shapes_questions import generate
+
+    right: dict[str, list[bool]] = defaultdict(list)
+    for scene, questions in generate(np.random.default_rng(seed), n_questions, sample_scene):
+        buffer = io.BytesIO()
+        render(scene, 128).save(buffer, format="PNG")
+        for q in questions:
+            body = ask(client, buffer.getvalue(), q.text)
+            right[q.family].append(bool(body["answers"]) and body["answers"][0]["answer"] == q.answer)
+    everything = [r for rs in right.values() for r in rs]
+    return {"overall": round(100 * np.mean(everything), 2), "questions": len(everything), "seed": seed,
+            "families": {f: round(100 * np.mean(rs), 2) for f, rs in sorted(right.items())}}
+
+
+# -- temperature ----------------------------------------------------------------------
+
+
+def fit_temperature(model_dir: Path, n_questions: int, seed: int) -> float:
+    """The temperature that minimises the negative log-likelihood of the model's answers
+    on generated validation questions (Guo et al. 2017), on a grid."""
+    import keras
+
+    from app.tasks import vqa as task
+    from app.tasks import vqa_models  # noqa: F401  (custom layers)
+    from training.datasets.shapes import render, sample_scene
+    from training.datasets.shapes_questions import generate
+
+    assets = task.read_assets(model_dir)
+    model = keras.saving.load_model(model_dir / "model.keras", compile=False)
+    side = model.inputs[0].shape[1]
+    images, questions, answers = [], [], []
+    for scene, qs in generate(np.random.default_rng(seed), n_questions, sample_scene):
+        pixels = task.image_to_array(render(scene, 128), side)
+        for q in qs:
+            images.append(pixels)
+            questions.append(q.text)
+            answers.append(assets["labels"].index(q.answer))
+    probabilities = model.predict([np.stack(images), assets["encoder"].encode_batch(questions)], batch_size=256, verbose=0)
+    log_p = np.log(np.clip(probabilities, 1e-12, 1.0))
+    best, best_nll = 1.0, np.inf
+    for t in np.round(np.arange(0.5, 3.01, 0.05), 2):
+        scaled = log_p / t
+        scaled -= scaled.max(axis=1, keepdims=True)
+        nll = -np.mean(scaled[np.arange(len(answers)), answers] - np.log(np.exp(scaled).sum(axis=1)))
+        if nll < best_nll:
+            best, best_nll = float(t), nll
+    return best
+
+
+# -- running --------------------------------------------------------------------------
+
+
+def ask(client, image: bytes, question: str) -> dict:
+    fields = {"question": question, "model": getattr(client, "vqa_model", "vqa")}
+    r = client.post("/api/vqa", files={"image": ("scene.png", image, "image/png")}, data=fields)
+    r.raise_for_status()
+    return r.json()
+
+
+def print_tables(people: dict, templates: dict) -> None:
+    print("\npeople's questions (benchmarks/questions/vqa_people_questions.txt)")
+    print(f"| kind | questions | right % | answered wrongly % | out of scope % |\n| --- | --- | --- | --- | --- |")
+    for kind, row in people["table"].items():
+        print(f"| {kind} | {row['questions']} | {row['right']} | {row['answered_wrongly']} | {row['out_of_scope']} |")
+    print(f"\nexpected calibration error of the answers given: {people['table']['all']['calibration_error']} %")
+    print(f"\ntemplate questions on fresh scenes, through the reader: {templates['overall']} % of {templates['questions']}")
+    print(" | ".join(f"{f} {v}" for f, v in templates["families"].items()))
+    for failure in people["failures"]:
+        print("  miss:", failure)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", default="vqa")
+    parser.add_argument("--template-questions", type=int, default=2000)
+    parser.add_argument("--seed", type=int, default=20261201)
+    parser.add_argument("--fit-temperature", action="store_true", help="fit and write the card's temperature first")
+    parser.add_argument("--write-card", action="store_true", help="record the tables on the model's card")
+    args = parser.parse_args()
+
+    from fastapi.testclient import TestClient
+
+    from app.config import Settings
+    from app.main import create_app
+
+    card_path = ROOT / "models" / args.model / "card.json"
+    if args.fit_temperature:
+        temperature = fit_temperature(card_path.parent, 4000, args.seed + 1)
+        card = json.loads(card_path.read_text())
+        card["temperature"] = temperature
+        card_path.write_text(json.dumps(card, indent=2) + "\n")
+        print(f"temperature {temperature} written to {card_path.relative_to(ROOT)}")
+    items = expected_answers(read_items())
+    settings = Settings(models=f"{args.model},scene_ood", warmup_batch_sizes="1,8")
+    start = time.perf_counter()
+    with TestClient(create_app(settings)) as client:
+        client.vqa_model = args.model
+        people = people_table(client, items)
+        templates = template_table(client, args.template_questions, args.seed)
+    print_tables(people, templates)
+    print(f"\n{time.perf_counter() - start:.0f} s")
+    if args.write_card:
+        card = json.loads(card_path.read_text())
+        card.setdefault("metrics", {})["people_questions"] = {**people["table"], "command": "python -m benchmarks.vqa_language --write-card"}
+        card["metrics"]["templates_through_reader"] = templates
+        card_path.write_text(json.dumps(card, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,83 @@
+"""Plans: which template questions a meaning needs, and how their answers combine.
+
+The model is replaced by the spec's own checker (a model that is always right), so
+each test says what the plans conclude from right answers to their questions."""
+
+import json
+
+import numpy as np
+import pytest
+
+from app.config import ROOT
+from app.tasks import vqa_plans as plans
+from app.tasks.vqa_reading import read_question
+from training.datasets.shapes_check import check_question
+from training.datasets.shapes_language import ANSWERS
+
+SAMPLES = {s["id"]: s["scene"] for s in json.loads((ROOT / "static/samples/samples.json").read_text())["samples"]}
+
+
+def truthful(scene: dict, questions: list[str]) -> plans.Asked:
+    rows = {}
+    for q in questions:
+        right = [a for a in ANSWERS if not check_question(scene, q, a)]
+        row = np.full(len(ANSWERS), 0.001)
+        row[ANSWERS.index(right[0]) if right else 0] = 1 - 0.001 * (len(ANSWERS) - 1)
+        rows[q] = row
+    return plans.Asked(list(ANSWERS), rows)
+
+
+def answer(scene_id: str, question: str) -> plans.Outcome:
+    meaning = read_question(question).meaning
+    questions = plans.model_questions(meaning)
+    return plans.conclude(meaning, truthful(SAMPLES[scene_id], questions), top_k=5)
+
+
+# scene_00: large purple circle, small green square, small blue square, large gray
+# triangle, small blue circle.
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Is the gray triangle big?", "yes"),
+        ("Is the gray triangle small?", "no"),
+        ("Are all the squares small?", "yes"),
+        ("Are all the circles small?", "no"),
+        ("Are any of the circles purple?", "yes"),
+        ("How many different colors are there?", "4"),
+        ("How many different shapes are there?", "3"),
+        ("Which is bigger, the purple circle or the blue square?", "the purple circle"),
+        ("Is the blue square bigger than the gray triangle?", "no"),
+        ("Are the blue square and the blue circle different colours?", "no"),
+        ("Are there two circles?", "yes"),
+        ("Are the squares the same size?", "yes"),
+        ("Are there more squares or triangles?", "squares"),
+        ("What color is the purple ball?", "purple"),
+    ],
+)
+def test_composed_kinds_follow_from_right_answers(question, expected):
+    assert answer("scene_00", question).answer == expected
+
+
+@pytest.mark.parametrize("question", ["What color is the large square?", "Is the yellow circle left of the gray triangle?",
+                                      "how big is the orange ball?", "Are all the cyan things small?"])
+def test_a_reference_that_names_nothing_is_answered_none(question):
+    outcome = answer("scene_00", question)
+    assert outcome.answer == "none" and "no " in outcome.note
+
+
+def test_several_matches_are_reported_not_picked_silently():
+    outcome = answer("scene_00", "What color is the circle?")
+    assert outcome.ambiguous == [{"reference": "circle", "matches": 2}] and "2 circles" in outcome.note
+
+
+def test_questions_about_foreign_things_need_no_model():
+    meaning = read_question("How many stars are there?").meaning
+    assert plans.model_questions(meaning) == []
+    assert plans.conclude(meaning, plans.Asked(list(ANSWERS), {}), 5).answer == "0"
+
+
+def test_a_family_question_is_asked_in_its_template_wording_after_the_count_check():
+    meaning = read_question("whats the shape of the little blue thing").meaning
+    assert plans.model_questions(meaning) == ["How many small blue objects are there?", "What shape is the small blue object?"]
+    named = read_question("whats the colour of the little blue ball").meaning
+    assert plans.model_questions(named) == ["How many small blue circles are there?"]  # the colour is in the question
