@@ -28,7 +28,7 @@ from app.tasks.vqa_reading import Meaning, Reference
 NONE = "none"
 SINGULAR_KINDS = {
     "query_color", "query_shape", "query_size", "compare_attribute", "relate_position", "relate_count",
-    "closest_farthest", "verify", "which_size", "which_position", "extreme_of", "bigger",
+    "closest_farthest", "verify", "which_size", "which_position", "extreme_of", "bigger", "side_of", "both",
 }
 
 
@@ -219,6 +219,26 @@ def _which_count(meaning: Meaning, asked: Asked) -> Outcome:
     return single(meaning.refs[0 if first else 1].words, pa * pb)
 
 
+def _count_sum(meaning: Meaning, asked: Asked) -> Outcome:
+    (a, pa), (b, pb) = (asked.count(r) for r in meaning.refs)
+    return single(str(a + b), pa * pb)
+
+
+def _side_of(meaning: Meaning, asked: Asked) -> Outcome:
+    """"Is A left or right of B?": the side, or neither clearly."""
+    a, b = meaning.refs
+    for direction in (meaning.direction or "", meaning.value or ""):
+        said, p = asked.top(position_question(a, b, direction))
+        if said == "yes":
+            return single(direction, p)
+    return single("neither clearly", p)
+
+
+def _both(meaning: Meaning, asked: Asked) -> Outcome:
+    values = [asked.value(meaning.attribute or "", r) for r in meaning.refs]
+    return yes_no(all(v == meaning.value for v, _ in values), float(np.prod([p for _, p in values])))
+
+
 def _values(attribute: str) -> tuple[str, ...]:
     return {"color": w.COLORS, "shape": w.SHAPES, "size": w.SIZES}[attribute]
 
@@ -241,6 +261,9 @@ COMPOSED: dict[str, Callable[[Meaning, Asked], Outcome]] = {
     "count_is": _count_is,
     "all_same": _all_same,
     "which_count": _which_count,
+    "count_sum": _count_sum,
+    "side_of": _side_of,
+    "both": _both,
 }
 
 
@@ -248,13 +271,15 @@ def _composed_questions(meaning: Meaning) -> list[str]:
     kind, refs, attribute = meaning.kind, meaning.refs, meaning.attribute or ""
     if kind == "verify" and meaning.direction:
         return [extreme_question(attribute, meaning.direction)]
-    if kind in ("verify", "compare_attribute", "which_size", "extreme_of", "bigger"):
+    if kind in ("verify", "compare_attribute", "which_size", "extreme_of", "bigger", "both"):
         return [query_question(attribute, r) for r in refs if not r.names(attribute) and not r.foreign]
     if kind in ("all", "any"):
         return [count_question(_restricted(refs[0], attribute, meaning.value))]
     if kind in ("distinct", "all_same"):
         base = refs[0] if refs else Reference(plural=True)
         return [count_question(_restricted(base, attribute, v)) for v in _values(attribute)]
+    if kind == "side_of":
+        return [position_question(refs[0], refs[1], d) for d in (meaning.direction or "", meaning.value or "")]
     if kind == "which_position":
         return [position_question(refs[0], refs[1], meaning.direction or ""), position_question(refs[1], refs[0], meaning.direction or "")]
     return []
@@ -272,7 +297,7 @@ def needs_one(meaning: Meaning) -> tuple[Reference, ...]:
 
 def model_questions(meaning: Meaning) -> list[str]:
     """Every template question the answer needs, each once."""
-    counts_all = meaning.kind in ("all", "any", "count_is", "all_same", "which_count") or (meaning.kind == "compare_count" and any(r.foreign for r in meaning.refs))
+    counts_all = meaning.kind in ("all", "any", "count_is", "all_same", "which_count", "count_sum") or (meaning.kind == "compare_count" and any(r.foreign for r in meaning.refs))
     counted = (*needs_one(meaning), *(meaning.refs if counts_all else ()))
     questions = [count_question(r) for r in counted if not r.foreign]
     if meaning.kind in COMPOSED:

@@ -307,6 +307,24 @@ class Cues:
         return any(f" {word} " in self.text for word in words)
 
 
+def merged(ref: Reference, values: list[tuple[str, str | None]]) -> Reference | None:
+    """`ref` narrowed by more values ("how many of the circles are red"); None when they
+    contradict it ("the blue objects ... red")."""
+    fields = {"size": ref.size, "color": ref.color, "shape": ref.shape}
+    foreign = ref.foreign
+    for attribute, value in values:
+        if fields[attribute] is not None and fields[attribute] != value:
+            return None
+        fields[attribute] = value
+        foreign = foreign or value is None
+    return Reference(fields["size"], fields["color"], fields["shape"], ref.plural, foreign,
+                     " ".join(v for v in (fields["size"], fields["color"], ref.words) if v and v not in ref.words))
+
+
+def _ref_values(ref: Reference) -> list[tuple[str, str | None]]:
+    return [(a, getattr(ref, a)) for a in ("size", "color", "shape") if getattr(ref, a)] + ([("color", None)] if ref.foreign else [])
+
+
 def _one_generic_target(parts: Parts) -> tuple[Reference, ...]:
     """'the object closest to R', 'how many things are left of R': the first reference
     must be generic; the anchor is the last."""
@@ -336,6 +354,10 @@ def _comparison(parts: Parts, cues: Cues) -> Meaning | None:
         return Meaning("which_size", refs, "size", value=comparative)
     if comparative:
         return Meaning("bigger", refs, "size", value=comparative)  # "is the circle bigger than the square?"
+    sides = set(cues.directions)
+    if sides in ({"left", "right"}, {"above", "below"}) and not cues.counting:  # "is A left or right of B?"
+        first, second = cues.directions[0], next(d for d in cues.directions if d != cues.directions[0])
+        return Meaning("side_of", refs, direction=first, value=second)
     if cues.directions and cues.has("which", "or") and not cues.counting:
         return Meaning("which_position", refs, direction=cues.directions[0])
     if cues.directions and not cues.counting and not cues.attribute and not cues.has("what"):
@@ -350,8 +372,14 @@ def _counting(parts: Parts, cues: Cues) -> Meaning | None:
         return Meaning("distinct", tuple(parts.refs[:1]), cues.attribute)
     if cues.directions:
         return Meaning("relate_count", _one_generic_target(parts), direction=cues.directions[0])
-    if len(parts.refs) == 1 and not parts.loose and not parts.numbers:
-        return Meaning("count", tuple(parts.refs))
+    refs, loose = parts.refs, parts.loose
+    if len(refs) == 2 and cues.has("and") and not loose:
+        return Meaning("count_sum", tuple(refs))  # "how many circles and squares are there?"
+    if len(refs) == 2 and cues.has("of") and not cues.has("or"):  # "how many of the objects are circles?"
+        refs, loose = [refs[0]], [*loose, *_ref_values(refs[1])]
+    narrowed = merged(refs[0], loose) if len(refs) == 1 and not cues.has("or") else None
+    if narrowed is not None and not parts.numbers:
+        return Meaning("count", (narrowed,))
     raise OutOfScope("I can count one kind of object at a time, for example 'How many red circles are there?'.")
 
 
@@ -381,6 +409,9 @@ def _checking(parts: Parts, cues: Cues) -> Meaning | None:
     """Yes/no about named objects: is there, is it red, are all of them small."""
     loose = [(a, v) for a, v in parts.loose]
     refs = list(parts.refs)
+    if len(refs) == 2 and loose and cues.has("both"):  # "are the red circle and the blue square both large?"
+        attribute, value = loose[0]
+        return Meaning("both", tuple(refs), attribute, value=value)
     if len(refs) == 2 and not loose and refs[1].shape and refs[1].size is None and refs[1].color is None:
         loose.append(("shape", refs.pop().shape))  # "is the red thing a circle?", "are all the objects triangles?"
     if parts.numbers and len(refs) == 1 and not loose:
@@ -413,6 +444,12 @@ def understand(parts: Parts) -> Meaning:
         raise OutOfScope(f"I do not know the word '{parts.unknown[0]}': {SCOPE_NOTE}")
     if cues.has("not", "no", "none", "neither") and not cues.text.startswith((" is not ", " are not ", " does not ", " do not ")):
         raise OutOfScope("I cannot read questions with 'not' or 'no' yet; ask it the other way round.")
+    if not parts.refs and parts.loose and not parts.extremes:  # "how many are red?", "what shape is red?"
+        base = Reference(plural=cues.counting, words="objects" if cues.counting else "object")
+        ref = merged(base, parts.loose)
+        if ref is None:
+            raise OutOfScope(SCOPE_NOTE)
+        parts.refs, parts.loose = [ref], []
     for step in (_counting, _comparison, _asking, _checking):
         meaning = step(parts, cues)
         if meaning is not None:

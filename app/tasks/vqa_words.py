@@ -41,7 +41,7 @@ FOREIGN_SHAPES = ("star", "hexagon", "pentagon", "octagon", "diamond", "heart", 
                   "arrow", "rhombus", "crescent", "ellipse", "line")
 FOREIGN_SIZES = ("medium",)
 
-ATTRIBUTE_WORDS = {"color": ("color", "colour", "colors", "colours", "colored", "coloured"),
+ATTRIBUTE_WORDS = {"color": ("color", "colour", "colors", "colours"),
                    "size": ("size", "sizes"), "shape": ("shape", "shapes")}
 DIRECTION_WORDS = {
     "left": ("left",), "right": ("right",),
@@ -87,7 +87,11 @@ PHRASES = {
     "there s": "there is", "theres": "there is", "isn t": "is not", "aren t": "are not",
     "don t": "do not", "doesn t": "does not", "can t": "can not", "cannot": "can not",
     "anything": "any thing", "something": "some thing", "everything": "every thing", "nothing": "no thing",
-    "anyone": "any thing", "r": "are", "u": "you", "ur": "your", "it s": "it is", "that s": "that is", "let s": "let us", "i m": "i am",
+    "anyone": "any thing", "r": "are", "re": "are", "isnt": "is not", "arent": "are not", "dont": "do not",
+    "doesnt": "does not", "figure out": "find", "at least one": "any", "outnumber": "more than",
+    "outnumbers": "more than", "share the same": "same", "share a": "same", "share": "same", "shares": "same",
+    "as big as": "same size as", "as large as": "same size as", "as small as": "same size as",
+    "in total": "total", "in all": "total", "u": "you", "ur": "your", "it s": "it is", "that s": "that is", "let s": "let us", "i m": "i am",
 }
 # Words that carry no meaning for the reader: politeness, "in the picture", "can you see".
 FILLER = (
@@ -97,11 +101,16 @@ FILLER = (
     "shown name exist exists does do did is are was were be being have has having there with about "
     "one ones thing things which what whats how also really actually currently any some and or "
     "as than by side part area within inside further more most want wanted need wondering curious guess "
-    "anywhere somewhere everywhere closer farther"
+    "anywhere somewhere everywhere closer farther for my your our their them they we he she his her "
+    "well um uh hmm lol thanks thank cheers dear bot robot model ai computer again quickly precisely roughly "
+    "overall altogether together give identify determine check look looking appear appears seem seems "
+    "located placed positioned situated sitting sit sits lie lies lying stand stands standing seen "
+    "depicted pictured displayed display displays include includes including feature features featuring "
+    "hold holds colored coloured if whether yes"
 ).split()
 # Words that the reader uses as cues (questions, counting, comparing, quantifiers).
 CUES = (
-    "what which how many much number count counting amount total contain contains containing "
+    "what which how many much number numbers count counting amount total contain contains containing "
     "same different distinct unique kinds types sorts kind type sort equal equally more fewer less greater "
     "all every each both any either neither none no not only is are there"
 ).split()

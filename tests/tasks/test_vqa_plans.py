@@ -52,6 +52,10 @@ def answer(scene_id: str, question: str) -> plans.Outcome:
         ("Are the squares the same size?", "yes"),
         ("Are there more squares or triangles?", "squares"),
         ("What color is the purple ball?", "purple"),
+        ("How many circles and squares are there?", "4"),
+        ("Is the blue circle to the left or right of the purple circle?", "left"),
+        ("Are the purple circle and the gray triangle both large?", "yes"),
+        ("How many of the squares are blue?", "1"),
     ],
 )
 def test_composed_kinds_follow_from_right_answers(question, expected):

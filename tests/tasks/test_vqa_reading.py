@@ -60,6 +60,15 @@ def meaning(question):
         ("Which is bigger, the red circle or the blue square?", ("which_size", ["red circle", "blue square"], "size", None, None, "large")),
         ("Are there two circles?", ("count_is", ["circles"], None, None, None, "2")),
         ("Are the triangles the same size?", ("all_same", ["triangles"], "size", None, None, None)),
+        ("How many of the circles are red?", ("count", ["red circles"], None, None, None, None)),
+        ("How many are red?", ("count", ["red objects"], None, None, None, None)),
+        ("How many circles and squares are there?", ("count_sum", ["circles", "squares"], None, None, None, None)),
+        ("Is the red circle to the left or right of the blue square?", ("side_of", ["red circle", "blue square"], None, "left", None, "right")),
+        ("Are the red circle and the blue square both large?", ("both", ["red circle", "blue square"], "size", None, None, "large")),
+        ("Is the red circle as big as the blue square?", ("compare_attribute", ["red circle", "blue square"], "size", None, None, None)),
+        ("Do circles outnumber squares?", ("compare_count", ["circles", "squares"], None, None, "more", None)),
+        ("Are there more squares or triangles?", ("which_count", ["squares", "triangles"], None, None, "more", None)),
+        ("What colour is the square on the left side?", ("extreme_of", ["square"], "color", "left", None, None)),
     ],
 )
 def test_people_s_words_get_their_meaning(question, expected):
