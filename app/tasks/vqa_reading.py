@@ -68,6 +68,7 @@ class Reference:
     plural: bool = False
     foreign: bool = False
     words: str = ""
+    article: str | None = None  # the determiner before it: "a" in "is the circle a square?"
 
     def phrase(self, plural: bool | None = None) -> str:
         """The template language's words: "large red circle", "objects"."""
@@ -173,7 +174,7 @@ def join_phrases(tokens: list[str]) -> list[str]:
     while i < len(tokens):
         for words, replacement in _PHRASES:
             following = tokens[i + len(words)] if i + len(words) < len(tokens) else ""
-            if tuple(tokens[i : i + len(words)]) == words and not (words in _NOT_BEFORE_OF and following in ("of", "than")):
+            if tuple(tokens[i : i + len(words)]) == words and not (words in _NOT_BEFORE_OF and following in ("of", "than", "side")):
                 out.extend(replacement)
                 i += len(words)
                 break
@@ -255,7 +256,9 @@ def cut(tokens: list[str]) -> Parts:
         elif role == "noun":
             if parts.refs and not pending and tokens[i - 1] in NOUNS and roles[i - 1] == "noun" and NOUNS[token][0] == w.GENERIC:
                 continue  # "the red circle shape": one reference
-            parts.refs.append(_reference(pending, token))
+            start = i - len(pending) - len(unknown_before) - 1
+            article = tokens[start] if start >= 0 and tokens[start] in DETERMINERS else None
+            parts.refs.append(replace(_reference(pending, token), article=article))
             parts.ref_unknown += unknown_before
             pending, unknown_before = [], []
         elif token not in KNOWN and not token.isdigit():
@@ -345,7 +348,7 @@ def _comparison(parts: Parts, cues: Cues) -> Meaning | None:
         if cues.has(*words):
             which = cues.has("or") and not cues.has("than")  # "are there more circles or squares?"
             return Meaning("which_count" if which else "compare_count", refs, variant=variant)
-    if cues.has("same number", "equal") and cues.attribute is None:
+    if (cues.has("same number", "equal") or (cues.has("same") and cues.counting)) and cues.attribute is None:
         return Meaning("compare_count", refs, variant="same")
     if cues.attribute and cues.has("same", "different"):
         return Meaning("compare_attribute", refs, cues.attribute, negated=cues.has("different"))
@@ -366,7 +369,7 @@ def _comparison(parts: Parts, cues: Cues) -> Meaning | None:
 
 
 def _counting(parts: Parts, cues: Cues) -> Meaning | None:
-    if not cues.counting or (len(parts.refs) == 2 and cues.has("same number", "equal", "more", "fewer", "less", "greater")):
+    if not cues.counting or (len(parts.refs) == 2 and cues.has("same", "equal", "more", "fewer", "less", "greater")):
         return None  # comparing two counts is `_comparison`'s
     if cues.attribute and cues.has("different", "distinct", "unique", "kinds", "types", "sorts"):
         return Meaning("distinct", tuple(parts.refs[:1]), cues.attribute)
@@ -396,6 +399,8 @@ def _asking(parts: Parts, cues: Cues) -> Meaning | None:
                          "but not name what is there (try 'How many objects are to the left of the green triangle?').")
     if cues.variant:
         return Meaning("closest_farthest", _one_generic_target(parts), attribute, variant=cues.variant)
+    if len(set(parts.extremes)) > 1:
+        raise OutOfScope("I can pick out the leftmost, rightmost, topmost or bottommost object, one direction at a time.")
     if parts.extremes:
         if parts.refs and not parts.refs[0].generic:  # "the leftmost circle": answered when there is one circle
             return Meaning("extreme_of", tuple(parts.refs[:1]), attribute, direction=parts.extremes[0])
@@ -412,7 +417,9 @@ def _checking(parts: Parts, cues: Cues) -> Meaning | None:
     if len(refs) == 2 and loose and cues.has("both"):  # "are the red circle and the blue square both large?"
         attribute, value = loose[0]
         return Meaning("both", tuple(refs), attribute, value=value)
-    if len(refs) == 2 and not loose and refs[1].shape and refs[1].size is None and refs[1].color is None:
+    second = refs[1] if len(refs) == 2 else None
+    if (second and not loose and second.shape and second.size is None and second.color is None
+            and (second.article in ("a", "an") or (second.plural and second.article is None))):
         loose.append(("shape", refs.pop().shape))  # "is the red thing a circle?", "are all the objects triangles?"
     if parts.numbers and len(refs) == 1 and not loose:
         return Meaning("count_is", tuple(refs), value=str(parts.numbers[0]))  # "are there two circles?"

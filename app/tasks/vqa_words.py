@@ -91,6 +91,7 @@ PHRASES = {
     "doesnt": "does not", "figure out": "find", "at least one": "any", "outnumber": "more than",
     "outnumbers": "more than", "share the same": "same", "share a": "same", "share": "same", "shares": "same",
     "as big as": "same size as", "as large as": "same size as", "as small as": "same size as",
+    "like to know": "know", "like to see": "see", "like to": "want to", "i d": "i", "i would like": "i want",
     "in total": "total", "in all": "total", "u": "you", "ur": "your", "it s": "it is", "that s": "that is", "let s": "let us", "i m": "i am",
 }
 # Words that carry no meaning for the reader: politeness, "in the picture", "can you see".
@@ -100,7 +101,7 @@ FILLER = (
     "now hey hi hello ok okay so then just exactly quick question see find spot notice visible present "
     "shown name exist exists does do did is are was were be being have has having there with about "
     "one ones thing things which what whats how also really actually currently any some and or "
-    "as than by side part area within inside further more most want wanted need wondering curious guess "
+    "as than by side part area further more most want found be been can wanted need wondering curious guess "
     "anywhere somewhere everywhere closer farther for my your our their them they we he she his her "
     "well um uh hmm lol thanks thank cheers dear bot robot model ai computer again quickly precisely roughly "
     "overall altogether together give identify determine check look looking appear appears seem seems "
@@ -122,7 +123,9 @@ OUT_OF_SCOPE = (
     "face faces text letter letters word words written says time day sky water food metal metallic "
     "rubber shiny matte texture material weight heavy light real fake called named age old new "
     "cost price style mood emotion story purpose important interesting funny cute angle "
-    "percent percentage distance weather"
+    "percent percentage distance weather inside outside behind front back middle center centre corner "
+    "corners between around touching touch touches overlapping overlap overlaps edge edges border background "
+    "foreground pattern group groups pair pairs cluster shadow diagonal row column half"
 ).split()
 
 
