@@ -25,6 +25,13 @@ class Settings(BaseSettings):
     samples_dir: Path = ROOT / "static" / "samples"
     # Only these models are loaded (comma-separated); empty means all that are known.
     models: str = ""
+    # The models this deployment is expected to serve: listed (as absent) even when
+    # their folder is missing. Folders with other names are served when their card's
+    # task is one the server knows.
+    expected_models: str = (
+        "digits,digits_mlp,digits_mlp_nodropout,autoencoder,autoencoder_2d,autoencoder_denoise,"
+        "autoencoder_toy,vqa,vqa_baseline,scene_ood"
+    )
 
     # Request limits (checked before any decoding).
     max_body_bytes: int = Field(16 * 1024 * 1024, ge=1024)
@@ -57,6 +64,10 @@ class Settings(BaseSettings):
     def warmup_sizes(self) -> list[int]:
         sizes = {int(s) for s in self.warmup_batch_sizes.split(",") if s.strip()}
         return sorted(s for s in sizes if 0 < s <= self.max_batch_size) or [1]
+
+    @property
+    def expected_model_names(self) -> list[str]:
+        return [m.strip() for m in self.expected_models.split(",") if m.strip()]
 
     @property
     def model_allowlist(self) -> set[str]:

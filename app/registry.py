@@ -22,30 +22,13 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from app import runtime
+from app import runtime, tasks
 from app.batching import MicroBatcher, Rows
 from app.config import Settings
 from app.errors import ModelNotReady, NotFound
 from app.metrics import Metrics
-from app.tasks import autoencoder, digits, vqa
-from app.tasks import vqa_models  # noqa: F401  (registers the VQA models' custom layers)
 
 log = logging.getLogger(__name__)
-
-# name -> task. Folders with other names are served too, as long as their card says
-# which task they belong to.
-KNOWN_MODELS: dict[str, str] = {
-    "digits": "digits",
-    "digits_mlp": "digits",
-    "digits_mlp_nodropout": "digits",
-    "autoencoder": "autoencoder",
-    "autoencoder_2d": "autoencoder",
-    "autoencoder_denoise": "autoencoder",
-    "autoencoder_toy": "autoencoder_toy",
-    "vqa": "vqa",
-    "vqa_baseline": "vqa",
-    "scene_ood": "scene_ood",
-}
 
 
 class ModelState(str, enum.Enum):
@@ -58,7 +41,7 @@ class ModelState(str, enum.Enum):
 @dataclass
 class ServedModel:
     name: str
-    task: str
+    task: str | None  # from the card; None for a model not on disk
     path: Path
     state: ModelState = ModelState.ABSENT
     reason: str | None = None
@@ -122,21 +105,22 @@ class ModelRegistry:
     # -- discovery and loading ---------------------------------------------------------
 
     def discover(self) -> None:
+        """Every folder with a model and a card whose task has a hook, plus the expected
+        models that are not on disk (listed as absent)."""
         root = self.settings.models_dir
-        names = dict(KNOWN_MODELS)
-        if root.is_dir():
-            for folder in sorted(root.iterdir()):
-                if (folder / "model.keras").is_file() and folder.name not in names:
-                    task = _read_card(folder).get("task")
-                    if task in KNOWN_MODELS.values():
-                        names[folder.name] = task
+        folders = sorted(f for f in root.iterdir() if (f / "model.keras").is_file()) if root.is_dir() else []
+        names = dict.fromkeys([*self.settings.expected_model_names, *(f.name for f in folders)])
         allow = self.settings.model_allowlist
-        for name, task in names.items():
+        for name in names:
+            path = root / name
+            card = _read_card(path)
+            on_disk = (path / "model.keras").is_file()
             if allow and name not in allow:
                 continue
-            path = root / name
-            model = ServedModel(name=name, task=task, path=path, card=_read_card(path))
-            model.state = ModelState.LOADING if (path / "model.keras").is_file() else ModelState.ABSENT
+            if name not in self.settings.expected_model_names and tasks.hook_for(card.get("task")) is None:
+                continue  # some other folder: not a model this server can serve
+            model = ServedModel(name=name, task=card.get("task"), path=path, card=card)
+            model.state = ModelState.LOADING if on_disk else ModelState.ABSENT
             self.models[name] = model
             if self.metrics is not None:
                 self.metrics.model_ready.labels(name).set_function(lambda m=model: float(m.state is ModelState.READY))
@@ -155,30 +139,22 @@ class ModelRegistry:
     def _load(self, served: ServedModel) -> None:
         start = time.perf_counter()
         try:
-            if served.task == "scene_ood" and not served.card.get("ood_threshold"):
-                raise ValueError("card.json has no ood_threshold (retrain with training.train_scene_ood)")
+            hook = tasks.hook_for(served.card.get("task"))
+            if hook is None:
+                raise ValueError(f"card.json names no task this server knows (task: {served.card.get('task')!r})")
             model = keras.saving.load_model(served.path / "model.keras", compile=False, safe_mode=True)
             forward = runtime.inference_forward(model, jit_compile=self.settings.jit_compile)
             for size in self.settings.warmup_sizes:
                 forward(runtime.zeros_rows(model, size))
-            if served.task == "vqa":
-                served.assets = vqa.read_assets(served.path)
-            forwards = {}
-            if served.task == "digits" and digits.has_dropout(model):
-                forwards["mc_dropout"] = runtime.compile_forward(
-                    lambda x: digits.mc_dropout_forward(model, x), runtime.input_specs(model)
-                )
-            if served.task == "autoencoder":
-                forwards["encode"] = runtime.inference_forward(autoencoder.encoder_of(model))
-            for extra in forwards.values():
+            prepared = hook(model, served.card, served.path)
+            for extra in prepared.forwards.values():
                 extra(runtime.zeros_rows(model, 2))
-            if served.task == "autoencoder_toy":  # four fixed inputs: answer once, at load
-                served.answers["toy"] = autoencoder.toy_table(model)
         except Exception as exc:  # a broken file must not take the service down
             log.exception("model %s failed to load", served.name)
             served.state, served.reason = ModelState.FAILED, f"{exc.__class__.__name__}: {exc}"[:500]
             return
-        served.model, served.forwards = model, forwards
+        served.model, served.forwards = model, prepared.forwards
+        served.assets, served.answers = prepared.assets, prepared.answers
         served.batcher = MicroBatcher(
             served.name,
             forward,
@@ -211,8 +187,9 @@ class ModelRegistry:
 
     def require_ready(self, name: str, task: str | None = None) -> ServedModel:
         served = self.get(name)
-        if task is not None and served.task != task:
-            raise NotFound(f"model {name!r} is a {served.task} model, not a {task} model")
+        if task is not None and served.task is not None and served.task != task:
+            article = "an" if task[0] in "aeiou" else "a"
+            raise NotFound(f"model {name!r} is a {served.task} model, not {article} {task} model")
         if served.state is not ModelState.READY:
             detail = {
                 ModelState.ABSENT: "is not installed (train it, see the README)",

@@ -194,7 +194,7 @@ def ask(client, image: bytes, question: str) -> dict:
 
 def print_tables(people: dict, templates: dict) -> None:
     print("\npeople's questions (benchmarks/questions/vqa_people_questions.txt)")
-    print(f"| kind | questions | right % | answered wrongly % | out of scope % |\n| --- | --- | --- | --- | --- |")
+    print("| kind | questions | right % | answered wrongly % | out of scope % |\n| --- | --- | --- | --- | --- |")
     for kind, row in people["table"].items():
         print(f"| {kind} | {row['questions']} | {row['right']} | {row['answered_wrongly']} | {row['out_of_scope']} |")
     print(f"\nexpected calibration error of the answers given: {people['table']['all']['calibration_error']} %")

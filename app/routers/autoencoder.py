@@ -15,7 +15,6 @@ from fastapi import APIRouter, Request, Response
 from PIL import Image
 
 from app.deps import RegistryDep, SettingsDep
-from app.registry import ModelRegistry, ModelState, ServedModel
 from app.routers.digits import DIGIT_INPUT_BODY, read_digit_request
 from app.tasks import autoencoder as task
 from app.tasks import digits as digits_task
@@ -30,11 +29,6 @@ def _png_b64(image: np.ndarray) -> str:
     return base64.b64encode(png_bytes(Image.fromarray(pixels, mode="L"))).decode()
 
 
-def _optional(registry: ModelRegistry, name: str) -> ServedModel | None:
-    served = registry.models.get(name)
-    return served if served is not None and served.state is ModelState.READY else None
-
-
 @router.post("", summary="Compress a digit to its code, rebuild it, and score how digit-like it is",
              openapi_extra=DIGIT_INPUT_BODY)
 async def autoencode(request: Request, registry: RegistryDep, settings: SettingsDep) -> Response:
@@ -44,10 +38,9 @@ async def autoencode(request: Request, registry: RegistryDep, settings: Settings
     request.state.model = name  # the metrics label
     served = registry.require_ready(name, task="autoencoder")
     x = digits_task.to_model_input(image)
-    deadline = settings.request_deadline_s
 
     rebuilt = (await registry.infer(served, x))[0]
-    code = (await served.batcher.run_alone(served.forwards["encode"], x, deadline_s=deadline))[0]
+    code = (await registry.infer_alone(served, x, forward="encode"))[0]
     error = float(task.sse(x, rebuilt[None])[0])
     answer: dict = {
         "model": name,
@@ -64,10 +57,10 @@ async def autoencode(request: Request, registry: RegistryDep, settings: Settings
     else:  # a model trained without calibration cannot say what is unusual
         answer.update(percentile=None, anomaly=None, anomaly_percentile=None)
 
-    map_model = _optional(registry, "autoencoder_2d")
+    map_model = registry.ready_model("autoencoder_2d")
     answer["latent_2d"] = None
     if map_model is not None:
-        point = (await map_model.batcher.run_alone(map_model.forwards["encode"], x, deadline_s=deadline))[0]
+        point = (await registry.infer_alone(map_model, x, forward="encode"))[0]
         answer["latent_2d"] = [round(float(v), 4) for v in point]
         bounds = map_model.card.get("latent_bounds")
         if bounds and map_model.card.get("artifacts"):
@@ -75,7 +68,7 @@ async def autoencode(request: Request, registry: RegistryDep, settings: Settings
                 "url": f"/api/models/autoencoder_2d/files/{map_model.card['artifacts'][0]}",
                 "position": task.map_position(point, bounds, map_model.card.get("latent_transform")),
             }
-    denoiser = _optional(registry, "autoencoder_denoise")
+    denoiser = registry.ready_model("autoencoder_denoise")
     if denoiser is not None:
         noisy = task.add_noise(x, np.random.default_rng(NOISE_SEED))
         cleaned = (await registry.infer(denoiser, noisy))[0]

@@ -185,8 +185,8 @@ async def predict_digit(request: Request, registry: RegistryDep, settings: Setti
     probabilities = (await registry.infer(served, x))[0]
     mc = None
     if samples:
-        mc = await served.batcher.run_alone(
-            served.forwards["mc_dropout"], np.repeat(x, samples, axis=0), deadline_s=settings.request_deadline_s
+        mc = await registry.infer_alone(
+            served, np.repeat(x, samples, axis=0), forward="mc_dropout"
         )
     answer = task.summarise(probabilities, mc)
     answer["model"] = name

@@ -11,6 +11,10 @@ from __future__ import annotations
 import keras
 import numpy as np
 
+from app import runtime
+from app.tasks import Prepared
+
+SERVES = ("autoencoder", "autoencoder_toy")
 TOY_INPUTS = np.eye(4, dtype=np.float32)
 CORNER_TOLERANCE = 0.2  # each code coordinate within this of 0 or 1
 
@@ -142,3 +146,11 @@ def map_position(code: np.ndarray, bounds: list[float], transform: str | None) -
     fx = (x - xmin) / (xmax - xmin)
     fy = (ymax - y) / (ymax - ymin)
     return [round(float(np.clip(fx, 0, 1)), 4), round(float(np.clip(fy, 0, 1)), 4)]
+
+
+def prepare(model: keras.Model, card: dict, folder) -> Prepared:
+    """Serving hook: the toy's four answers never change, so they are computed once; an
+    MNIST autoencoder also gets its encoder (image -> code) as a forward pass."""
+    if card.get("task") == "autoencoder_toy":
+        return Prepared(answers={"toy": toy_table(model)})
+    return Prepared(forwards={"encode": runtime.inference_forward(encoder_of(model))})

@@ -15,7 +15,11 @@ import keras
 import numpy as np
 from PIL import Image
 
+from app import runtime
+from app.tasks import Prepared
 from app.tasks.imaging import ImageError
+
+SERVES = ("digits",)
 
 SIDE = 28
 BOX = 20  # MNIST fits each digit's longer side to 20 px
@@ -229,3 +233,11 @@ def summarise(probabilities: np.ndarray, mc_probabilities: np.ndarray | None = N
     }
     return result
 
+
+
+def prepare(model: keras.Model, card: dict, folder) -> Prepared:
+    """Serving hook: a model with dropout also gets its Monte-Carlo forward pass."""
+    if not has_dropout(model):
+        return Prepared()
+    mc = runtime.compile_forward(lambda x: mc_dropout_forward(model, x), runtime.input_specs(model))
+    return Prepared(forwards={"mc_dropout": mc})

@@ -21,7 +21,10 @@ from __future__ import annotations
 import keras
 from keras import layers, ops
 
-from app.tasks.vqa import DEFAULT_IMAGE_SIDE, MAX_QUESTION_TOKENS
+from app.tasks import Prepared
+from app.tasks.vqa import DEFAULT_IMAGE_SIDE, MAX_QUESTION_TOKENS, read_assets
+
+SERVES = ("vqa", "scene_ood")
 
 NUM_ANSWERS = 22
 DESCRIPTIONS = {
@@ -133,3 +136,13 @@ def build_scene_autoencoder(image_side: int = DEFAULT_IMAGE_SIDE, code_channels:
         x = layers.Conv2DTranspose(filters, 3, strides=2, padding="same", activation="relu")(x)
     rebuilt = layers.Conv2D(3, 3, padding="same", activation="sigmoid", name="reconstruction")(x)
     return keras.Model(image, rebuilt, name="scene_ood")
+
+
+def prepare(model: keras.Model, card: dict, folder) -> Prepared:
+    """Serving hook: a VQA model needs its vocabulary and answers; the scene check
+    needs the threshold it was calibrated with."""
+    if card.get("task") == "scene_ood":
+        if not card.get("ood_threshold"):
+            raise ValueError("card.json has no ood_threshold (retrain with training.train_scene_ood)")
+        return Prepared()
+    return Prepared(assets=read_assets(folder))

@@ -103,7 +103,8 @@ def test_the_server_answers_with_code_reconstruction_map_and_denoising(mnist_mod
             assert out_tensor["shape"] == shape and len(out_tensor["data"]) == 784
         bad = client.post("/api/autoencoder", json={"pixels": [[0.0] * 3]})
         assert bad.status_code == 400
-        assert client.post("/api/autoencoder?model=digits", json={"pixels": [[0.0] * 28] * 28}).status_code == 404
+        absent = client.post("/api/autoencoder?model=digits", json={"pixels": [[0.0] * 28] * 28})
+        assert absent.status_code == 503 and "not installed" in absent.json()["error"]  # not in this folder
 
 
 def test_resume_continues_the_outlier_exposure_run(mnist_models, tiny_mnist):

@@ -1,0 +1,37 @@
+"""The registry knows the hook interface and each model's state, never a task."""
+
+import inspect
+import shutil
+
+from fastapi.testclient import TestClient
+
+from app import registry, tasks
+from app.main import create_app
+from tests.conftest import make_settings
+
+
+def test_the_registry_names_no_task():
+    source = inspect.getsource(registry)
+    for task in tasks.hooks():
+        assert f'"{task}"' not in source, task
+
+
+def test_every_served_task_has_a_hook():
+    assert {"digits", "autoencoder", "autoencoder_toy", "vqa", "scene_ood"} <= set(tasks.hooks())
+
+
+def test_a_folder_is_served_by_the_task_its_card_names(tiny_models_dir, tmp_path):
+    shutil.copytree(tiny_models_dir / "digits", tmp_path / "my_digits")
+    with TestClient(create_app(make_settings(tmp_path))) as client:
+        models = {m["name"]: m for m in client.get("/api/models").json()["models"]}
+        assert models["my_digits"]["state"] == "ready" and models["my_digits"]["task"] == "digits"
+        assert models["digits"]["state"] == "absent"  # expected, not on disk: listed, not blocking
+        r = client.post("/api/digits?model=my_digits", json={"pixels": [[0.0] * 28] * 28})
+        assert r.status_code == 200 and len(r.json()["probabilities"]) == 10
+
+
+def test_a_folder_whose_task_no_module_serves_is_not_listed(tiny_models_dir, tmp_path):
+    shutil.copytree(tiny_models_dir / "digits", tmp_path / "odd")
+    (tmp_path / "odd" / "card.json").write_text('{"task": "astrology"}')
+    with TestClient(create_app(make_settings(tmp_path))) as client:
+        assert "odd" not in {m["name"] for m in client.get("/api/models").json()["models"]}
