@@ -5,9 +5,12 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Longer than the idle timeout of common load balancers (60 s), so the server never
+# closes a kept-alive connection just as a balancer reuses it.
+KEEP_ALIVE_S ?= 75
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: run test install install-dev train-digits benchmark clean
+.PHONY: run test lint format install install-dev train-digits benchmark clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,10 +26,19 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 run: install
-	$(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT)
+	$(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT) --timeout-keep-alive $(KEEP_ALIVE_S)
 
 test: install-dev
 	$(BIN)/python -m pytest
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: install-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
 
 train-digits: install-dev
 	$(BIN)/python -m training.train_digits --model all

@@ -21,7 +21,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -34,13 +34,16 @@ log = logging.getLogger(__name__)
 Rows = np.ndarray | tuple[np.ndarray, ...]  # one array per model input, rows aligned
 
 
-def count_rows(rows: Rows) -> int:
+def count_rows(rows: Rows | None) -> int:
+    """Rows in a request (a call of its own, `run_alone`, has none)."""
+    if rows is None:
+        return 0
     return len(rows[0]) if isinstance(rows, tuple) else len(rows)
 
 
-def concat_rows(parts: list[Rows]) -> Rows:
+def concat_rows(parts: list[Any]) -> Rows:
     if isinstance(parts[0], tuple):
-        return tuple(np.concatenate(columns) for columns in zip(*parts))
+        return tuple(np.concatenate(columns) for columns in zip(*parts, strict=False))
     return np.concatenate(parts)
 
 
@@ -181,7 +184,7 @@ class MicroBatcher:
     def _run_batch(self, jobs: list[_Job]) -> None:
         started = time.perf_counter()
         try:
-            batch = concat_rows([j.rows for j in jobs]) if len(jobs) > 1 else jobs[0].rows
+            batch = concat_rows([j.rows for j in jobs]) if len(jobs) > 1 else cast(Rows, jobs[0].rows)
             outputs = self.forward(batch)
         except Exception as exc:  # a failure fails its batch, never the thread
             log.exception("model %s failed on a batch of %d requests", self.name, len(jobs))
@@ -197,11 +200,13 @@ class MicroBatcher:
 
     def _run_call(self, job: _Job) -> None:
         try:
-            self._post(_settle, job.future, job.call())
+            self._post(_settle, job.future, cast(Callable[[], Any], job.call)())
         except Exception as exc:
             self._post(_settle, job.future, None, exc)
 
     def _post(self, callback: Callable, *args) -> None:
+        if self._loop is None:  # never started: nobody is waiting
+            return
         try:
             self._loop.call_soon_threadsafe(callback, *args)
         except RuntimeError:  # the event loop is closed: nobody is waiting any more

@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     inter_op_threads: int = Field(0, ge=0)
     jit_compile: bool = False  # XLA for the compiled forward pass
 
+    # Origins allowed to call the API from a browser (comma-separated); none by default.
+    cors_origins: str = ""
+
     log_level: str = "info"
 
     @property
@@ -68,6 +71,10 @@ class Settings(BaseSettings):
     @property
     def expected_model_names(self) -> list[str]:
         return [m.strip() for m in self.expected_models.split(",") if m.strip()]
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
 
     @property
     def model_allowlist(self) -> set[str]:

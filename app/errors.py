@@ -15,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from app.tasks.imaging import ImageError
 
@@ -110,6 +111,11 @@ def install_error_handlers(app: FastAPI) -> None:
         elif exc.status_code == 405:
             message = f"{request.method} is not allowed on {request.url.path}"
         return error_response(exc.status_code, message, getattr(exc, "headers", None))
+
+    @app.exception_handler(ClientDisconnect)  # the client left mid-upload: nobody to answer
+    async def _gone(request: Request, exc: ClientDisconnect) -> JSONResponse:
+        log.info("client left during %s %s", request.method, request.url.path)
+        return error_response(400, "the request body was cut off")
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

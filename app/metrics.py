@@ -32,10 +32,15 @@ class Metrics:
         self.registry = CollectorRegistry()
         r = self.registry
         self.requests = Counter("vqademo_requests", "HTTP requests", ["model", "route", "status"], registry=r)
-        self.latency = Histogram("vqademo_request_seconds", "HTTP request latency", ["route"], buckets=LATENCY_BUCKETS, registry=r)
-        self.queue_wait = Histogram("vqademo_queue_wait_seconds", "Time a request waited for its batch", ["model"],
-                                    buckets=LATENCY_BUCKETS, registry=r)
-        self.compute = Histogram("vqademo_compute_seconds", "Model call time per batch", ["model"], buckets=LATENCY_BUCKETS, registry=r)
+        self.latency = Histogram(
+            "vqademo_request_seconds", "HTTP request latency", ["route"], buckets=LATENCY_BUCKETS, registry=r
+        )
+        self.queue_wait = Histogram(
+            "vqademo_queue_wait_seconds", "Time a request waited for its batch", ["model"], buckets=LATENCY_BUCKETS, registry=r
+        )
+        self.compute = Histogram(
+            "vqademo_compute_seconds", "Model call time per batch", ["model"], buckets=LATENCY_BUCKETS, registry=r
+        )
         self.batch_size = Histogram("vqademo_batch_size", "Rows per model call", ["model"], buckets=BATCH_BUCKETS, registry=r)
         self.in_flight = Gauge("vqademo_in_flight_requests", "HTTP requests being served", registry=r)
         self.queue_depth = Gauge("vqademo_queue_depth", "Requests waiting per model", ["model"], registry=r)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import functools
 import json
 import logging
 import time
@@ -69,6 +70,7 @@ class ServedModel:
         """Open Inference Protocol metadata: FP32 (or INT32) inputs, one FP32 output
         (asked only of loaded models, so computed once)."""
         model = self.model
+        assert model is not None, "metadata is asked only of loaded models"
         return {
             "name": self.name,
             "versions": [self.version],
@@ -77,9 +79,7 @@ class ServedModel:
                 {"name": t.name, "datatype": "INT32" if "int" in str(t.dtype) else "FP32", "shape": [-1, *t.shape[1:]]}
                 for t in model.inputs
             ],
-            "outputs": [
-                {"name": model.layers[-1].name, "datatype": "FP32", "shape": [-1, *model.outputs[0].shape[1:]]}
-            ],
+            "outputs": [{"name": model.layers[-1].name, "datatype": "FP32", "shape": [-1, *model.outputs[0].shape[1:]]}],
         }
 
     def describe(self) -> dict:
@@ -123,7 +123,7 @@ class ModelRegistry:
             model.state = ModelState.LOADING if on_disk else ModelState.ABSENT
             self.models[name] = model
             if self.metrics is not None:
-                self.metrics.model_ready.labels(name).set_function(lambda m=model: float(m.state is ModelState.READY))
+                self.metrics.model_ready.labels(name).set_function(functools.partial(_is_ready, model))
 
     async def load_all(self) -> None:
         self.device = runtime.configure_backend(self.settings)
@@ -177,7 +177,11 @@ class ModelRegistry:
     @property
     def ready(self) -> bool:
         """Start-up finished, not shutting down, and every model on disk is serving."""
-        return self.started and not self.draining and all(m.state in (ModelState.READY, ModelState.ABSENT) for m in self.models.values())
+        return (
+            self.started
+            and not self.draining
+            and all(m.state in (ModelState.READY, ModelState.ABSENT) for m in self.models.values())
+        )
 
     def get(self, name: str) -> ServedModel:
         try:
@@ -207,16 +211,28 @@ class ModelRegistry:
     async def infer_alone(self, served: ServedModel, rows: Rows, forward: str | None = None) -> np.ndarray:
         """One large call (a heatmap's occluded copies, Monte-Carlo samples) on the model's
         thread between batches, through the model itself or one of its extra forwards."""
-        call = served.forwards[forward] if forward else served.batcher.forward
-        return await served.batcher.run_alone(call, rows, deadline_s=self.settings.request_deadline_s)
+        batcher = _batcher(served)
+        call = served.forwards[forward] if forward else batcher.forward
+        return await batcher.run_alone(call, rows, deadline_s=self.settings.request_deadline_s)
 
     async def infer(self, served: ServedModel, rows: Rows) -> np.ndarray:
         if not isinstance(rows, tuple):  # several inputs arrive already typed, one per input
             rows = rows.astype(np.float32, copy=False)
-        return await served.batcher.infer(rows, self.settings.request_deadline_s)
+        return await _batcher(served).infer(rows, self.settings.request_deadline_s)
 
     def describe(self) -> list[dict]:
         return [m.describe() for m in self.models.values()]
+
+
+def _batcher(served: ServedModel) -> MicroBatcher:
+    """A ready model's batcher (routers ask `require_ready` first)."""
+    if served.batcher is None:
+        raise ModelNotReady(f"model {served.name!r} is not loaded", retry_after_s=5)
+    return served.batcher
+
+
+def _is_ready(served: ServedModel) -> float:
+    return float(served.state is ModelState.READY)
 
 
 def _read_card(folder: Path) -> dict:

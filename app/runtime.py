@@ -64,9 +64,8 @@ def compile_forward(call: Callable, specs: list[tuple[tuple, str]], *, jit_compi
         signature = [tf.TensorSpec((None, *shape), dtype) for shape, dtype in specs]
         compiled = tf.function(call, input_signature=signature, jit_compile=jit_compile, reduce_retracing=True)
         # Traced once, here. Calling the concrete function skips tf.function's matching
-        # of arguments to traces on every call: about half the Python time of a call
-        # (digits, batch 16: 482 -> 222 us of the calling thread's CPU), which the
-        # model thread would otherwise spend holding the GIL the event loop needs.
+        # of arguments to traces on every call, Python time the model thread would
+        # otherwise spend holding the GIL the event loop needs.
         concrete = compiled.get_concrete_function()
         return lambda rows: concrete(*_as_tuple(rows)).numpy()
     if backend == "jax":

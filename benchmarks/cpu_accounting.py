@@ -57,6 +57,7 @@ def machine_busy_seconds() -> float:
 def account(pid: int, run, url: str, model: str | None = None) -> dict:
     """Run `run()` (wrk, returning its result), split the CPU it cost by thread group,
     and say how busy the event loop and `model`'s thread were."""
+
     def calls_so_far() -> tuple[float, float, float]:
         return model_calls(httpx.get(url + "/metrics").text, model) if model else (0.0, 0.0, 0.0)
 
@@ -64,16 +65,21 @@ def account(pid: int, run, url: str, model: str | None = None) -> dict:
     threads_before, busy_before, start = thread_cpu(pid), machine_busy_seconds(), time.perf_counter()
     result = run()
     threads_after, busy, wall = thread_cpu(pid), machine_busy_seconds() - busy_before, time.perf_counter() - start
-    calls, rows, seconds = (after - before for before, after in zip(calls_before, calls_so_far()))
+    calls, rows, seconds = (after - before for before, after in zip(calls_before, calls_so_far(), strict=False))
     groups = {"event loop": 0.0, "TensorFlow pools": 0.0, "model and other threads": 0.0}
     for tid, (name, cpu) in threads_after.items():
         spent = cpu - threads_before.get(tid, (name, 0.0))[1]
         group = "event loop" if tid == pid else "TensorFlow pools" if name.startswith("tf_") else "model and other threads"
         groups[group] += spent
     groups["outside the server"] = max(busy - sum(groups.values()), 0.0)
-    return {"rps": result["rps"], "busy_cores": busy / wall, "loop_busy": groups["event loop"] / wall,
-            "batch": rows / calls if calls else None, "model_busy": seconds / wall if calls else None,
-            "us_per_request": {k: 1e6 * v / result["requests"] for k, v in groups.items()}}
+    return {
+        "rps": result["rps"],
+        "busy_cores": busy / wall,
+        "loop_busy": groups["event loop"] / wall,
+        "batch": rows / calls if calls else None,
+        "model_busy": seconds / wall if calls else None,
+        "us_per_request": {k: 1e6 * v / result["requests"] for k, v in groups.items()},
+    }
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -104,12 +110,18 @@ def main(argv: list[str] | None = None) -> None:
     groups = list(next(iter(rows.values()))["us_per_request"])
     print(f"CPU per request, microseconds (wrk, c={args.concurrency}, {os.cpu_count()} cores)")
     ceiling = rows["GET /healthz"]["rps"]
-    print(f"{'':24s}{'req/s':>9s}{'/ healthz':>11s}{'busy cores':>12s}" + "".join(f"{g:>26s}" for g in groups)
-          + f"{'loop busy':>11s}{'batch':>7s}{'model busy':>12s}")
+    print(
+        f"{'':24s}{'req/s':>9s}{'/ healthz':>11s}{'busy cores':>12s}"
+        + "".join(f"{g:>26s}" for g in groups)
+        + f"{'loop busy':>11s}{'batch':>7s}{'model busy':>12s}"
+    )
     for route, row in rows.items():
-        print(f"{route:24s}{row['rps']:>9,.0f}{row['rps'] / ceiling:>11.2f}{row['busy_cores']:>12.2f}"
-              + "".join(f"{row['us_per_request'][g]:>26.0f}" for g in groups)
-              + f"{row['loop_busy']:>11.2f}" + (f"{row['batch']:>7.1f}{row['model_busy']:>12.2f}" if row["batch"] else ""))
+        print(
+            f"{route:24s}{row['rps']:>9,.0f}{row['rps'] / ceiling:>11.2f}{row['busy_cores']:>12.2f}"
+            + "".join(f"{row['us_per_request'][g]:>26.0f}" for g in groups)
+            + f"{row['loop_busy']:>11.2f}"
+            + (f"{row['batch']:>7.1f}{row['model_busy']:>12.2f}" if row["batch"] else "")
+        )
 
 
 if __name__ == "__main__":

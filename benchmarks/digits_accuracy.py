@@ -59,7 +59,7 @@ def main() -> None:
         print(f"{'model':<22} {'MNIST test (pixels)':>20} {'drawn-like upload':>18}   n={len(idx)}")
         for name in ("digits", "digits_mlp", "digits_mlp_nodropout"):
             pixels_ok = upload_ok = 0
-            for i, data in zip(idx, uploads):
+            for i, data in zip(idx, uploads, strict=False):
                 r = client.post("/api/digits", json={"pixels": (x_test[i] / 255).tolist(), "model": name})
                 pixels_ok += r.json()["digit"] == y_test[i]
                 r = client.post("/api/digits", params={"model": name}, files={"image": ("d.png", data, "image/png")})

@@ -67,7 +67,10 @@ def server(app: str, env: dict[str, str], ready_path: str = "/readyz"):
     start = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", app, "--port", str(port), "--no-access-log", "--log-level", "warning"],
-        cwd=ROOT, env=os.environ | env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+        env=os.environ | env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -99,8 +102,9 @@ def model_calls(metrics_text: str, model: str) -> tuple[float, float, float]:
     return tuple(totals.values())
 
 
-def sequential_latency(url: str, method: str, body: bytes | None, n: int,
-                       content_type: str = "application/json") -> tuple[float, float]:
+def sequential_latency(
+    url: str, method: str, body: bytes | None, n: int, content_type: str = "application/json"
+) -> tuple[float, float]:
     """p50 and p99 in ms over n requests, one at a time, on one kept-alive connection."""
     with httpx.Client(timeout=30) as client:
         headers = {"content-type": content_type}
@@ -117,8 +121,9 @@ def sequential_latency(url: str, method: str, body: bytes | None, n: int,
     return statistics.median(times), times[int(0.99 * (len(times) - 1))]
 
 
-def wrk(url: str, body: bytes | None, concurrency: int, seconds: int, script_dir: Path,
-        content_type: str = "application/json") -> dict:
+def wrk(
+    url: str, body: bytes | None, concurrency: int, seconds: int, script_dir: Path, content_type: str = "application/json"
+) -> dict:
     """Requests/s, p50/p99 (ms) and failures from one wrk run."""
     args = ["wrk", "-t1", f"-c{concurrency}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
     if body is not None:
@@ -181,8 +186,12 @@ def digits_body() -> bytes:
 def vqa_body(explain: bool = False) -> tuple[bytes, str]:
     """A 256 x 256 sample scene as multipart, with a question: what the page sends."""
     image = (ROOT / "static" / "samples" / "scene_00.png").read_bytes()
-    request = httpx.Request("POST", "http://x/api/vqa", files={"image": ("scene.png", image, "image/png")},
-                            data={"question": "What color is the large circle?", "explain": str(explain).lower()})
+    request = httpx.Request(
+        "POST",
+        "http://x/api/vqa",
+        files={"image": ("scene.png", image, "image/png")},
+        data={"question": "What color is the large circle?", "explain": str(explain).lower()},
+    )
     return request.read(), request.headers["content-type"]
 
 
@@ -199,8 +208,13 @@ def ratio_rounds(n: int, seconds: int, digits: bytes, vqa: bytes, vqa_type: str,
             sequential_latency(url + "/api/digits", "POST", digits, 50)
             digits_off = wrk(url + "/api/digits", digits, 32, seconds, tmp)["rps"]
             vqa_off = wrk(url + "/api/vqa", vqa, 32, seconds, tmp, vqa_type)["rps"]
-        rounds.append({"digits / /healthz": digits_on / healthz, "digits / batching off": digits_on / digits_off,
-                       "vqa / batching off": vqa_on / vqa_off})
+        rounds.append(
+            {
+                "digits / /healthz": digits_on / healthz,
+                "digits / batching off": digits_on / digits_off,
+                "vqa / batching off": vqa_on / vqa_off,
+            }
+        )
     return rounds
 
 
@@ -247,17 +261,24 @@ def main() -> None:
         rows["tutorial baseline, vqa"] = {c: wrk(url + "/predict_vqa", vqa, c, args.duration, tmp, vqa_type) for c in CONCURRENCY}
 
     print(f"raw forward pass, digits (compiled, in process): batch 1 {raw[1]:.2f} ms, batch 32 {raw[32]:.2f} ms")
-    print(f"service, concurrency 1 (sequential client): /healthz p50 {health_p50:.2f} ms p99 {health_p99:.2f} ms; "
-          f"/api/digits p50 {digits_p50:.2f} ms p99 {digits_p99:.2f} ms")
+    print(
+        f"service, concurrency 1 (sequential client): /healthz p50 {health_p50:.2f} ms p99 {health_p99:.2f} ms; "
+        f"/api/digits p50 {digits_p50:.2f} ms p99 {digits_p99:.2f} ms"
+    )
     budget = 1.5 * raw[1] + 1
     print(f"  digits p50 - healthz p50 = {digits_p50 - health_p50:.2f} ms (goal: <= 1.5 x raw + 1 ms = {budget:.2f} ms)")
     print(f"raw forward pass, vqa (image + question): batch 1 {raw_vqa[1]:.2f} ms, batch 32 {raw_vqa[32]:.2f} ms")
-    print(f"  POST /api/vqa, 256 x 256 PNG: p50 {vqa_p50:.2f} ms p99 {vqa_p99:.2f} ms (goal: p50 < 15 ms); "
-          f"with the heatmap: p50 {explain_p50:.2f} ms p99 {explain_p99:.2f} ms")
+    print(
+        f"  POST /api/vqa, 256 x 256 PNG: p50 {vqa_p50:.2f} ms p99 {vqa_p99:.2f} ms (goal: p50 < 15 ms); "
+        f"with the heatmap: p50 {explain_p50:.2f} ms p99 {explain_p99:.2f} ms"
+    )
     print(f"resident memory, all models loaded: {memory:.0f} MB; start to ready: {ready_s:.1f} s\n")
 
-    print(f"{'throughput, requests/s (wrk, 1 thread)':<34}" + "".join(f"{'c=' + str(c):>10}" for c in CONCURRENCY)
-          + f"{'p50 c=32':>10}{'p99 c=32':>10}{'failed':>8}")
+    print(
+        f"{'throughput, requests/s (wrk, 1 thread)':<34}"
+        + "".join(f"{'c=' + str(c):>10}" for c in CONCURRENCY)
+        + f"{'p50 c=32':>10}{'p99 c=32':>10}{'failed':>8}"
+    )
     for label, by_c in rows.items():
         line = "".join(f"{by_c[c]['rps']:>10,.0f}" for c in CONCURRENCY)
         failed = sum(r["failures"] for r in by_c.values())
@@ -265,24 +286,34 @@ def main() -> None:
 
     at32 = {label: by_c[32]["rps"] for label, by_c in rows.items()}
     print("\nratios at c=32:")
-    print(f"  digits / tutorial baseline   {at32['digits, batching'] / at32['tutorial baseline (predict)']:>6.1f} x   (goal >= 40)")
+    print(
+        f"  digits / tutorial baseline   {at32['digits, batching'] / at32['tutorial baseline (predict)']:>6.1f} x   (goal >= 40)"
+    )
     print(f"  digits / /healthz            {at32['digits, batching'] / at32['GET /healthz']:>6.2f}     (goal >= 0.40)")
     print(f"  digits / batching off        {at32['digits, batching'] / at32['digits, batching off']:>6.2f} x   (goal >= 2)")
-    print(f"  p99 / p50 (digits)           {rows['digits, batching'][32]['p99'] / rows['digits, batching'][32]['p50']:>6.2f}     (goal <= 5)")
+    print(
+        f"  p99 / p50 (digits)           {rows['digits, batching'][32]['p99'] / rows['digits, batching'][32]['p50']:>6.2f}     (goal <= 5)"
+    )
     print(f"  vqa / tutorial baseline      {at32['vqa, batching'] / at32['tutorial baseline, vqa']:>6.1f} x   (goal >= 10)")
     print(f"  vqa / batching off           {at32['vqa, batching'] / at32['vqa, batching off']:>6.2f} x   (goal >= 2)")
-    print(f"  p99 / p50 (vqa)              {rows['vqa, batching'][32]['p99'] / rows['vqa, batching'][32]['p50']:>6.2f}     (goal <= 5)")
+    print(
+        f"  p99 / p50 (vqa)              {rows['vqa, batching'][32]['p99'] / rows['vqa, batching'][32]['p50']:>6.2f}     (goal <= 5)"
+    )
     print(f"  mean batch size served       {mean_batch:>6.2f}")
     if rounds:
         goals = {"digits / /healthz": ">= 0.40", "digits / batching off": ">= 2", "vqa / batching off": ">= 2"}
         print(f"\nthe same ratios in {len(rounds)} interleaved rounds (c=32, servers restarted each round):")
         for name, goal in goals.items():
             values = [r[name] for r in rounds]
-            print(f"  {name:<26} " + " ".join(f"{v:5.2f}" for v in values)
-                  + f"   median {statistics.median(values):.2f}   (goal {goal})")
+            print(
+                f"  {name:<26} "
+                + " ".join(f"{v:5.2f}" for v in values)
+                + f"   median {statistics.median(values):.2f}   (goal {goal})"
+            )
     if soak:
-        print(f"\nsoak: c=64 for {args.soak} s: {soak['requests']:,} requests, {soak['failures']} failed, "
-              f"p99 {soak['p99']:.1f} ms")
+        print(
+            f"\nsoak: c=64 for {args.soak} s: {soak['requests']:,} requests, {soak['failures']} failed, p99 {soak['p99']:.1f} ms"
+        )
 
 
 if __name__ == "__main__":

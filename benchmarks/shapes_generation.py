@@ -90,8 +90,15 @@ def main() -> None:
     print(f"{'train step on in-memory batches':<52} {step_rate * args.batch_size:>12,.0f}")
 
     for workers, multiprocessing in ((1, False), (2, True)):
-        fed = ShapesStream(encoder, batch_size=args.batch_size, steps=30, image_side=args.side, seed=7,
-                           workers=workers, use_multiprocessing=multiprocessing)
+        fed = ShapesStream(
+            encoder,
+            batch_size=args.batch_size,
+            steps=30,
+            image_side=args.side,
+            seed=7,
+            workers=workers,
+            use_multiprocessing=multiprocessing,
+        )
         start = time.perf_counter()
         model.fit(fed, epochs=1, verbose=0)
         seconds = time.perf_counter() - start

@@ -113,9 +113,16 @@ def people_table(client, items: list[dict]) -> dict:
             confidences.append(body["answers"][0]["probability"])
             correct.append(right)
         if not right:
-            failures.append({"line": item["line"], "question": item["question"], "expected": item["answer"],
-                             "got": body["answers"][0]["answer"] if body["answers"] else OUT,
-                             "read_as": body["read_as"], "asked": body["interpreted_as"]})
+            failures.append(
+                {
+                    "line": item["line"],
+                    "question": item["question"],
+                    "expected": item["answer"],
+                    "got": body["answers"][0]["answer"] if body["answers"] else OUT,
+                    "read_as": body["read_as"],
+                    "asked": body["interpreted_as"],
+                }
+            )
     table = {kind: _percentages(rows[kind]) for kind in KINDS if kind in rows}
     table["all"] = _percentages({k: sum(r[k] for r in rows.values()) for k in ("n", "right", "wrong", "out_of_scope")})
     table["all"]["calibration_error"] = round(calibration_error(confidences, correct), 2)
@@ -124,8 +131,12 @@ def people_table(client, items: list[dict]) -> dict:
 
 def _percentages(row: dict) -> dict:
     n = max(row["n"], 1)
-    return {"questions": row["n"], "right": round(100 * row["right"] / n, 2), "answered_wrongly": round(100 * row["wrong"] / n, 2),
-            "out_of_scope": round(100 * row["out_of_scope"] / n, 2)}
+    return {
+        "questions": row["n"],
+        "right": round(100 * row["right"] / n, 2),
+        "answered_wrongly": round(100 * row["wrong"] / n, 2),
+        "out_of_scope": round(100 * row["out_of_scope"] / n, 2),
+    }
 
 
 # -- the template families ------------------------------------------------------------
@@ -143,8 +154,12 @@ def template_table(client, n_questions: int, seed: int) -> dict:
             body = ask(client, buffer.getvalue(), q.text)
             right[q.family].append(bool(body["answers"]) and body["answers"][0]["answer"] == q.answer)
     everything = [r for rs in right.values() for r in rs]
-    return {"overall": round(100 * np.mean(everything), 2), "questions": len(everything), "seed": seed,
-            "families": {f: round(100 * np.mean(rs), 2) for f, rs in sorted(right.items())}}
+    return {
+        "overall": round(100 * np.mean(everything), 2),
+        "questions": len(everything),
+        "seed": seed,
+        "families": {f: round(100 * np.mean(rs), 2) for f, rs in sorted(right.items())},
+    }
 
 
 # -- temperature ----------------------------------------------------------------------
@@ -192,8 +207,8 @@ def ask(client, image: bytes, question: str) -> dict:
     return r.json()
 
 
-def print_tables(people: dict, templates: dict) -> None:
-    print("\npeople's questions (benchmarks/questions/vqa_people_questions.txt)")
+def print_tables(people: dict, templates: dict, source: Path) -> None:
+    print(f"\npeople's questions ({source.resolve().relative_to(ROOT)})")
     print("| kind | questions | right % | answered wrongly % | out of scope % |\n| --- | --- | --- | --- | --- |")
     for kind, row in people["table"].items():
         print(f"| {kind} | {row['questions']} | {row['right']} | {row['answered_wrongly']} | {row['out_of_scope']} |")
@@ -207,6 +222,7 @@ def print_tables(people: dict, templates: dict) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", default="vqa")
+    parser.add_argument("--questions", type=Path, default=QUESTIONS_FILE, help="a file of hand-written questions")
     parser.add_argument("--template-questions", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=20261201)
     parser.add_argument("--fit-temperature", action="store_true", help="fit and write the card's temperature first")
@@ -225,18 +241,23 @@ def main() -> None:
         card["temperature"] = temperature
         card_path.write_text(json.dumps(card, indent=2) + "\n")
         print(f"temperature {temperature} written to {card_path.relative_to(ROOT)}")
-    items = expected_answers(read_items())
+    items = expected_answers(read_items(args.questions))
     settings = Settings(models=f"{args.model},scene_ood", warmup_batch_sizes="1,8")
     start = time.perf_counter()
     with TestClient(create_app(settings)) as client:
         client.vqa_model = args.model
         people = people_table(client, items)
         templates = template_table(client, args.template_questions, args.seed)
-    print_tables(people, templates)
+    print_tables(people, templates, args.questions)
     print(f"\n{time.perf_counter() - start:.0f} s")
     if args.write_card:
         card = json.loads(card_path.read_text())
-        card.setdefault("metrics", {})["people_questions"] = {**people["table"], "command": "python -m benchmarks.vqa_language --write-card"}
+        key = "people_questions" if args.questions == QUESTIONS_FILE else f"people_questions_{args.questions.stem}"
+        card.setdefault("metrics", {})[key] = {
+            **people["table"],
+            "file": str(args.questions.resolve().relative_to(ROOT)),
+            "command": f"python -m benchmarks.vqa_language --questions {args.questions} --write-card",
+        }
         card["metrics"]["templates_through_reader"] = templates
         card_path.write_text(json.dumps(card, indent=2) + "\n")
 

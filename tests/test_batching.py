@@ -1,7 +1,7 @@
 import asyncio
 import threading
-from concurrent.futures import ThreadPoolExecutor
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -85,7 +85,7 @@ def test_concurrent_requests_share_batches_and_get_their_own_rows():
         return model, inputs, outs
 
     model, inputs, outs = run(scenario())
-    for x, y in zip(inputs, outs):
+    for x, y in zip(inputs, outs, strict=False):
         np.testing.assert_array_equal(y, x * 2)
     assert sum(model.batch_sizes) == 20
     assert max(model.batch_sizes) == 8  # bounded by max_batch_size
@@ -164,8 +164,7 @@ def test_requests_that_cannot_be_batched_together_fail_alone():
         batcher.start()
         first = asyncio.ensure_future(batcher.infer(np.ones((1, 1)), 5))
         await asyncio.sleep(0.02)  # the model is busy: the next two queue up and meet in one batch
-        mismatched = asyncio.gather(batcher.infer(np.ones((1, 2)), 5), batcher.infer(np.ones((1, 3)), 5),
-                                    return_exceptions=True)
+        mismatched = asyncio.gather(batcher.infer(np.ones((1, 2)), 5), batcher.infer(np.ones((1, 3)), 5), return_exceptions=True)
         results = [await first, *await mismatched]
         after = await batcher.infer(np.ones((1, 1)), 5)  # the thread lives on
         await batcher.stop()

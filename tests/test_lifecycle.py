@@ -48,7 +48,10 @@ def test_sigterm_lets_in_flight_requests_finish(tmp_path):
     env = os.environ | {"VQADEMO_MODELS": "digits", "VQADEMO_WARMUP_BATCH_SIZES": "1", "TF_CPP_MIN_LOG_LEVEL": "3"}
     server = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "app.main:app", "--port", str(port), "--timeout-graceful-shutdown", "30"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     try:

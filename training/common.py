@@ -11,7 +11,7 @@ import shlex
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -75,8 +75,10 @@ def accelerator(backend: str) -> str | None:
         elif backend == "tensorflow":
             import tensorflow as tf
 
-            gpus = [tf.config.experimental.get_device_details(d).get("device_name", d.name)
-                    for d in tf.config.list_physical_devices("GPU")]
+            gpus = [
+                tf.config.experimental.get_device_details(d).get("device_name", d.name)
+                for d in tf.config.list_physical_devices("GPU")
+            ]
         else:
             return None
     except Exception:  # a backend that cannot say is not worth failing a finished run over
@@ -85,7 +87,7 @@ def accelerator(backend: str) -> str | None:
 
 
 class Stopwatch:
-    def __enter__(self) -> "Stopwatch":
+    def __enter__(self) -> Stopwatch:
         self.start = time.perf_counter()
         self.seconds = 0.0
         return self
@@ -120,7 +122,7 @@ def save_model_with_card(model, out_dir: Path, card: dict) -> Path:
     full = {
         "name": out_dir.name,
         "card_version": CARD_VERSION,
-        "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "git_commit": git_commit(),
         **model_io(model),
         "parameters": int(model.count_params()),

@@ -57,8 +57,15 @@ class AutoencoderBatches(keras.utils.PyDataset):
     is mixed with outliers drawn at random so that they are a `fraction` of it, their
     targets marked by `mark_outliers`; with `noisy`, inputs get the denoising noise."""
 
-    def __init__(self, x: np.ndarray, batch_size: int, seed: int, noisy: bool = False,
-                 outliers: np.ndarray | None = None, fraction: float = 0.0) -> None:
+    def __init__(
+        self,
+        x: np.ndarray,
+        batch_size: int,
+        seed: int,
+        noisy: bool = False,
+        outliers: np.ndarray | None = None,
+        fraction: float = 0.0,
+    ) -> None:
         super().__init__()
         self.pictures = x if outliers is None else np.concatenate([x, outliers])
         self.digits, self.batch_size, self.noisy = len(x), batch_size, noisy

@@ -79,8 +79,9 @@ def train_toy(args: argparse.Namespace) -> dict:
     model.compile(optimizer=keras.optimizers.Adam(args.toy_learning_rate), loss="mse")
     stopper = StopWhenSolved()
     with common.Stopwatch() as clock:
-        history = model.fit(task.TOY_INPUTS, task.TOY_INPUTS, batch_size=4, epochs=args.toy_max_epochs,
-                            verbose=0, callbacks=[stopper])
+        history = model.fit(
+            task.TOY_INPUTS, task.TOY_INPUTS, batch_size=4, epochs=args.toy_max_epochs, verbose=0, callbacks=[stopper]
+        )
     rows = task.toy_table(model)
     solved = task.toy_solved(rows)
     log.info("toy: solved=%s after %d epochs (%.1f s): %s", solved, len(history.history["loss"]), clock.seconds, rows)
@@ -122,9 +123,8 @@ INPUT_NOISE = {"autoencoder": 0.1}
 # Outlier exposure (Hendrycks et al. 2019) for `autoencoder`: a `fraction` of every batch
 # are pictures that are not digits (`non_digits.outlier_examples`), and the loss pushes
 # their reconstruction error up to `margin` (SSE). A plain autoencoder rebuilds letters
-# nearly as well as digits (v4 flagged 17 % of them), which the anomaly score needs not.
-OUTLIER_EXPOSURE = {"autoencoder": {"fraction": 0.2, "margin": 25.0, "glyph_rounds": 12, "pen_rounds": 12,
-                                    "strokes": 16_000}}
+# nearly as well as digits, which the anomaly score needs it not to.
+OUTLIER_EXPOSURE = {"autoencoder": {"fraction": 0.2, "margin": 25.0, "glyph_rounds": 12, "pen_rounds": 12, "strokes": 16_000}}
 FILTERS = {"autoencoder": (64, 128)}  # the convolutions' channels
 
 
@@ -168,8 +168,17 @@ def plot_latent_map(codes: np.ndarray, labels: np.ndarray, path: Path) -> list[f
     ax.scatter(codes[:, 0], codes[:, 1], c=labels, cmap="tab10", s=2, alpha=0.5, linewidths=0)
     for digit in range(10):
         cx, cy = np.median(codes[labels == digit], axis=0)
-        ax.text(cx, cy, str(digit), fontsize=16, weight="bold", ha="center", va="center",
-                color=plt.cm.tab10(digit), bbox={"facecolor": "white", "alpha": 0.7, "linewidth": 0, "pad": 1})
+        ax.text(
+            cx,
+            cy,
+            str(digit),
+            fontsize=16,
+            weight="bold",
+            ha="center",
+            va="center",
+            color=plt.cm.tab10(digit),
+            bbox={"facecolor": "white", "alpha": 0.7, "linewidth": 0, "pad": 1},
+        )
     ax.set_xlim(bounds[0], bounds[1])
     ax.set_ylim(bounds[2], bounds[3])
     ax.set_axis_off()
@@ -220,11 +229,10 @@ def plot_unflagged(pictures: dict[str, np.ndarray], errors: dict[str, np.ndarray
     fig, axes = plt.subplots(rows, cols, figsize=(cols * 0.8, rows * 0.95), dpi=100, squeeze=False)
     for ax in axes.flat:
         ax.set_axis_off()
-    for ax, (kind, i) in zip(axes.flat, missed):
+    for ax, (kind, i) in zip(axes.flat, missed, strict=False):
         ax.imshow(pictures[kind][i], cmap="gray", vmin=0, vmax=1)
         ax.set_title(f"{kind[:-1]} {errors[kind][i]:.1f}", fontsize=6)
-    fig.suptitle(f"Evaluation letters and scribbles the anomaly score lets through: SSE under {threshold:.1f}",
-                 fontsize=8)
+    fig.suptitle(f"Evaluation letters and scribbles the anomaly score lets through: SSE under {threshold:.1f}", fontsize=8)
     fig.savefig(path)
     plt.close(fig)
     return len(missed)
@@ -269,11 +277,16 @@ def evaluate(name: str, model: keras.Model, data: dict, args: argparse.Namespace
         metrics["pca_components"] = task.CODE_DIM
         quantiles = task.error_quantiles(errors)
         threshold = float(np.percentile(errors, task.ANOMALY_PERCENTILE))
-        extra = {"error_quantiles": quantiles, "anomaly_percentile": task.ANOMALY_PERCENTILE,
-                 "anomaly_threshold_sse": round(threshold, 4)}
+        extra = {
+            "error_quantiles": quantiles,
+            "anomaly_percentile": task.ANOMALY_PERCENTILE,
+            "anomaly_threshold_sse": round(threshold, 4),
+        }
         pictures = anomaly_pictures(args.raw_test[0], rng, args.quick)
-        flagged = {"mnist_test_digits": float((errors > threshold).mean()),
-                   **anomaly_rates(model, pictures, threshold, Path(args.out) / name / UNFLAGGED_NAME)}
+        flagged = {
+            "mnist_test_digits": float((errors > threshold).mean()),
+            **anomaly_rates(model, pictures, threshold, Path(args.out) / name / UNFLAGGED_NAME),
+        }
         metrics["anomaly_flagged"] = {k: round(v, 4) for k, v in flagged.items()}
     elif name == "autoencoder_2d":
         extra = latent_map(model, x_test, y_test, Path(args.out) / name / MAP_NAME)
@@ -312,8 +325,9 @@ def train_mnist_model(name: str, data: dict, args: argparse.Namespace, data_info
     callbacks = []
     if exposure:
         # Seed streams of their own: the evaluation's scribbles come from `args.seed`.
-        outliers = non_digits.outlier_examples(np.random.default_rng([args.seed, 1]), exposure["glyph_rounds"],
-                                               exposure["strokes"], exposure["pen_rounds"])[..., None]
+        outliers = non_digits.outlier_examples(
+            np.random.default_rng([args.seed, 1]), exposure["glyph_rounds"], exposure["strokes"], exposure["pen_rounds"]
+        )[..., None]
         train = AutoencoderBatches(x_train, batch_size, args.seed, outliers=outliers, fraction=exposure["fraction"])
         held_out = non_digits.validation_set(np.random.default_rng([args.seed, 2]), 60 if args.quick else 300)
         callbacks.append(KeepBestOnNonDigits(x_val, held_out))
@@ -339,7 +353,8 @@ def train_mnist_model(name: str, data: dict, args: argparse.Namespace, data_info
         extra["checkpoint_selection"] = {
             "on": "validation non-digits flagged at the anomaly percentile of validation digits: letters in "
             f"{', '.join(f.stem for f in non_digits.validation_faces())}; scribbles from their own seed",
-            "kept_epoch": keeper.best["epoch"], "scores": keeper.scores,
+            "kept_epoch": keeper.best["epoch"],
+            "scores": keeper.scores,
         }
     card = {
         **common.run_totals(previous, epochs, clock.seconds, history_table(history.history)),
@@ -348,11 +363,23 @@ def train_mnist_model(name: str, data: dict, args: argparse.Namespace, data_info
         "command": common.command_line("training.train_autoencoder"),
         "data": data_info,
         "code_dim": int(model.get_layer("code").units),
-        "loss": ("mean squared error" + (" against the clean image" if noisy else "") if not exposure else
-                 f"mean squared error on digits; relu({exposure['margin']:g} - SSE) / 784 on outliers"),
-        **({"outlier_exposure": {**exposure, "examples": len(outliers), "faces": list(non_digits.TRAINING_FACES),
-                                 "pen_faces": list(non_digits.PEN_FACES)}}
-           if exposure else {}),
+        "loss": (
+            "mean squared error" + (" against the clean image" if noisy else "")
+            if not exposure
+            else f"mean squared error on digits; relu({exposure['margin']:g} - SSE) / 784 on outliers"
+        ),
+        **(
+            {
+                "outlier_exposure": {
+                    **exposure,
+                    "examples": len(outliers),
+                    "faces": list(non_digits.TRAINING_FACES),
+                    "pen_faces": list(non_digits.PEN_FACES),
+                }
+            }
+            if exposure
+            else {}
+        ),
         "batch_size": batch_size,
         "optimizer": f"Adam, warm-up to {peak_lr} over 2 % of the steps, then cosine decay to 0",
         "seed": args.seed,
@@ -368,10 +395,12 @@ def train_mnist_model(name: str, data: dict, args: argparse.Namespace, data_info
 def describe(name: str, model: keras.Model) -> str:
     if name == "autoencoder":
         narrow, wide = [layer.filters for layer in model.layers if type(layer) is keras.layers.Conv2D][:2]
-        return (f"MNIST convolutional autoencoder, 28x28 -> 14x14x{narrow} -> 7x7x{wide} -> 32-number code and back by "
-                f"transposed convolutions, sigmoid output; Gaussian input noise (std {INPUT_NOISE[name]}) while "
-                "training; outlier exposure (letters and symbols in fonts and drawn with a pen, and pen strokes, "
-                "taught to rebuild badly) for the anomaly score")
+        return (
+            f"MNIST convolutional autoencoder, 28x28 -> 14x14x{narrow} -> 7x7x{wide} -> 32-number code and back by "
+            f"transposed convolutions, sigmoid output; Gaussian input noise (std {INPUT_NOISE[name]}) while "
+            "training; outlier exposure (letters and symbols in fonts and drawn with a pen, and pen strokes, "
+            "taught to rebuild badly) for the anomaly score"
+        )
     if name == "autoencoder_2d":
         return "MNIST autoencoder with a 2-number code, for the latent map"
     return f"MNIST denoising autoencoder (Gaussian noise, std {task.NOISE_STD})"
@@ -387,23 +416,40 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--model", choices=["autoencoder_toy", *MNIST_MODELS, "mnist", "all"], default="autoencoder_toy")
     p.add_argument("--seed", type=int, default=3)
     p.add_argument("--epochs", type=int, default=0, help="0: each model's default budget")
-    p.add_argument("--learning-rate", type=float, default=0.0,
-                   help="MNIST models: the peak learning rate (0: each model's default); on --resume, of the new cycle")
+    p.add_argument(
+        "--learning-rate",
+        type=float,
+        default=0.0,
+        help="MNIST models: the peak learning rate (0: each model's default); on --resume, of the new cycle",
+    )
     p.add_argument("--toy-learning-rate", type=float, default=0.05)
     p.add_argument("--toy-max-epochs", type=int, default=5000)
     p.add_argument("--out", default=str(common.MODELS_DIR))
     p.add_argument("--mnist-npz", default=None, help="MNIST as an npz (default: the project's cache, fetched if absent)")
-    p.add_argument("--filters", type=int, nargs=2, default=None, metavar=("NARROW", "WIDE"),
-                   help="autoencoder: the convolutions' channels (default %s)" % (FILTERS["autoencoder"],))
-    p.add_argument("--pen-rounds", type=int, default=None,
-                   help="autoencoder: how often each pen-drawn glyph is among the outliers (default %d)"
-                   % OUTLIER_EXPOSURE["autoencoder"]["pen_rounds"])
+    p.add_argument(
+        "--filters",
+        type=int,
+        nargs=2,
+        default=None,
+        metavar=("NARROW", "WIDE"),
+        help=f"autoencoder: the convolutions' channels (default {FILTERS['autoencoder']})",
+    )
+    p.add_argument(
+        "--pen-rounds",
+        type=int,
+        default=None,
+        help="autoencoder: how often each pen-drawn glyph is among the outliers "
+        f"(default {OUTLIER_EXPOSURE['autoencoder']['pen_rounds']})",
+    )
     p.add_argument("--resume", action="store_true", help="continue from the saved model and its optimizer state")
     p.add_argument("--quick", action="store_true", help="a few hundred images, one epoch: a smoke test")
     p.add_argument("--verbose", type=int, default=2)
     p.add_argument("--map-only", action="store_true", help="redraw the saved autoencoder_2d's latent map, no training")
-    p.add_argument("--unflagged-only", action="store_true",
-                   help="plot the evaluation pictures the saved autoencoder's anomaly score lets through, no training")
+    p.add_argument(
+        "--unflagged-only",
+        action="store_true",
+        help="plot the evaluation pictures the saved autoencoder's anomaly score lets through, no training",
+    )
     return p.parse_args(argv)
 
 

@@ -38,7 +38,7 @@ VALIDATION_SIZE = 5_000
 PLOT_NAME = "dropout_curves.png"
 # epochs, batch size, optimizer, peak learning rate. The MLPs use SGD with Nesterov
 # momentum, as Srivastava et al. did; it also keeps their files at two copies of the
-# weights (Adam keeps three: 35 MB for this 2.9 M-parameter network).
+# weights (Adam keeps three).
 DEFAULTS = {
     "digits": (20, 128, "adam", 2e-3),
     "digits_mlp": (80, 128, "sgd", 0.05),
@@ -251,7 +251,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--epochs", type=int, default=0, help="0: each model's default budget")
     p.add_argument("--seed", type=int, default=1234)
     p.add_argument("--out", default=str(common.MODELS_DIR), help="folder that gets <model>/model.keras + card.json")
-    p.add_argument("--mnist-npz", default=None, help="MNIST as an npz of x_train, y_train, x_test, y_test (default: the project's cache, fetched if absent)")
+    p.add_argument(
+        "--mnist-npz",
+        default=None,
+        help="MNIST as an npz of x_train, y_train, x_test, y_test (default: the project's cache, fetched if absent)",
+    )
     p.add_argument("--resume", action="store_true", help="continue from the saved model and its optimizer state")
     p.add_argument("--quick", action="store_true", help="a few hundred images, one epoch: a smoke test")
     p.add_argument("--verbose", type=int, default=2, help="Keras progress output: 0, 1 or 2")

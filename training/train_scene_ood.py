@@ -37,9 +37,31 @@ from training.datasets.shapes_arrays import STYLES, scene_pixels
 
 # The images scikit-image's wheel carries (the others in skimage.data need a download).
 SKIMAGE_IMAGES = (
-    "astronaut", "binary_blobs", "brick", "camera", "cat", "cell", "checkerboard", "chelsea", "clock", "coffee",
-    "coins", "colorwheel", "grass", "gravel", "horse", "hubble_deep_field", "immunohistochemistry", "logo",
-    "microaneurysms", "moon", "page", "retina", "rocket", "shepp_logan_phantom", "text",
+    "astronaut",
+    "binary_blobs",
+    "brick",
+    "camera",
+    "cat",
+    "cell",
+    "checkerboard",
+    "chelsea",
+    "clock",
+    "coffee",
+    "coins",
+    "colorwheel",
+    "grass",
+    "gravel",
+    "horse",
+    "hubble_deep_field",
+    "immunohistochemistry",
+    "logo",
+    "microaneurysms",
+    "moon",
+    "page",
+    "retina",
+    "rocket",
+    "shepp_logan_phantom",
+    "text",
 )
 
 
@@ -138,8 +160,13 @@ def recalibrate(args: argparse.Namespace) -> dict:
     model = keras.saving.load_model(out_dir / "model.keras", safe_mode=True)
     calibration = calibrate(model, calibration_sets(np.random.default_rng(args.seed + 1), args), args.quantile)
     card = read_card(out_dir)
-    card.update({"ood_threshold": calibration["threshold"], "metrics": calibration,
-                 "calibration_command": command_line("training.train_scene_ood")})
+    card.update(
+        {
+            "ood_threshold": calibration["threshold"],
+            "metrics": calibration,
+            "calibration_command": command_line("training.train_scene_ood"),
+        }
+    )
     write_card(out_dir, card)
     print_calibration(calibration)
     return card
@@ -148,8 +175,10 @@ def recalibrate(args: argparse.Namespace) -> dict:
 def print_calibration(calibration: dict) -> None:
     print(f"threshold {calibration['threshold']:.6f} (quantile {calibration['quantile']} of held-out scene errors)")
     for kind, row in calibration["flagged"].items():
-        print(f"{kind:<22} {row['images']:>6} images, flagged {row['flagged_percent']:6.2f} %, "
-              f"error median {row['error_median']:.5f}, min {row['error_min']:.5f}")
+        print(
+            f"{kind:<22} {row['images']:>6} images, flagged {row['flagged_percent']:6.2f} %, "
+            f"error median {row['error_median']:.5f}, min {row['error_min']:.5f}"
+        )
 
 
 def train(args: argparse.Namespace) -> dict:
@@ -179,8 +208,10 @@ def train(args: argparse.Namespace) -> dict:
         "data": f"{args.scenes} shapes scenes (style 'varied'); calibration on fresh scenes of every style, "
         "scikit-image sample photos and crops, MNIST test digits (both polarities), noise",
         "training_command": command_line("training.train_scene_ood"),
-        "training_runs": [*previous.get("training_runs", []),
-                          {"epochs": args.epochs, "seconds": round(clock.seconds, 1), "data_seconds": round(data_clock.seconds, 1)}],
+        "training_runs": [
+            *previous.get("training_runs", []),
+            {"epochs": args.epochs, "seconds": round(clock.seconds, 1), "data_seconds": round(data_clock.seconds, 1)},
+        ],
         "final_loss": round(float(history.history["loss"][-1]), 6),
         "final_val_loss": round(float(history.history["val_loss"][-1]), 6),
         "ood_threshold": calibration["threshold"],
@@ -197,8 +228,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--learning-rate", type=float, default=2e-3)
     parser.add_argument("--image-side", type=int, default=task.DEFAULT_IMAGE_SIDE)
-    parser.add_argument("--quantile", type=float, default=0.98,
-                        help="of held-out scene errors: the threshold (0.98: about 2 %% of real scenes flagged)")
+    parser.add_argument(
+        "--quantile",
+        type=float,
+        default=0.98,
+        help="of held-out scene errors: the threshold (0.98: about 2 %% of real scenes flagged)",
+    )
     parser.add_argument("--calibration-scenes", type=int, default=2000, help="per render style")
     parser.add_argument("--calibration-others", type=int, default=600, help="digits and noise images")
     parser.add_argument("--resume", action="store_true")

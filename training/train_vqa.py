@@ -1,6 +1,6 @@
 """Train the VQA models: `vqa` (FiLM), `vqa_baseline` (CNN + LSTM) and a question-only model.
 
-Data: the shapes stream by default (`shared/specs/shapes-scenes.md`, scenes generated on
+Data: the shapes stream by default (`docs/shapes-scenes.md`, scenes generated on
 the fly, never repeated), or the official CLEVR / VQA v2 layouts through
 `training.datasets.vqa_files` (`--dataset clevr|vqa-v2 --data-dir ...`; VQA v2 is scored
 with its own accuracy metric). Every image and question goes through `app.tasks.vqa`,
@@ -56,7 +56,9 @@ def shapes_encoder() -> task.QuestionEncoder:
     return task.QuestionEncoder(vocabulary())
 
 
-def shapes_test_sets(encoder: task.QuestionEncoder, n_questions: int, image_side: int = task.DEFAULT_IMAGE_SIDE) -> dict[str, ShapesArrays]:
+def shapes_test_sets(
+    encoder: task.QuestionEncoder, n_questions: int, image_side: int = task.DEFAULT_IMAGE_SIDE
+) -> dict[str, ShapesArrays]:
     """The two test sets: the plain renderer of the training split, and scenes rendered
     differently (anti-aliased, other sizes, non-square, noisy). Fixed seeds."""
     return {
@@ -102,7 +104,9 @@ def load_official(args: argparse.Namespace) -> tuple[dict[str, ShapesArrays], ta
 # -- model -------------------------------------------------------------------------------
 
 
-def build_model(name: str, vocab_size: int, num_answers: int = len(ANSWERS), image_side: int = task.DEFAULT_IMAGE_SIDE) -> keras.Model:
+def build_model(
+    name: str, vocab_size: int, num_answers: int = len(ANSWERS), image_side: int = task.DEFAULT_IMAGE_SIDE
+) -> keras.Model:
     if name == "vqa":
         return vqa_models.build_vqa(vocab_size, image_side, num_answers=num_answers)
     if name == "vqa_baseline":
@@ -190,10 +194,15 @@ def evaluate_saved(name: str, args: argparse.Namespace) -> dict:
         tables = {k: family_table(predict_arrays(keras_predictor(model), v, input_names(model)), v) for k, v in tests.items()}
     card = read_card(out_dir)
     card.setdefault("metrics", {}).update(tables)
-    card["metrics"]["measured_with"] = f"{keras.backend.backend()} (python -m training.train_vqa --model {name} --evaluate), {clock.seconds:.0f} s"
+    card["metrics"]["measured_with"] = (
+        f"{keras.backend.backend()} (python -m training.train_vqa --model {name} --evaluate), {clock.seconds:.0f} s"
+    )
     write_card(out_dir, card)
     for k, t in tables.items():
-        print(f"{name} {k}: {t['overall']:.2f} % over {t['questions']} questions; " + ", ".join(f"{f} {a:.1f}" for f, a in t["families"].items()))
+        print(
+            f"{name} {k}: {t['overall']:.2f} % over {t['questions']} questions; "
+            + ", ".join(f"{f} {a:.1f}" for f, a in t["families"].items())
+        )
     return card
 
 
@@ -206,7 +215,9 @@ def train(args: argparse.Namespace) -> dict:
     answers = list(ANSWERS)
     if args.dataset == "shapes":  # a fresh stream every epoch
         encoder = shapes_encoder()
-        validation = make_arrays(np.random.default_rng(VALIDATION_SEED), args.validation_questions, encoder, args.image_side, style="plain")
+        validation = make_arrays(
+            np.random.default_rng(VALIDATION_SEED), args.validation_questions, encoder, args.image_side, style="plain"
+        )
         samples_per_epoch = args.steps_per_epoch * args.batch_size
     else:  # the official files, questions with an answer outside the vocabulary left out
         data, encoder, answers, records = load_official(args)
@@ -220,18 +231,29 @@ def train(args: argparse.Namespace) -> dict:
         restart_schedule(model, args.learning_rate, steps)
         previous = read_card(out_dir)
     else:
-        model = compile_model(build_model(args.model, len(encoder), len(answers), args.image_side), lr_schedule(args.learning_rate, steps))
+        model = compile_model(
+            build_model(args.model, len(encoder), len(answers), args.image_side), lr_schedule(args.learning_rate, steps)
+        )
         previous = {}
     names = input_names(model)
 
     validation_log = FamilyValidation(validation)
     with Stopwatch() as clock:
         if args.dataset == "shapes":
-            stream = ShapesStream(encoder, args.batch_size, args.steps_per_epoch, seed=args.seed, image_side=args.image_side, input_names=names)
+            stream = ShapesStream(
+                encoder, args.batch_size, args.steps_per_epoch, seed=args.seed, image_side=args.image_side, input_names=names
+            )
             model.fit(stream, epochs=args.epochs, callbacks=[validation_log], verbose=2)
         else:
             x = select_inputs(data["train"].inputs(keep), names)
-            model.fit(x, data["train"].answers[keep], batch_size=args.batch_size, epochs=args.epochs, callbacks=[validation_log], verbose=2)
+            model.fit(
+                x,
+                data["train"].answers[keep],
+                batch_size=args.batch_size,
+                epochs=args.epochs,
+                callbacks=[validation_log],
+                verbose=2,
+            )
 
     metrics: dict = {"validation": validation_log.history[-1] if validation_log.history else {}}
     if args.dataset == "shapes":
@@ -246,11 +268,14 @@ def train(args: argparse.Namespace) -> dict:
         "version": int(previous.get("version", 0)) + 1,
         "description": vqa_models.DESCRIPTIONS[args.model],
         "dataset": args.dataset,
-        "data": "shapes scenes generated per shared/specs/shapes-scenes.md (style 'varied'), fresh every batch"
-        if args.dataset == "shapes" else str(args.data_dir),
+        "data": "shapes scenes generated per docs/shapes-scenes.md (style 'varied'), fresh every batch"
+        if args.dataset == "shapes"
+        else str(args.data_dir),
         "training_command": command_line("training.train_vqa"),
-        "training_runs": [*previous.get("training_runs", []),
-                          {"samples": args.epochs * samples_per_epoch, "seconds": round(clock.seconds, 1), "how": "fit"}],
+        "training_runs": [
+            *previous.get("training_runs", []),
+            {"samples": args.epochs * samples_per_epoch, "seconds": round(clock.seconds, 1), "how": "fit"},
+        ],
         "epochs": args.epochs,
         "validation_history": validation_log.history,
         "metrics": metrics,
@@ -266,13 +291,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--model", choices=MODELS, default="vqa")
     parser.add_argument("--dataset", choices=("shapes", "clevr", "vqa-v2"), default="shapes")
     parser.add_argument("--data-dir", type=Path, help="root of a CLEVR or VQA v2 download")
-    parser.add_argument("--layout", choices=("clevr", "vqa-v2", "shapes"), help="file layout under --data-dir (default: the dataset's own)")
+    parser.add_argument(
+        "--layout", choices=("clevr", "vqa-v2", "shapes"), help="file layout under --data-dir (default: the dataset's own)"
+    )
     parser.add_argument("--top-answers", type=int, default=1000, help="answer vocabulary size for VQA v2 / CLEVR")
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--steps-per-epoch", type=int, default=500)
     parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--learning-rate", type=float, default=1e-3,
-                        help="peak of the warm-up + cosine schedule (use less, e.g. 2e-4, to fine-tune with --resume)")
+    parser.add_argument(
+        "--learning-rate",
+        type=float,
+        default=1e-3,
+        help="peak of the warm-up + cosine schedule (use less, e.g. 2e-4, to fine-tune with --resume)",
+    )
     parser.add_argument("--image-side", type=int, default=task.DEFAULT_IMAGE_SIDE)
     parser.add_argument("--validation-questions", type=int, default=5000)
     parser.add_argument("--test-questions", type=int, default=20000)

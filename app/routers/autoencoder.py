@@ -29,8 +29,9 @@ def _png_b64(image: np.ndarray) -> str:
     return base64.b64encode(png_bytes(Image.fromarray(pixels, mode="L"))).decode()
 
 
-@router.post("", summary="Compress a digit to its code, rebuild it, and score how digit-like it is",
-             openapi_extra=DIGIT_INPUT_BODY)
+@router.post(
+    "", summary="Compress a digit to its code, rebuild it, and score how digit-like it is", openapi_extra=DIGIT_INPUT_BODY
+)
 async def autoencode(request: Request, registry: RegistryDep, settings: SettingsDep) -> Response:
     start = time.perf_counter()
     image, options, from_image = await read_digit_request(request, settings)

@@ -55,7 +55,7 @@ class DigitsJson(BaseModel):
         return pixels
 
 
-# A plain pixels body is 3-25 KB, even pretty-printed. A larger JSON body carries an
+# A plain pixels body is a few KB, even pretty-printed. A larger JSON body carries an
 # image (`image_b64`): DigitsJson parses it once, instead of after orjson as well.
 PLAIN_PIXELS_MAX_BYTES = 64 * 1024
 
@@ -119,7 +119,7 @@ async def read_digit_request(request: Request, settings: Settings) -> tuple[np.n
             payload = parse_json_body(DigitsJson, body)
             options = payload.model_dump(include={"mc_samples", "model"}, exclude_none=True)
             if payload.pixels is not None:
-                return payload.pixels, options, False
+                return np.asarray(payload.pixels, np.float32), options, False
             if payload.image_b64:
                 data = decode_base64(payload.image_b64, max_bytes=settings.max_upload_bytes)
                 return _image_to_mnist(data, settings), options, True
@@ -144,22 +144,35 @@ def _mc_samples(value: Any, settings: Settings) -> int:
 
 # The request body both /api/digits and /api/autoencoder take, for the OpenAPI page.
 DIGIT_INPUT_BODY = form_or_json_body(
-    {"image": {"type": "string", "format": "binary"}, "mc_samples": {"type": "integer", "minimum": 0},
-     "model": {"type": "string"}},
+    {
+        "image": {"type": "string", "format": "binary"},
+        "mc_samples": {"type": "integer", "minimum": 0},
+        "model": {"type": "string"},
+    },
     required=["image"],
     json_model=DigitsJson,
 )
 
 
 # The query parameters, documented here and read in the handler: declared as `Query`
-# arguments, FastAPI's per-request parameter solving cost more than the rest of the
-# handler's Python (benchmarks/serve.py, digits at c=32).
+# arguments, FastAPI's per-request parameter solving would cost more than the rest of
+# the handler's Python.
 DIGIT_QUERY = {
     "parameters": [
-        {"name": "mc_samples", "in": "query", "required": False,
-         "schema": {"type": "integer", "minimum": 0}, "description": "Monte-Carlo dropout passes; 0 = off"},
-        {"name": "model", "in": "query", "required": False,
-         "schema": {"type": "string"}, "description": "digits, digits_mlp or digits_mlp_nodropout"},
+        {
+            "name": "mc_samples",
+            "in": "query",
+            "required": False,
+            "schema": {"type": "integer", "minimum": 0},
+            "description": "Monte-Carlo dropout passes; 0 = off",
+        },
+        {
+            "name": "model",
+            "in": "query",
+            "required": False,
+            "schema": {"type": "string"},
+            "description": "digits, digits_mlp or digits_mlp_nodropout",
+        },
     ]
 }
 
@@ -185,9 +198,7 @@ async def predict_digit(request: Request, registry: RegistryDep, settings: Setti
     probabilities = (await registry.infer(served, x))[0]
     mc = None
     if samples:
-        mc = await registry.infer_alone(
-            served, np.repeat(x, samples, axis=0), forward="mc_dropout"
-        )
+        mc = await registry.infer_alone(served, np.repeat(x, samples, axis=0), forward="mc_dropout")
     answer = task.summarise(probabilities, mc)
     answer["model"] = name
     if from_image:

@@ -29,7 +29,9 @@ async def index(request: Request, registry: RegistryDep, settings: SettingsDep) 
             "digits_card": models["digits"].card if "digits" in models else {},
             "dropout_plot": "dropout_curves.png" in (mlp.card.get("artifacts", []) if mlp else []),
             "comparison_cards": {
-                n: models[n].card for n in ("digits", "digits_mlp_nodropout", "digits_mlp") if n in models and models[n].card.get("metrics")
+                n: models[n].card
+                for n in ("digits", "digits_mlp_nodropout", "digits_mlp")
+                if n in models and models[n].card.get("metrics")
             },
             "mc_samples": settings.default_page_mc_samples,
             "toy_rows": toy.answers.get("toy") if toy else None,
@@ -38,8 +40,8 @@ async def index(request: Request, registry: RegistryDep, settings: SettingsDep) 
             "toy_card": toy.card if toy else {},
             "vqa_ready": vqa_ready,
             "vqa_card": vqa.card if vqa else {},
-            "vqa_words": vqa.assets["encoder"].known_words if vqa_ready else [],
-            "vqa_answers": vqa.assets["labels"] if vqa_ready else [],
+            "vqa_words": vqa.assets["encoder"].known_words if vqa is not None and vqa_ready else [],
+            "vqa_answers": vqa.assets["labels"] if vqa is not None and vqa_ready else [],
             "max_question_chars": settings.max_question_chars,
         },
     )

@@ -64,9 +64,15 @@ class VqaAnswer(BaseModel):
     unknown_words: list[str] = Field(description="words the reader does not know (ignored, or the reason it is out of scope)")
     question_in_scope: bool = Field(description="false: the models cannot answer this; see scope_note, and answers is empty")
     scope_note: str | None = Field(description="when out of scope: one sentence on what the models can answer")
-    interpreted_as: list[str] = Field(description="the template questions the model was asked (counts check that the objects exist)")
-    answers: list[AnswerItem] = Field(description="highest first; 'none' when the question names an object the picture does not have")
-    guess: bool = Field(description="true when the answer should be read as a guess (low probability, ambiguous, or not a shapes scene)")
+    interpreted_as: list[str] = Field(
+        description="the template questions the model was asked (counts check that the objects exist)"
+    )
+    answers: list[AnswerItem] = Field(
+        description="highest first; 'none' when the question names an object the picture does not have"
+    )
+    guess: bool = Field(
+        description="true when the answer should be read as a guess (low probability, ambiguous, or not a shapes scene)"
+    )
     ambiguous: list[Ambiguity] = Field(description="references that name several objects where the question needs one")
     note: str | None = Field(description="a sentence about the answer, e.g. 'There is no large square in the picture.'")
     out_of_distribution: bool
@@ -140,8 +146,13 @@ def _flag(value: Any) -> bool:
     raise BadRequest(f"explain must be true or false, not {value!r}")
 
 
-@router.post("", response_model=VqaAnswer, response_model_exclude_none=True,
-             summary="Answer a question about an image", openapi_extra=VQA_BODY)
+@router.post(
+    "",
+    response_model=VqaAnswer,
+    response_model_exclude_none=True,
+    summary="Answer a question about an image",
+    openapi_extra=VQA_BODY,
+)
 async def answer_question(request: Request, registry: RegistryDep, settings: SettingsDep) -> dict[str, Any]:
     start = time.perf_counter()
     data, options = await read_vqa_request(request, settings)

@@ -38,7 +38,7 @@ def toy_table(model: keras.Sequential) -> list[dict]:
     rebuilt = keras.ops.convert_to_numpy(decoder(codes))
     return [
         {"input": x.tolist(), "code": [round(float(v), 4) for v in c], "reconstruction": [round(float(v), 4) for v in r]}
-        for x, c, r in zip(TOY_INPUTS, codes, rebuilt)
+        for x, c, r in zip(TOY_INPUTS, codes, rebuilt, strict=False)
     ]
 
 
@@ -60,11 +60,12 @@ def toy_solved(rows: list[dict]) -> bool:
 MNIST_SHAPE = (28, 28, 1)
 CODE_DIM = 32
 NOISE_STD = 0.5  # the fixed Gaussian noise level for denoising and its PSNR
-ANOMALY_PERCENTILE = 98.0  # above this percentile of MNIST test errors: anomaly (2 % of digits, the goal's limit)
+ANOMALY_PERCENTILE = 98.0  # above this percentile of MNIST test errors: anomaly (2 % of digits are flagged)
 
 
-def build_autoencoder(code_dim: int = CODE_DIM, hidden: tuple[int, ...] = (512, 256),
-                      name: str = "autoencoder", input_noise: float = 0.0) -> keras.Model:
+def build_autoencoder(
+    code_dim: int = CODE_DIM, hidden: tuple[int, ...] = (512, 256), name: str = "autoencoder", input_noise: float = 0.0
+) -> keras.Model:
     """A deep dense autoencoder, 784-512-256-code and back, ReLU, with a linear code
     layer named `code` (the server reads the code from it) and a sigmoid output
     (pixels in 0..1). Hinton & Salakhutdinov's (2006) 784-1000-500-250 shape reached
@@ -86,8 +87,9 @@ def build_autoencoder(code_dim: int = CODE_DIM, hidden: tuple[int, ...] = (512, 
     return keras.Model(image, reconstruction, name=name)
 
 
-def build_conv_autoencoder(code_dim: int = CODE_DIM, name: str = "autoencoder", input_noise: float = 0.0,
-                           filters: tuple[int, int] = (64, 128)) -> keras.Model:
+def build_conv_autoencoder(
+    code_dim: int = CODE_DIM, name: str = "autoencoder", input_noise: float = 0.0, filters: tuple[int, int] = (64, 128)
+) -> keras.Model:
     """A convolutional autoencoder, 28 -> 14 -> 7 by stride-2 convolutions of
     `filters` channels, a linear `code` layer, and back by transposed convolutions;
     sigmoid output. Half the dense model's parameters at (64, 128), a quarter at

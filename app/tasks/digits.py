@@ -211,8 +211,12 @@ def summarise(probabilities: np.ndarray, mc_probabilities: np.ndarray | None = N
     result: dict = {"digit": max(range(len(p)), key=p.__getitem__), "probabilities": p}
     if mc_probabilities is None or len(mc_probabilities) == 0:
         h = entropy(p)
-        result["uncertainty"] = {"method": "softmax", "entropy": h, "unsure": h > UNSURE_ENTROPY_NATS,
-                                 "unsure_threshold_nats": UNSURE_ENTROPY_NATS}
+        result["uncertainty"] = {
+            "method": "softmax",
+            "entropy": h,
+            "unsure": h > UNSURE_ENTROPY_NATS,
+            "unsure_threshold_nats": UNSURE_ENTROPY_NATS,
+        }
         return result
     samples = np.asarray(mc_probabilities, np.float64)
     mean = samples.mean(axis=0)
@@ -232,7 +236,6 @@ def summarise(probabilities: np.ndarray, mc_probabilities: np.ndarray | None = N
         "unsure_threshold_nats": UNSURE_ENTROPY_NATS,
     }
     return result
-
 
 
 def prepare(model: keras.Model, card: dict, folder) -> Prepared:

@@ -35,14 +35,10 @@ def decode_image(data: bytes, *, max_bytes: int, max_pixels: int) -> Image.Image
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
             if image.format not in ALLOWED_FORMATS:
-                raise ImageError(
-                    f"{image.format} images are not supported; send PNG, JPEG, WebP, GIF or BMP", status=415
-                )
+                raise ImageError(f"{image.format} images are not supported; send PNG, JPEG, WebP, GIF or BMP", status=415)
             width, height = image.size
             if width < 1 or height < 1 or width * height > max_pixels:
-                raise ImageError(
-                    f"the image is {width} x {height} pixels; the limit is {max_pixels:,} pixels", status=413
-                )
+                raise ImageError(f"the image is {width} x {height} pixels; the limit is {max_pixels:,} pixels", status=413)
             image.load()
             if getattr(image, "n_frames", 1) > 1:
                 image.seek(0)  # animated GIF or WebP: the first frame

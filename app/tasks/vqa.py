@@ -71,7 +71,8 @@ def border_color(image: Image.Image | np.ndarray) -> tuple[int, int, int]:
     """The median colour of the outermost pixels (a scene's background)."""
     pixels = np.asarray(image.convert("RGB")) if isinstance(image, Image.Image) else image
     border = np.concatenate([pixels[0], pixels[-1], pixels[:, 0], pixels[:, -1]])
-    return tuple(int(v) for v in np.median(border, axis=0))
+    red, green, blue = (int(v) for v in np.median(border, axis=0))
+    return red, green, blue
 
 
 LETTERBOX_MAX_SIDE = 1024  # larger pictures are shrunk first (aspect kept): a 16,000 x 1
@@ -153,13 +154,18 @@ def occluded_copies(pixels: np.ndarray, patch: int = OCCLUSION_PATCH, stride: in
     return copies
 
 
-def occlusion_map(base_probability: float, occluded_probabilities: np.ndarray, side: int,
-                  patch: int = OCCLUSION_PATCH, stride: int = OCCLUSION_STRIDE) -> np.ndarray:
+def occlusion_map(
+    base_probability: float,
+    occluded_probabilities: np.ndarray,
+    side: int,
+    patch: int = OCCLUSION_PATCH,
+    stride: int = OCCLUSION_STRIDE,
+) -> np.ndarray:
     """float [side, side] in 0..1: the mean drop of the answer's probability over the
     patches covering each pixel, scaled so the largest drop is 1 (all 0 if none)."""
     total = np.zeros((side, side), np.float64)
     covered = np.zeros((side, side), np.float64)
-    for (y, x), p in zip(occlusion_offsets(side, patch, stride), occluded_probabilities):
+    for (y, x), p in zip(occlusion_offsets(side, patch, stride), occluded_probabilities, strict=False):
         total[y : y + patch, x : x + patch] += max(0.0, base_probability - float(p))
         covered[y : y + patch, x : x + patch] += 1
     heat = total / np.maximum(covered, 1)

@@ -53,7 +53,7 @@ async def ask_model(registry, served, x: np.ndarray, questions: list[str]) -> tu
     rows = (np.repeat(x, len(questions), axis=0), ids)
     probabilities = await registry.infer(served, rows) if questions else np.zeros((0, len(served.assets["labels"])))
     probabilities = calibrate(np.asarray(probabilities, np.float64), float(served.card.get("temperature", 1.0)))
-    return plans.Asked(served.assets["labels"], dict(zip(questions, probabilities))), ids
+    return plans.Asked(served.assets["labels"], dict(zip(questions, probabilities, strict=False))), ids
 
 
 async def ood_score(registry, image: Image.Image, x: np.ndarray) -> float | None:
@@ -95,10 +95,19 @@ async def answer(registry, served, image: Image.Image, question: str, options: O
     questions = plans.model_questions(reading.meaning) if reading.meaning else []
     (asked, ids), score = await asyncio.gather(ask_model(registry, served, x, questions), ood_score(registry, image, x))
     out_of_distribution = bool(score is not None and score >= 1.0)
-    result: dict[str, Any] = {"question": question, "world": "shapes", **reading_fields(reading),
-                              "interpreted_as": questions, "answers": [], "guess": True, "ambiguous": [], "note": None,
-                              "out_of_distribution": out_of_distribution,
-                              "ood_score": None if score is None else round(score, 4), "model": served.name}
+    result: dict[str, Any] = {
+        "question": question,
+        "world": "shapes",
+        **reading_fields(reading),
+        "interpreted_as": questions,
+        "answers": [],
+        "guess": True,
+        "ambiguous": [],
+        "note": None,
+        "out_of_distribution": out_of_distribution,
+        "ood_score": None if score is None else round(score, 4),
+        "model": served.name,
+    }
     if reading.meaning is None:
         return result
     outcome = plans.conclude(reading.meaning, asked, options.top_k)

@@ -27,8 +27,19 @@ from app.tasks.vqa_reading import Meaning, Reference
 
 NONE = "none"
 SINGULAR_KINDS = {
-    "query_color", "query_shape", "query_size", "compare_attribute", "relate_position", "relate_count",
-    "closest_farthest", "verify", "which_size", "which_position", "extreme_of", "bigger", "side_of", "both",
+    "query_color",
+    "query_shape",
+    "query_size",
+    "compare_attribute",
+    "relate_position",
+    "relate_count",
+    "closest_farthest",
+    "verify",
+    "which_size",
+    "which_position",
+    "bigger",
+    "side_of",
+    "both",
 }
 
 
@@ -122,7 +133,9 @@ class Outcome:
 
 def yes_no(value: bool, probability: float) -> Outcome:
     answer, other = ("yes", "no") if value else ("no", "yes")
-    return Outcome(answer, probability, [{"answer": answer, "probability": probability}, {"answer": other, "probability": 1 - probability}])
+    return Outcome(
+        answer, probability, [{"answer": answer, "probability": probability}, {"answer": other, "probability": 1 - probability}]
+    )
 
 
 def single(answer: str, probability: float) -> Outcome:
@@ -151,8 +164,12 @@ def _restricted(ref: Reference, attribute: str, value: str | None) -> Reference:
 def _all_or_any(meaning: Meaning, asked: Asked) -> Outcome:
     total, p_total = asked.count(meaning.refs[0])
     if total == 0:
-        return Outcome(NONE, p_total, [{"answer": NONE, "probability": p_total}],
-                       note=f"There are no {meaning.refs[0].words} in the picture.")
+        return Outcome(
+            NONE,
+            p_total,
+            [{"answer": NONE, "probability": p_total}],
+            note=f"There are no {meaning.refs[0].words} in the picture.",
+        )
     named = meaning.refs[0].names(meaning.attribute or "")
     if named is not None:  # "are all the red circles red?"
         return yes_no(named == meaning.value, p_total)
@@ -225,7 +242,7 @@ def _count_sum(meaning: Meaning, asked: Asked) -> Outcome:
 
 
 def _side_of(meaning: Meaning, asked: Asked) -> Outcome:
-    """"Is A left or right of B?": the side, or neither clearly."""
+    """ "Is A left or right of B?": the side, or neither clearly."""
     a, b = meaning.refs
     for direction in (meaning.direction or "", meaning.value or ""):
         said, p = asked.top(position_question(a, b, direction))
@@ -244,8 +261,24 @@ def _values(attribute: str) -> tuple[str, ...]:
 
 
 def _extreme_of(meaning: Meaning, asked: Asked) -> Outcome:
-    """"The leftmost circle" when there is one circle: that circle's attribute."""
-    return single(*asked.value(meaning.attribute or "", meaning.refs[0]))
+    """ "The leftmost circle": the circle's attribute when there is one circle; with
+    several, the leftmost object's, when that object is a circle."""
+    ref, attribute, direction = meaning.refs[0], meaning.attribute or "", meaning.direction or ""
+    n, p = asked.count(ref)
+    if n == 0:
+        return Outcome(NONE, p, [{"answer": NONE, "probability": p}], note=f"There is no {ref.words} in the picture.")
+    if n == 1:
+        value, q = asked.value(attribute, ref)
+        return single(value, p * q)
+    probability = p
+    for named in (a for a in ("size", "color", "shape") if ref.names(a)):
+        value, q = asked.top(extreme_question(named, direction))
+        probability *= q
+        if value != ref.names(named):
+            note = f"The {w.EXTREME_OF[direction]} object is not a {ref.words}, and there are {n}: say which one."
+            return Outcome("", 0.0, [], ambiguous=[{"reference": ref.words, "matches": n}], note=note)
+    value, q = asked.value(attribute, ref) if ref.names(attribute) else asked.top(extreme_question(attribute, direction))
+    return single(value, probability * q)
 
 
 COMPOSED: dict[str, Callable[[Meaning, Asked], Outcome]] = {
@@ -271,7 +304,11 @@ def _composed_questions(meaning: Meaning) -> list[str]:
     kind, refs, attribute = meaning.kind, meaning.refs, meaning.attribute or ""
     if kind == "verify" and meaning.direction:
         return [extreme_question(attribute, meaning.direction)]
-    if kind in ("verify", "compare_attribute", "which_size", "extreme_of", "bigger", "both"):
+    if kind == "extreme_of":
+        named = [a for a in ("size", "color", "shape") if refs[0].names(a)]
+        own = [] if refs[0].names(attribute) else [query_question(attribute, refs[0])]
+        return [*own, *(extreme_question(a, meaning.direction or "") for a in dict.fromkeys([*named, attribute]))]
+    if kind in ("verify", "compare_attribute", "which_size", "bigger", "both"):
         return [query_question(attribute, r) for r in refs if not r.names(attribute) and not r.foreign]
     if kind in ("all", "any"):
         return [count_question(_restricted(refs[0], attribute, meaning.value))]
@@ -281,7 +318,10 @@ def _composed_questions(meaning: Meaning) -> list[str]:
     if kind == "side_of":
         return [position_question(refs[0], refs[1], d) for d in (meaning.direction or "", meaning.value or "")]
     if kind == "which_position":
-        return [position_question(refs[0], refs[1], meaning.direction or ""), position_question(refs[1], refs[0], meaning.direction or "")]
+        return [
+            position_question(refs[0], refs[1], meaning.direction or ""),
+            position_question(refs[1], refs[0], meaning.direction or ""),
+        ]
     return []
 
 
@@ -297,7 +337,9 @@ def needs_one(meaning: Meaning) -> tuple[Reference, ...]:
 
 def model_questions(meaning: Meaning) -> list[str]:
     """Every template question the answer needs, each once."""
-    counts_all = meaning.kind in ("all", "any", "count_is", "all_same", "which_count", "count_sum") or (meaning.kind == "compare_count" and any(r.foreign for r in meaning.refs))
+    counts_all = meaning.kind in ("all", "any", "count_is", "all_same", "which_count", "count_sum", "extreme_of") or (
+        meaning.kind == "compare_count" and any(r.foreign for r in meaning.refs)
+    )
     counted = (*needs_one(meaning), *(meaning.refs if counts_all else ()))
     questions = [count_question(r) for r in counted if not r.foreign]
     if meaning.kind in COMPOSED:
@@ -322,8 +364,15 @@ def _premises(meaning: Meaning, asked: Asked) -> Outcome | None:
         return _foreign_answer(meaning, asked)
     outcome = None
     if ambiguous:
-        outcome = Outcome("", 0.0, ambiguous=ambiguous, note="; ".join(
-            f"there are {a['matches']} {a['reference']}s: say which one (for example by its colour or size)" for a in ambiguous))
+        outcome = Outcome(
+            "",
+            0.0,
+            ambiguous=ambiguous,
+            note="; ".join(
+                f"there are {a['matches']} {a['reference']}s: say which one (for example by its colour or size)"
+                for a in ambiguous
+            ),
+        )
     return outcome
 
 

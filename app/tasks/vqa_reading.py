@@ -40,12 +40,14 @@ _PHRASES = sorted(((tuple(k.split()), v.split()) for k, v in w.PHRASES.items()),
 
 # Words a slip may be corrected to, best first when two are equally close.
 _TARGET_RANK: dict[str, int] = {}
-for _rank, _words in enumerate((
-    [*NOUNS, *ADJECTIVES, *ATTRIBUTE_OF, *DIRECTION_OF, *EXTREME_OF, *COMPARATIVE_OF, *w.CLOSEST, *w.FARTHEST],
-    w.CUES,
-    w.FILLER,
-    w.OUT_OF_SCOPE,
-)):
+for _rank, _words in enumerate(
+    (
+        [*NOUNS, *ADJECTIVES, *ATTRIBUTE_OF, *DIRECTION_OF, *EXTREME_OF, *COMPARATIVE_OF, *w.CLOSEST, *w.FARTHEST],
+        w.CUES,
+        w.FILLER,
+        w.OUT_OF_SCOPE,
+    )
+):
     for _word in _words:
         _TARGET_RANK.setdefault(_word, _rank)
 for _word in w.NUMBERS:
@@ -134,9 +136,16 @@ def correct_word(token: str) -> str | None:
     found = [f for f in found if (f[0][0] == token[0] or (f[1] == 1 and len(token) > 4)) and (f[1] == 1 or len(f[0]) >= 5)]
     if not found:
         return None
-    return min(found, key=lambda f: (f[1], f[0][0] != token[0],
-                                     not (_dropped_or_doubled(token, f[0]) or sorted(token) == sorted(f[0])),
-                                     _TARGET_RANK[f[0]], abs(len(f[0]) - len(token))))[0]
+    return min(
+        found,
+        key=lambda f: (
+            f[1],
+            f[0][0] != token[0],
+            not (_dropped_or_doubled(token, f[0]) or sorted(token) == sorted(f[0])),
+            _TARGET_RANK[f[0]],
+            abs(len(f[0]) - len(token)),
+        ),
+    )[0]
 
 
 def _dropped_or_doubled(token: str, word: str) -> bool:
@@ -174,7 +183,9 @@ def join_phrases(tokens: list[str]) -> list[str]:
     while i < len(tokens):
         for words, replacement in _PHRASES:
             following = tokens[i + len(words)] if i + len(words) < len(tokens) else ""
-            if tuple(tokens[i : i + len(words)]) == words and not (words in _NOT_BEFORE_OF and following in ("of", "than", "side")):
+            if tuple(tokens[i : i + len(words)]) == words and not (
+                words in _NOT_BEFORE_OF and following in ("of", "than", "side")
+            ):
                 out.extend(replacement)
                 i += len(words)
                 break
@@ -194,7 +205,13 @@ def is_shape_attribute(tokens: list[str], i: int) -> bool:
     after = tokens[i + 1] if i + 1 < len(tokens) else ""
     if before in ADJECTIVES or before in ("many", "any", "all", "of"):
         return before == "of" and i >= 2 and tokens[i - 2] in ("kind", "type", "sort")
-    return before in ("what", "which", "same", "different", "distinct", "its", "their") or after in ("of", "is", "does", "do", "are")
+    return before in ("what", "which", "same", "different", "distinct", "its", "their") or after in (
+        "of",
+        "is",
+        "does",
+        "do",
+        "are",
+    )
 
 
 def word_role(tokens: list[str], i: int) -> str:
@@ -237,8 +254,9 @@ def _reference(adjectives: list[str], noun: str) -> Reference:
         foreign = foreign or value is None
         values.setdefault(attribute, value)
     words = " ".join([*adjectives, noun])
-    return Reference(values.get("size"), values.get("color"), None if shape in (None, w.GENERIC) else shape,
-                     plural, foreign, words)
+    return Reference(
+        values.get("size"), values.get("color"), None if shape in (None, w.GENERIC) else shape, plural, foreign, words
+    )
 
 
 def cut(tokens: list[str]) -> Parts:
@@ -246,7 +264,7 @@ def cut(tokens: list[str]) -> Parts:
     roles = [word_role(tokens, i) for i in range(len(tokens))]
     pending: list[str] = []  # adjectives waiting for their noun
     unknown_before: list[str] = []
-    for i, (token, role) in enumerate(zip(tokens, roles)):
+    for i, (token, role) in enumerate(zip(tokens, roles, strict=False)):
         if role == "adjective":
             pending.append(token)
         elif role == "extreme":
@@ -320,12 +338,20 @@ def merged(ref: Reference, values: list[tuple[str, str | None]]) -> Reference | 
             return None
         fields[attribute] = value
         foreign = foreign or value is None
-    return Reference(fields["size"], fields["color"], fields["shape"], ref.plural, foreign,
-                     " ".join(v for v in (fields["size"], fields["color"], ref.words) if v and v not in ref.words))
+    return Reference(
+        fields["size"],
+        fields["color"],
+        fields["shape"],
+        ref.plural,
+        foreign,
+        " ".join(v for v in (fields["size"], fields["color"], ref.words) if v and v not in ref.words),
+    )
 
 
 def _ref_values(ref: Reference) -> list[tuple[str, str | None]]:
-    return [(a, getattr(ref, a)) for a in ("size", "color", "shape") if getattr(ref, a)] + ([("color", None)] if ref.foreign else [])
+    return [(a, getattr(ref, a)) for a in ("size", "color", "shape") if getattr(ref, a)] + (
+        [("color", None)] if ref.foreign else []
+    )
 
 
 def _one_generic_target(parts: Parts) -> tuple[Reference, ...]:
@@ -395,8 +421,10 @@ def _asking(parts: Parts, cues: Cues) -> Meaning | None:
     if attribute is None:
         return None
     if cues.directions and not parts.extremes:
-        raise OutOfScope("I can say how many objects are on one side of another, or whether one is left of another, "
-                         "but not name what is there (try 'How many objects are to the left of the green triangle?').")
+        raise OutOfScope(
+            "I can say how many objects are on one side of another, or whether one is left of another, "
+            "but not name what is there (try 'How many objects are to the left of the green triangle?')."
+        )
     if cues.variant:
         return Meaning("closest_farthest", _one_generic_target(parts), attribute, variant=cues.variant)
     if len(set(parts.extremes)) > 1:
@@ -418,8 +446,14 @@ def _checking(parts: Parts, cues: Cues) -> Meaning | None:
         attribute, value = loose[0]
         return Meaning("both", tuple(refs), attribute, value=value)
     second = refs[1] if len(refs) == 2 else None
-    if (second and not loose and second.shape and second.size is None and second.color is None
-            and (second.article in ("a", "an") or (second.plural and second.article is None))):
+    if (
+        second
+        and not loose
+        and second.shape
+        and second.size is None
+        and second.color is None
+        and (second.article in ("a", "an") or (second.plural and second.article is None))
+    ):
         loose.append(("shape", refs.pop().shape))  # "is the red thing a circle?", "are all the objects triangles?"
     if parts.numbers and len(refs) == 1 and not loose:
         return Meaning("count_is", tuple(refs), value=str(parts.numbers[0]))  # "are there two circles?"

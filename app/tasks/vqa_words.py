@@ -37,19 +37,34 @@ SIZE_WORDS = {
 }
 # Real words for things this world never has: a reference using one matches nothing.
 FOREIGN_COLORS = ("orange", "pink", "white", "black", "magenta", "gold", "beige", "maroon", "navy", "olive", "lime")
-FOREIGN_SHAPES = ("star", "hexagon", "pentagon", "octagon", "diamond", "heart", "cross", "cylinder", "cone",
-                  "arrow", "rhombus", "crescent", "ellipse", "line")
+FOREIGN_SHAPES = (
+    "star",
+    "hexagon",
+    "pentagon",
+    "octagon",
+    "diamond",
+    "heart",
+    "cross",
+    "cylinder",
+    "cone",
+    "arrow",
+    "rhombus",
+    "crescent",
+    "ellipse",
+    "line",
+)
 FOREIGN_SIZES = ("medium",)
 
-ATTRIBUTE_WORDS = {"color": ("color", "colour", "colors", "colours"),
-                   "size": ("size", "sizes"), "shape": ("shape", "shapes")}
+ATTRIBUTE_WORDS = {"color": ("color", "colour", "colors", "colours"), "size": ("size", "sizes"), "shape": ("shape", "shapes")}
 DIRECTION_WORDS = {
-    "left": ("left",), "right": ("right",),
+    "left": ("left",),
+    "right": ("right",),
     "above": ("above", "over", "higher", "atop"),
     "below": ("below", "under", "underneath", "beneath", "lower"),
 }
 EXTREME_WORDS = {
-    "left": ("leftmost",), "right": ("rightmost",),
+    "left": ("leftmost",),
+    "right": ("rightmost",),
     "above": ("topmost", "uppermost", "highest", "top"),
     "below": ("bottommost", "lowest", "bottom"),
 }
@@ -62,38 +77,148 @@ COMPARATIVE_SIZE = {"large": ("bigger", "larger"), "small": ("smaller", "tinier"
 # Multi-word phrases read as one word before anything else (longest first).
 PHRASES = {
     "how come": "why",
-    "furthest to the left": "leftmost", "farthest to the left": "leftmost", "far left": "leftmost",
-    "most to the left": "leftmost", "left most": "leftmost", "on the very left": "leftmost",
-    "furthest to the right": "rightmost", "farthest to the right": "rightmost", "far right": "rightmost",
-    "most to the right": "rightmost", "right most": "rightmost", "on the very right": "rightmost",
-    "highest up": "topmost", "at the top": "topmost", "top most": "topmost", "nearest the top": "topmost",
-    "lowest down": "bottommost", "at the bottom": "bottommost", "bottom most": "bottommost",
+    "furthest to the left": "leftmost",
+    "farthest to the left": "leftmost",
+    "far left": "leftmost",
+    "most to the left": "leftmost",
+    "left most": "leftmost",
+    "on the very left": "leftmost",
+    "furthest to the right": "rightmost",
+    "farthest to the right": "rightmost",
+    "far right": "rightmost",
+    "most to the right": "rightmost",
+    "right most": "rightmost",
+    "on the very right": "rightmost",
+    "highest up": "topmost",
+    "at the top": "topmost",
+    "top most": "topmost",
+    "nearest the top": "topmost",
+    "lowest down": "bottommost",
+    "at the bottom": "bottommost",
+    "bottom most": "bottommost",
     "nearest the bottom": "bottommost",
-    "on top of": "above", "higher than": "above", "higher up than": "above", "lower than": "below",
-    "further left than": "left", "further right than": "right", "more to the left": "left",
-    "more to the right": "right", "further to the left": "left", "further to the right": "right",
-    "next to": "closest", "close to": "closest", "nearest to": "closest", "closest to": "closest",
-    "far from": "farthest", "farthest from": "farthest", "furthest from": "farthest",
-    "farthest away from": "farthest", "furthest away from": "farthest", "most distant from": "farthest",
-    "as many": "same number", "the same amount of": "same number of", "same amount of": "same number of",
-    "round shape": "circle", "round shapes": "circles", "round thing": "circle", "round things": "circles",
-    "round object": "circle", "round objects": "circles", "round one": "circle", "round ones": "circles",
-    "on the left side": "leftmost", "on the right side": "rightmost", "on the left": "leftmost",
-    "on the right": "rightmost", "at the left": "leftmost", "at the right": "rightmost",
-    "light blue": "cyan", "dark gray": "gray", "dark grey": "gray", "dark green": "green",
-    "how big": "what size", "how large": "what size", "how small": "what size", "how tall": "what size",
-    "kind of shape": "shape", "type of shape": "shape", "sort of shape": "shape",
-    "what s": "what is", "whats": "what is", "wat": "what", "whta": "what", "hw many": "how many",
-    "there s": "there is", "theres": "there is", "isn t": "is not", "aren t": "are not",
-    "don t": "do not", "doesn t": "does not", "can t": "can not", "cannot": "can not",
-    "anything": "any thing", "something": "some thing", "everything": "every thing", "nothing": "no thing",
-    "anyone": "any thing", "r": "are", "re": "are", "isnt": "is not", "arent": "are not", "dont": "do not",
-    "doesnt": "does not", "figure out": "find", "at least one": "any", "outnumber": "more than",
-    "outnumbers": "more than", "share the same": "same", "share a": "same", "share": "same", "shares": "same",
-    "as big as": "same size as", "as large as": "same size as", "as small as": "same size as",
-    "like to know": "know", "like to see": "see", "like to": "want to", "i d": "i", "i would like": "i want",
-    "in total": "total", "in all": "total", "u": "you", "ur": "your", "it s": "it is", "that s": "that is", "let s": "let us", "i m": "i am",
+    "on top of": "above",
+    "higher than": "above",
+    "higher up than": "above",
+    "lower than": "below",
+    "further left than": "left",
+    "further right than": "right",
+    "more to the left": "left",
+    "more to the right": "right",
+    "further to the left": "left",
+    "further to the right": "right",
+    "next to": "closest",
+    "close to": "closest",
+    "nearest to": "closest",
+    "closest to": "closest",
+    "far from": "farthest",
+    "farthest from": "farthest",
+    "furthest from": "farthest",
+    "farthest away from": "farthest",
+    "furthest away from": "farthest",
+    "most distant from": "farthest",
+    "as many": "same number",
+    "the same amount of": "same number of",
+    "same amount of": "same number of",
+    "round shape": "circle",
+    "round shapes": "circles",
+    "round thing": "circle",
+    "round things": "circles",
+    "round object": "circle",
+    "round objects": "circles",
+    "round one": "circle",
+    "round ones": "circles",
+    "on the left side": "leftmost",
+    "on the right side": "rightmost",
+    "on the left": "leftmost",
+    "on the right": "rightmost",
+    "at the left": "leftmost",
+    "at the right": "rightmost",
+    "light blue": "cyan",
+    "dark gray": "gray",
+    "dark grey": "gray",
+    "dark green": "green",
+    "how big": "what size",
+    "how large": "what size",
+    "how small": "what size",
+    "how tall": "what size",
+    "kind of shape": "shape",
+    "type of shape": "shape",
+    "sort of shape": "shape",
+    "what s": "what is",
+    "whats": "what is",
+    "wat": "what",
+    "whta": "what",
+    "hw many": "how many",
+    "there s": "there is",
+    "theres": "there is",
+    "isn t": "is not",
+    "aren t": "are not",
+    "don t": "do not",
+    "doesn t": "does not",
+    "can t": "can not",
+    "cannot": "can not",
+    "anything": "any thing",
+    "something": "some thing",
+    "everything": "every thing",
+    "nothing": "no thing",
+    "anyone": "any thing",
+    "r": "are",
+    "re": "are",
+    "isnt": "is not",
+    "arent": "are not",
+    "dont": "do not",
+    "doesnt": "does not",
+    "figure out": "find",
+    "at least one": "any",
+    "outnumber": "more than",
+    "outnumbers": "more than",
+    "share the same": "same",
+    "share a": "same",
+    "share": "same",
+    "shares": "same",
+    "as big as": "same size as",
+    "as large as": "same size as",
+    "as small as": "same size as",
+    "like to know": "know",
+    "like to see": "see",
+    "like to": "want to",
+    "i d": "i",
+    "i would like": "i want",
+    "in total": "total",
+    "in all": "total",
+    "u": "you",
+    "ur": "your",
+    "it s": "it is",
+    "that s": "that is",
+    "let s": "let us",
+    "i m": "i am",
 }
+# Generated phrases: "the very top", "the bottom of the picture", "triangular shapes".
+for _side, _extreme in (("left", "leftmost"), ("right", "rightmost"), ("top", "topmost"), ("bottom", "bottommost")):
+    for _lead in ("furthest", "farthest", "most"):
+        if _side in ("left", "right"):
+            PHRASES.setdefault(f"{_lead} {_side}", _extreme)
+    PHRASES.setdefault(f"at the very {_side}", _extreme)
+    PHRASES.setdefault(f"the very {_side}", _extreme)
+    for _place in ("picture", "image", "scene", "photo"):
+        PHRASES.setdefault(f"{_side} of the {_place}", _extreme)
+        PHRASES.setdefault(f"{_side} side of the {_place}", _extreme)
+        PHRASES.setdefault(f"{_side} part of the {_place}", _extreme)
+for _adjective, _shape in (
+    ("round", "circle"),
+    ("circular", "circle"),
+    ("square", "square"),
+    ("rectangular", "square"),
+    ("triangular", "triangle"),
+    ("triangle", "triangle"),
+    ("circle", "circle"),
+):
+    for _generic in ("shape", "thing", "object", "item", "figure", "one"):
+        PHRASES.setdefault(f"{_adjective} {_generic}", _shape)
+        PHRASES.setdefault(f"{_adjective} {_generic}s", _shape + "s")
+PHRASES.update({"furthest up": "topmost", "furthest down": "bottommost", "highest up": "topmost"})
+
 # Words that carry no meaning for the reader: politeness, "in the picture", "can you see".
 FILLER = (
     "the a an please pls plz kindly can could would will you me i tell say show let us know wonder "
@@ -102,7 +227,7 @@ FILLER = (
     "shown name exist exists does do did is are was were be being have has having there with about "
     "one ones thing things which what whats how also really actually currently any some and or "
     "as than by side part area further more most want found be been can wanted need wondering curious guess "
-    "anywhere somewhere everywhere closer farther for my your our their them they we he she his her "
+    "anywhere somewhere everywhere closer farther very triangular circular rectangular for my your our their them they we he she his her "
     "well um uh hmm lol thanks thank cheers dear bot robot model ai computer again quickly precisely roughly "
     "overall altogether together give identify determine check look looking appear appears seem seems "
     "located placed positioned situated sitting sit sits lie lies lying stand stands standing seen "

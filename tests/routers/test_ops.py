@@ -86,8 +86,16 @@ def test_page_and_its_assets(tiny_client, path):
 
 def test_page_has_the_controls_tests_and_people_need(tiny_client):
     html = tiny_client.get("/").text
-    for testid in ("digit-canvas", "digit-predict", "digit-result", "digit-clear",
-                   "vqa-image", "vqa-question", "vqa-ask", "vqa-answers"):
+    for testid in (
+        "digit-canvas",
+        "digit-predict",
+        "digit-result",
+        "digit-clear",
+        "vqa-image",
+        "vqa-question",
+        "vqa-ask",
+        "vqa-answers",
+    ):
         assert f'data-testid="{testid}"' in html
     assert "not stored" in html
     assert "http://" not in html and "https://" not in html  # nothing fetched from elsewhere
@@ -116,7 +124,11 @@ def test_committed_toy_autoencoder_on_the_page_and_over_v2(committed_client):
     body = committed_client.get("/api/autoencoder/toy").json()
     assert {tuple(round(v) for v in row["code"]) for row in body["rows"]} == {(0, 0), (0, 1), (1, 0), (1, 1)}
     assert 'data-testid="ae-toy"' in committed_client.get("/").text
-    infer = {"inputs": [{"name": "onehot", "datatype": "FP32", "shape": [4, 4], "data": [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1]}]}
+    infer = {
+        "inputs": [
+            {"name": "onehot", "datatype": "FP32", "shape": [4, 4], "data": [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1]}
+        ]
+    }
     out = committed_client.post("/v2/models/autoencoder_toy/infer", json=infer).json()["outputs"][0]
     assert out["shape"] == [4, 4]
 
@@ -124,3 +136,12 @@ def test_committed_toy_autoencoder_on_the_page_and_over_v2(committed_client):
 def test_toy_absent_is_503(tiny_client):
     r = tiny_client.get("/api/autoencoder/toy")
     assert r.status_code == 503 and "autoencoder_toy" in r.json()["error"]
+
+
+def test_security_headers_and_a_closed_cors(tiny_client):
+    page = tiny_client.get("/")
+    policy = page.headers["content-security-policy"]
+    assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    api = tiny_client.get("/healthz", headers={"origin": "https://elsewhere.example"})
+    assert api.headers["x-content-type-options"] == "nosniff" and api.headers["x-frame-options"] == "DENY"
+    assert "access-control-allow-origin" not in api.headers  # browsers refuse cross-origin reads

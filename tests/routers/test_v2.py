@@ -6,12 +6,13 @@ import json
 import numpy as np
 import pytest
 
-
 ZEROS = np.zeros((2, 28, 28, 1), np.float32)
 
 
 def infer_json(client, model, array, shape=None, **extra):
-    body = {"inputs": [{"name": "image", "datatype": "FP32", "shape": shape or list(array.shape), "data": array.ravel().tolist()}]}
+    body = {
+        "inputs": [{"name": "image", "datatype": "FP32", "shape": shape or list(array.shape), "data": array.ravel().tolist()}]
+    }
     return client.post(f"/v2/models/{model}/infer", json=body | extra)
 
 
@@ -61,12 +62,19 @@ def test_a_thousand_images_in_one_request(tiny_client):
 
 def test_binary_tensor_extension_both_ways(tiny_client):
     x = np.random.default_rng(2).random((3, 28, 28, 1), dtype=np.float32)
-    header = json.dumps({
-        "inputs": [{"name": "image", "datatype": "FP32", "shape": [3, 28, 28, 1], "parameters": {"binary_data_size": x.nbytes}}],
-        "parameters": {"binary_data_output": True},
-    }).encode()
-    r = tiny_client.post("/v2/models/digits/infer", content=header + x.tobytes(),
-                         headers={"Inference-Header-Content-Length": str(len(header)), "content-type": "application/octet-stream"})
+    header = json.dumps(
+        {
+            "inputs": [
+                {"name": "image", "datatype": "FP32", "shape": [3, 28, 28, 1], "parameters": {"binary_data_size": x.nbytes}}
+            ],
+            "parameters": {"binary_data_output": True},
+        }
+    ).encode()
+    r = tiny_client.post(
+        "/v2/models/digits/infer",
+        content=header + x.tobytes(),
+        headers={"Inference-Header-Content-Length": str(len(header)), "content-type": "application/octet-stream"},
+    )
     assert r.status_code == 200
     n = int(r.headers["Inference-Header-Content-Length"])
     meta = json.loads(r.content[:n])
@@ -88,8 +96,14 @@ def test_binary_tensor_extension_both_ways(tiny_client):
         ({"inputs": [{"name": "image", "datatype": "FP32", "shape": [1, -784], "data": [0] * 784}]}, 400, "shape"),
         ({"inputs": [{"name": "image", "datatype": "FP32", "shape": [1, 784], "data": ["x"] * 784}]}, 400, "numbers"),
         ({"inputs": [{"name": "image", "datatype": "FP32", "shape": [1, 784]}]}, 400, "no data"),
-        ({"inputs": [{"name": "image", "datatype": "FP32", "shape": [1, 784], "data": [0.0] * 784}],
-          "outputs": [{"name": "logits"}]}, 400, "no output"),
+        (
+            {
+                "inputs": [{"name": "image", "datatype": "FP32", "shape": [1, 784], "data": [0.0] * 784}],
+                "outputs": [{"name": "logits"}],
+            },
+            400,
+            "no output",
+        ),
         ({"inputs": ["image"]}, 400, "object"),
     ],
 )
@@ -108,8 +122,14 @@ def test_infer_errors_for_models_and_encodings(tiny_client):
     assert r.status_code == 415
     r = tiny_client.post("/v2/models/digits/infer", content=b"{}", headers={"Inference-Header-Content-Length": "99"})
     assert r.status_code == 400
+    deep = b'{"inputs": ' + b"[" * 5000 + b"]" * 5000 + b"}"  # nesting deeper than any parser's stack
+    r = tiny_client.post("/v2/models/digits/infer", content=deep, headers={"content-type": "application/json"})
+    assert r.status_code == 400 and "not valid JSON" in r.json()["error"]
+    assert tiny_client.get("/v2/health/ready").status_code == 200  # the connection and server carry on
     nan = {"inputs": [{"name": "image", "datatype": "FP32", "shape": [1, 784], "data": [float("nan")] * 784}]}
-    r = tiny_client.post("/v2/models/digits/infer", content=json.dumps(nan).encode(), headers={"content-type": "application/json"})
+    r = tiny_client.post(
+        "/v2/models/digits/infer", content=json.dumps(nan).encode(), headers={"content-type": "application/json"}
+    )
     assert r.status_code == 400
 
 

@@ -40,7 +40,9 @@ def test_all_22_answers_sum_to_one(tiny_client):
 
 def test_json_body_and_data_url(tiny_client):
     b64 = base64.b64encode(png_bytes(SCENE)).decode()
-    r = tiny_client.post("/api/vqa", json={"image_b64": f"data:image/png;base64,{b64}", "question": "Is there a red square?", "top_k": 2})
+    r = tiny_client.post(
+        "/api/vqa", json={"image_b64": f"data:image/png;base64,{b64}", "question": "Is there a red square?", "top_k": 2}
+    )
     assert r.status_code == 200, r.text
     assert len(r.json()["answers"]) == 2
 
@@ -90,7 +92,9 @@ def test_bad_fields_are_clear_4xx(tiny_client, fields, status, words):
 def test_bad_bodies_are_clear_4xx(tiny_client):
     r = tiny_client.post("/api/vqa", data={"question": "Is there a circle?"})
     assert r.status_code == 400 and "image" in r.json()["error"]
-    r = tiny_client.post("/api/vqa", files={"image": ("a.txt", b"not an image", "text/plain")}, data={"question": "Is there a circle?"})
+    r = tiny_client.post(
+        "/api/vqa", files={"image": ("a.txt", b"not an image", "text/plain")}, data={"question": "Is there a circle?"}
+    )
     assert r.status_code == 415
     r = tiny_client.post("/api/vqa", json={"image_b64": "%%%", "question": "Is there a circle?"})
     assert r.status_code == 400 and "base64" in r.json()["error"]
@@ -150,8 +154,12 @@ def test_photos_digits_and_noise_are_out_of_distribution(committed_client, mnist
 
     rng = np.random.default_rng(0)
     digit = Image.fromarray(255 - mnist_test[0][0])  # black ink on white, as drawn
-    for image in (Image.fromarray(skimage.data.astronaut()), Image.fromarray(skimage.data.coffee()), digit,
-                  Image.fromarray(rng.integers(0, 256, (128, 128, 3), dtype=np.uint8))):
+    for image in (
+        Image.fromarray(skimage.data.astronaut()),
+        Image.fromarray(skimage.data.coffee()),
+        digit,
+        Image.fromarray(rng.integers(0, 256, (128, 128, 3), dtype=np.uint8)),
+    ):
         body = ask(committed_client, "Is there a red circle?", image=image).json()
         assert body["out_of_distribution"] is True and body["ood_score"] >= 1, body
         assert body["answers"]  # still answered, with the warning
@@ -167,7 +175,9 @@ def test_heatmap_points_at_the_object_asked_about(committed_client):
         obj = scene.objects[int(rng.integers(len(scene.objects)))]
         if sum(o.shape == obj.shape and o.size == obj.size for o in scene.objects) != 1:
             continue
-        body = ask(committed_client, f"What color is the {obj.size} {obj.shape}?", image=render(scene, 128), explain="true").json()
+        body = ask(
+            committed_client, f"What color is the {obj.size} {obj.shape}?", image=render(scene, 128), explain="true"
+        ).json()
         heat = np.asarray(Image.open(io.BytesIO(base64.b64decode(body["heatmap_png"]))))[..., 3]
         y, x = (v / heat.shape[0] for v in np.unravel_index(int(heat.argmax()), heat.shape))
         x0, y0, x1, y1 = obj.box

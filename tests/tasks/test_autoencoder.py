@@ -4,7 +4,10 @@ from app.tasks import autoencoder as task
 
 
 def rows(codes, rebuilt):
-    return [{"input": x.tolist(), "code": list(c), "reconstruction": list(r)} for x, c, r in zip(task.TOY_INPUTS, codes, rebuilt)]
+    return [
+        {"input": x.tolist(), "code": list(c), "reconstruction": list(r)}
+        for x, c, r in zip(task.TOY_INPUTS, codes, rebuilt, strict=False)
+    ]
 
 
 def test_toy_is_the_articles_network():

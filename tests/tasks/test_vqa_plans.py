@@ -62,8 +62,15 @@ def test_composed_kinds_follow_from_right_answers(question, expected):
     assert answer("scene_00", question).answer == expected
 
 
-@pytest.mark.parametrize("question", ["What color is the large square?", "Is the yellow circle left of the gray triangle?",
-                                      "how big is the orange ball?", "Are all the cyan things small?"])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What color is the large square?",
+        "Is the yellow circle left of the gray triangle?",
+        "how big is the orange ball?",
+        "Are all the cyan things small?",
+    ],
+)
 def test_a_reference_that_names_nothing_is_answered_none(question):
     outcome = answer("scene_00", question)
     assert outcome.answer == "none" and "no " in outcome.note
@@ -85,3 +92,11 @@ def test_a_family_question_is_asked_in_its_template_wording_after_the_count_chec
     assert plans.model_questions(meaning) == ["How many small blue objects are there?", "What shape is the small blue object?"]
     named = read_question("whats the colour of the little blue ball").meaning
     assert plans.model_questions(named) == ["How many small blue circles are there?"]  # the colour is in the question
+
+
+def test_the_leftmost_of_several_is_the_leftmost_object_when_that_object_matches():
+    # scene_02: the brown circle (y 0.22) is the topmost object; there are two circles.
+    assert answer("scene_02", "Which colour does the round thing at the top have?").answer == "brown"
+    # scene_00: two circles, and the leftmost object is a square: say so, do not pick one.
+    outcome = answer("scene_00", "What colour is the circle on the far left?")
+    assert outcome.ambiguous == [{"reference": "circle", "matches": 2}] and "not a circle" in outcome.note

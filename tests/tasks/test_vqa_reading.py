@@ -8,8 +8,18 @@ from app.tasks.vqa_reading import correct_word, read_question
 
 @pytest.mark.parametrize(
     ("typed", "meant"),
-    [("cirlces", "circles"), ("coolor", "color"), ("squre", "square"), ("trianlge", "triangle"), ("smmall", "small"),
-     ("hwo", "how"), ("gren", "green"), ("teh", "the"), ("bellow", "below"), ("purpel", "purple")],
+    [
+        ("cirlces", "circles"),
+        ("coolor", "color"),
+        ("squre", "square"),
+        ("trianlge", "triangle"),
+        ("smmall", "small"),
+        ("hwo", "how"),
+        ("gren", "green"),
+        ("teh", "the"),
+        ("bellow", "below"),
+        ("purpel", "purple"),
+    ],
 )
 def test_typing_slips_are_read_as_the_word_meant(typed, meant):
     assert correct_word(typed) == meant
@@ -43,29 +53,59 @@ def meaning(question):
         ("tell me the colour of the little square", ("query_color", ["small square"], "color", None, None, None)),
         ("whats the shape of the huge grey item", ("query_shape", ["large gray object"], "shape", None, None, None)),
         ("Is the trianlge big or smmall?", ("query_size", ["triangle"], "size", None, None, None)),
-        ("Is the red ball on top of the blue block?", ("relate_position", ["red circle", "blue square"], None, "above", None, None)),
+        (
+            "Is the red ball on top of the blue block?",
+            ("relate_position", ["red circle", "blue square"], None, "above", None, None),
+        ),
         ("is the cube underneath the pyramid", ("relate_position", ["square", "triangle"], None, "below", None, None)),
-        ("What colour is the shape next to the small circle?", ("closest_farthest", ["small circle"], "color", None, "closest", None)),
-        ("what size is the thing furthest from the cyan ball", ("closest_farthest", ["cyan circle"], "size", None, "farthest", None)),
+        (
+            "What colour is the shape next to the small circle?",
+            ("closest_farthest", ["small circle"], "color", None, "closest", None),
+        ),
+        (
+            "what size is the thing furthest from the cyan ball",
+            ("closest_farthest", ["cyan circle"], "size", None, "farthest", None),
+        ),
         ("what colour is the thing highest up", ("extreme", [], "color", "above", None, None)),
-        ("How many objects are to the right of the big yellow square?", ("relate_count", ["large yellow square"], None, "right", None, None)),
+        (
+            "How many objects are to the right of the big yellow square?",
+            ("relate_count", ["large yellow square"], None, "right", None, None),
+        ),
         ("Are there as many circles as triangles?", ("compare_count", ["circles", "triangles"], None, None, "same", None)),
-        ("are there fewer red things than blue things", ("compare_count", ["red objects", "blue objects"], None, None, "fewer", None)),
-        ("Do the red circle and the blue square have the same shape?", ("compare_attribute", ["red circle", "blue square"], "shape", None, None, None)),
+        (
+            "are there fewer red things than blue things",
+            ("compare_count", ["red objects", "blue objects"], None, None, "fewer", None),
+        ),
+        (
+            "Do the red circle and the blue square have the same shape?",
+            ("compare_attribute", ["red circle", "blue square"], "shape", None, None, None),
+        ),
         ("Is the small square brown?", ("verify", ["small square"], "color", None, None, "brown")),
         ("Is the red thing a circle?", ("verify", ["red object"], "shape", None, None, "circle")),
         ("Are all the circles small?", ("all", ["circles"], "size", None, None, "small")),
         ("Are any of the squares cyan?", ("any", ["squares"], "color", None, None, "cyan")),
         ("How many different colors are there?", ("distinct", [], "color", None, None, None)),
-        ("Which is bigger, the red circle or the blue square?", ("which_size", ["red circle", "blue square"], "size", None, None, "large")),
+        (
+            "Which is bigger, the red circle or the blue square?",
+            ("which_size", ["red circle", "blue square"], "size", None, None, "large"),
+        ),
         ("Are there two circles?", ("count_is", ["circles"], None, None, None, "2")),
         ("Are the triangles the same size?", ("all_same", ["triangles"], "size", None, None, None)),
         ("How many of the circles are red?", ("count", ["red circles"], None, None, None, None)),
         ("How many are red?", ("count", ["red objects"], None, None, None, None)),
         ("How many circles and squares are there?", ("count_sum", ["circles", "squares"], None, None, None, None)),
-        ("Is the red circle to the left or right of the blue square?", ("side_of", ["red circle", "blue square"], None, "left", None, "right")),
-        ("Are the red circle and the blue square both large?", ("both", ["red circle", "blue square"], "size", None, None, "large")),
-        ("Is the red circle as big as the blue square?", ("compare_attribute", ["red circle", "blue square"], "size", None, None, None)),
+        (
+            "Is the red circle to the left or right of the blue square?",
+            ("side_of", ["red circle", "blue square"], None, "left", None, "right"),
+        ),
+        (
+            "Are the red circle and the blue square both large?",
+            ("both", ["red circle", "blue square"], "size", None, None, "large"),
+        ),
+        (
+            "Is the red circle as big as the blue square?",
+            ("compare_attribute", ["red circle", "blue square"], "size", None, None, None),
+        ),
         ("Do circles outnumber squares?", ("compare_count", ["circles", "squares"], None, None, "more", None)),
         ("Are there more squares or triangles?", ("which_count", ["squares", "triangles"], None, None, "more", None)),
         ("What colour is the square on the left side?", ("extreme_of", ["square"], "color", "left", None, None)),

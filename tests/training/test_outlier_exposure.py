@@ -23,7 +23,7 @@ def test_batches_show_every_digit_once_an_epoch_among_marked_outliers():
     outliers = np.full((50, 1, 1, 1), 0.9, np.float32)
     batches = AutoencoderBatches(digits, 32, seed=0, outliers=outliers, fraction=0.2)
     for _ in range(2):
-        inputs, targets = (np.concatenate(part) for part in zip(*(batches[i] for i in range(len(batches)))))
+        inputs, targets = (np.concatenate(part) for part in zip(*(batches[i] for i in range(len(batches))), strict=False))
         is_outlier = inputs.ravel() == np.float32(0.9)
         assert sorted(inputs.ravel()[~is_outlier]) == sorted(digits.ravel())  # every digit, once
         assert is_outlier.sum() == 50  # 20 % of the epoch

@@ -22,8 +22,12 @@ def test_scenes_keep_the_contract(scenes):
 def test_the_checker_sees_a_broken_scene(scenes):
     scene = scenes[0]
     a, b = scene.objects[:2]
-    overlapping = Scene((a, b.__class__(b.shape, b.color, b.size, a.x, a.y, b.side, b.rgb), *scene.objects[2:]),
-                        scene.background, scene.noise_std, scene.seed)
+    overlapping = Scene(
+        (a, b.__class__(b.shape, b.color, b.size, a.x, a.y, b.side, b.rgb), *scene.objects[2:]),
+        scene.background,
+        scene.noise_std,
+        scene.seed,
+    )
     assert any("too close" in p for p in check_scene(overlapping))
 
 

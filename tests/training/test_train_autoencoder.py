@@ -34,7 +34,9 @@ def test_toy_trains_to_a_two_bit_code_fast_and_is_served(tmp_path):
 @pytest.fixture(scope="module")
 def mnist_models(tiny_mnist, tmp_path_factory):
     out = tmp_path_factory.mktemp("ae")
-    cards = train_autoencoder.main(["--model", "mnist", "--quick", "--out", str(out), "--mnist-npz", str(tiny_mnist), "--verbose", "0"])
+    cards = train_autoencoder.main(
+        ["--model", "mnist", "--quick", "--out", str(out), "--mnist-npz", str(tiny_mnist), "--verbose", "0"]
+    )
     return out, cards
 
 
@@ -45,8 +47,15 @@ def test_quick_run_writes_the_three_mnist_models(mnist_models):
     assert main["code_dim"] == 32 and main["metrics"]["pca_components"] == 32
     assert main["metrics"]["test_sse_per_image"] > 0 and main["metrics"]["pca_test_sse_per_image"] > 0
     assert len(main["error_quantiles"]) == 1001 and main["error_quantiles"] == sorted(main["error_quantiles"])
-    assert set(main["metrics"]["anomaly_flagged"]) >= {"mnist_test_digits", "letters", "scribbles", "noise",
-                                                        "pen_digits", "font_digits", "drawn_like_digits"}
+    assert set(main["metrics"]["anomaly_flagged"]) >= {
+        "mnist_test_digits",
+        "letters",
+        "scribbles",
+        "noise",
+        "pen_digits",
+        "font_digits",
+        "drawn_like_digits",
+    }
     assert main["outlier_exposure"]["examples"] > 500 and main["loss"].startswith("mean squared error on digits")
     assert cards["autoencoder_2d"]["code_dim"] == 2 and len(cards["autoencoder_2d"]["latent_bounds"]) == 4
     assert (out / "autoencoder_2d" / train_autoencoder.MAP_NAME).stat().st_size > 5_000
@@ -61,7 +70,8 @@ def test_unflagged_only_redraws_on_the_pictures_the_card_was_measured_on(mnist_m
     rates = train_autoencoder.main(["--unflagged-only", "--out", str(out), "--mnist-npz", str(tiny_mnist)])["autoencoder"]
     card = json.loads((out / "autoencoder" / "card.json").read_text())
     assert {k: round(v, 4) for k, v in rates.items()} == {
-        k: v for k, v in card["metrics"]["anomaly_flagged"].items() if k != "mnist_test_digits"}
+        k: v for k, v in card["metrics"]["anomaly_flagged"].items() if k != "mnist_test_digits"
+    }
     assert plot.stat().st_size > 1_000
     assert card["artifacts"] == [train_autoencoder.UNFLAGGED_NAME]
     with TestClient(create_app(make_settings(out))) as client:
@@ -109,8 +119,22 @@ def test_the_server_answers_with_code_reconstruction_map_and_denoising(mnist_mod
 
 def test_resume_continues_the_outlier_exposure_run(mnist_models, tiny_mnist):
     out, cards = mnist_models
-    card = train_autoencoder.main(["--model", "autoencoder", "--quick", "--resume", "--learning-rate", "0.0005",
-                                   "--out", str(out), "--mnist-npz", str(tiny_mnist), "--verbose", "0"])["autoencoder"]
+    card = train_autoencoder.main(
+        [
+            "--model",
+            "autoencoder",
+            "--quick",
+            "--resume",
+            "--learning-rate",
+            "0.0005",
+            "--out",
+            str(out),
+            "--mnist-npz",
+            str(tiny_mnist),
+            "--verbose",
+            "0",
+        ]
+    )["autoencoder"]
     assert card["epochs"] == cards["autoencoder"]["epochs"] + 1
     assert card["optimizer"].startswith("Adam, warm-up to 0.0005 ")  # the new cycle's peak, as asked
     model = keras.saving.load_model(out / "autoencoder" / "model.keras")  # the loss deserialises

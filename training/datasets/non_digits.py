@@ -20,7 +20,7 @@ preprocessing (`image_to_mnist`), as an upload would.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -32,14 +32,34 @@ LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 SYMBOLS = "#$%&@?!*+=<>{}[]()/\\~^"
 # Faces shipped with matplotlib; the evaluation's DejaVu faces are not among them.
 TRAINING_FACES = (
-    "STIXGeneral.ttf", "STIXGeneralBol.ttf", "STIXGeneralBolIta.ttf", "STIXGeneralItalic.ttf",
-    "cmr10.ttf", "cmss10.ttf", "cmtt10.ttf", "cmb10.ttf", "cmti10.ttf",
+    "STIXGeneral.ttf",
+    "STIXGeneralBol.ttf",
+    "STIXGeneralBolIta.ttf",
+    "STIXGeneralItalic.ttf",
+    "cmr10.ttf",
+    "cmss10.ttf",
+    "cmtt10.ttf",
+    "cmb10.ttf",
+    "cmti10.ttf",
 )
 # Hershey's stroke fonts (the Hershey-Fonts package), drawn with a round pen. Left out:
 # faces whose glyphs are digits or bars (Cyrillic's Ze is a 3, the math faces' parentheses
 # are 1s), and glyphs that a pen draws as a digit (l and I are 1s, O and o are 0s).
-PEN_FACES = ("futural", "futuram", "rowmans", "rowmand", "timesr", "timesi", "timesrb", "scripts", "scriptc",
-             "cursive", "greek", "timesg", "gothiceng")
+PEN_FACES = (
+    "futural",
+    "futuram",
+    "rowmans",
+    "rowmand",
+    "timesr",
+    "timesi",
+    "timesrb",
+    "scripts",
+    "scriptc",
+    "cursive",
+    "greek",
+    "timesg",
+    "gothiceng",
+)
 PEN_GLYPHS = "".join(g for g in LETTERS + SYMBOLS if g not in "IlOo/\\()[]!")
 PAGE_PEN_WIDTH = 22  # static/app.js draws on a 280 x 280 canvas with this round pen
 
@@ -155,7 +175,7 @@ def glyph_image(rng: np.random.Generator, font_path: Path, glyph: str, size: int
     return image.rotate(float(rng.uniform(-15, 15)), fillcolor=255)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _hershey_face(name: str):
     from HersheyFonts import HersheyFonts
 
@@ -228,7 +248,7 @@ def pen_digits(digits: np.ndarray, canvas: int = 280) -> np.ndarray:
     images = []
     for digit in digits:
         ys, xs = np.nonzero(skeletonize(digit > 127))
-        points = {(int(y), int(x)) for y, x in zip(ys, xs)}
+        points = {(int(y), int(x)) for y, x in zip(ys, xs, strict=False)}
         image = Image.new("L", (canvas, canvas), 255)
         draw = ImageDraw.Draw(image)
         r = PAGE_PEN_WIDTH / 2

@@ -1,6 +1,6 @@
 """Shapes scenes: the flat, CLEVR-like world the shipped VQA model learns from.
 
-This module is the scene half of `shared/specs/shapes-scenes.md`: sampling scenes
+This module is the scene half of `docs/shapes-scenes.md`: sampling scenes
 that follow the contract, rendering them with Pillow at any size, and their
 CLEVR-style description. Questions live in `shapes_questions.py`.
 
@@ -106,7 +106,7 @@ class Scene:
         }
 
     @staticmethod
-    def from_json(data: dict) -> "Scene":
+    def from_json(data: dict) -> Scene:
         objects = tuple(
             SceneObject(o["shape"], o["color"], o["size"], o["center"][0], o["center"][1], o["side"], tuple(o["rgb"]))
             for o in data["objects"]
@@ -194,7 +194,7 @@ def check_scene(scene: Scene) -> list[str]:
         x0, y0, x1, y1 = o.box
         if min(o.box) < -1e-9 or x1 > 1 + 1e-9 or y1 > scene.aspect + 1e-9:
             problems.append(f"object outside the image: {o.box}")
-        if max(abs(c - r) for c, r in zip(o.rgb, COLORS[o.color])) > COLOR_JITTER:
+        if max(abs(c - r) for c, r in zip(o.rgb, COLORS[o.color], strict=False)) > COLOR_JITTER:
             problems.append(f"{o.color} drawn as {o.rgb}")
     for a, b in combinations(scene.objects, 2):
         if not boxes_separated(a, b):

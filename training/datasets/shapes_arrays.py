@@ -5,7 +5,7 @@ server's own `app.tasks.vqa.image_to_pixels`) keeps a few million training quest
 in memory. This module imports neither Keras nor a backend, so spawned worker
 processes can generate with it while another process trains.
 
-Render styles (all within `shared/specs/shapes-scenes.md`):
+Render styles (all within `docs/shapes-scenes.md`):
 - `plain`: 128 px, aliased, square: the style of the test split and the samples;
 - `varied`: what training sees: 64-192 px, sometimes anti-aliased, sometimes wider
   than tall, so the model does not learn one renderer's pixels;
@@ -70,9 +70,13 @@ def style_render(scene: Scene, rng: np.random.Generator, style: str):
     return render(scene, int(rng.integers(80, 321)), antialias=4)
 
 
-def scene_pixels(rng: np.random.Generator, n_scenes: int, style: str = "varied", image_side: int = task.DEFAULT_IMAGE_SIDE) -> np.ndarray:
+def scene_pixels(
+    rng: np.random.Generator, n_scenes: int, style: str = "varied", image_side: int = task.DEFAULT_IMAGE_SIDE
+) -> np.ndarray:
     """uint8 [n, side, side, 3]: scenes alone, no questions (for the scene autoencoder)."""
-    return np.stack([task.image_to_pixels(style_render(style_scene(rng, style), rng, style), image_side) for _ in range(n_scenes)])
+    return np.stack(
+        [task.image_to_pixels(style_render(style_scene(rng, style), rng, style), image_side) for _ in range(n_scenes)]
+    )
 
 
 def make_arrays(

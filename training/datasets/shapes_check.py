@@ -52,7 +52,7 @@ def check_question(scene: dict, question: str, answer: str) -> list[str]:
 
     # Articles: "an object", "a small circle".
     tokens = text.split()
-    for article, nxt in zip(tokens, tokens[1:]):
+    for article, nxt in zip(tokens, tokens[1:], strict=False):
         if article in ("a", "an") and (article == "an") != (nxt[0] in "aeiou"):
             problems.append(f"wrong article: {article} {nxt}")
 

@@ -29,7 +29,7 @@ from training.datasets.shapes_check import check_question
 from training.datasets.shapes_language import FAMILIES, normalise
 from training.datasets.shapes_questions import ask, draw_slot, generate, possible_answers
 
-INFO = {"dataset": "shapes scenes", "spec": "shared/specs/shapes-scenes.md", "version": "1.0"}
+INFO = {"dataset": "shapes scenes", "spec": "docs/shapes-scenes.md", "version": "1.0"}
 
 
 class Progress:
@@ -50,8 +50,16 @@ class Progress:
             sys.stderr.flush()
 
 
-def write_split(out: Path, split: str, n_questions: int, seed: int, size: int = 128, antialias: int = 1,
-                per_scene: int = 10, progress: bool = True) -> dict:
+def write_split(
+    out: Path,
+    split: str,
+    n_questions: int,
+    seed: int,
+    size: int = 128,
+    antialias: int = 1,
+    per_scene: int = 10,
+    progress: bool = True,
+) -> dict:
     """Generate and write one split; returns counts."""
     (out / "images").mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
@@ -63,18 +71,30 @@ def write_split(out: Path, split: str, n_questions: int, seed: int, size: int = 
         scenes.append(scene.to_json(size, index, split, filename))
         for q in qs:
             qid = len(questions)
-            questions.append({
-                "question_index": qid, "image_index": index, "image_filename": filename, "split": split,
-                "question": q.text, "answer": q.answer, "family": q.family, "variant": q.variant,
-                "template": q.template,
-            })
+            questions.append(
+                {
+                    "question_index": qid,
+                    "image_index": index,
+                    "image_filename": filename,
+                    "split": split,
+                    "question": q.text,
+                    "answer": q.answer,
+                    "family": q.family,
+                    "variant": q.variant,
+                    "template": q.template,
+                }
+            )
             vqa_questions.append({"image_id": index, "question": q.text, "question_id": qid})
-            vqa_annotations.append({
-                "question_id": qid, "image_id": index, "multiple_choice_answer": q.answer,
-                "answers": [{"answer": q.answer, "answer_confidence": "yes", "answer_id": i + 1} for i in range(10)],
-                "question_type": q.family, "answer_type": "yes/no" if q.answer in ("yes", "no") else
-                ("number" if q.answer.isdigit() else "other"),
-            })
+            vqa_annotations.append(
+                {
+                    "question_id": qid,
+                    "image_id": index,
+                    "multiple_choice_answer": q.answer,
+                    "answers": [{"answer": q.answer, "answer_confidence": "yes", "answer_id": i + 1} for i in range(10)],
+                    "question_type": q.family,
+                    "answer_type": "yes/no" if q.answer in ("yes", "no") else ("number" if q.answer.isdigit() else "other"),
+                }
+            )
         if bar:
             bar.update(len(questions))
     info = {**INFO, "split": split, "seed": seed, "image_size": size, "antialias": antialias}
@@ -104,13 +124,15 @@ def write_samples(out: Path, n_scenes: int = 24, seed: int = 20_240, size: int =
                 break
         name = f"scene_{len(samples):02d}.png"
         render(scene, size, antialias=4).save(out / name)
-        samples.append({
-            "id": name.removesuffix(".png"),
-            "file": name,
-            "size": size,
-            "scene": scene.to_json(size, len(samples), "samples", name),
-            "questions": [{"question": q.text, "answer": q.answer, "family": q.family} for q in chosen],
-        })
+        samples.append(
+            {
+                "id": name.removesuffix(".png"),
+                "file": name,
+                "size": size,
+                "scene": scene.to_json(size, len(samples), "samples", name),
+                "questions": [{"question": q.text, "answer": q.answer, "family": q.family} for q in chosen],
+            }
+        )
     (out / "samples.json").write_text(json.dumps({"info": {**INFO, "seed": seed}, "samples": samples}, indent=1))
     return samples
 
@@ -147,8 +169,13 @@ def answer_stats(n_questions: int, seed: int) -> dict:
             uniform = 1 / len(possible_answers(family, v))
             worst = max(worst, max(answers.values()) / total / uniform)
             shares[v or "-"] = {a: round(c / total, 3) for a, c in sorted(answers.items())}
-        stats[family] = {"questions": len(qs), "baseline_accuracy": hits / max(1, len(qs)), "chance": float(chance),
-                         "max_share_vs_uniform": worst, "answers": shares}
+        stats[family] = {
+            "questions": len(qs),
+            "baseline_accuracy": hits / max(1, len(qs)),
+            "chance": float(chance),
+            "max_share_vs_uniform": worst,
+            "answers": shares,
+        }
     return stats
 
 
@@ -193,8 +220,10 @@ def main(argv: list[str] | None = None) -> None:
         stats = answer_stats(args.questions, args.seed)
         print(f"{'family':<18} {'questions':>9} {'q-only baseline':>16} {'chance':>7} {'max share / uniform':>20}")
         for family, s in stats.items():
-            print(f"{family:<18} {s['questions']:>9} {100 * s['baseline_accuracy']:>15.1f}% {100 * s['chance']:>6.1f}%"
-                  f" {s['max_share_vs_uniform']:>20.2f}")
+            print(
+                f"{family:<18} {s['questions']:>9} {100 * s['baseline_accuracy']:>15.1f}% {100 * s['chance']:>6.1f}%"
+                f" {s['max_share_vs_uniform']:>20.2f}"
+            )
         print(f"({time.perf_counter() - start:.0f} s; answer shares per family and variant:)")
         for family, s in stats.items():
             print(f"  {family}: {s['answers']}")

@@ -20,9 +20,7 @@ ATTRIBUTES = ("color", "shape", "size")
 DIRECTIONS = ("left", "right", "above", "below")
 EXTREMES = {"left": "leftmost", "right": "rightmost", "above": "topmost", "below": "bottommost"}
 
-ANSWERS = (
-    "yes no 0 1 2 3 4 5 6 gray red blue green brown purple cyan yellow circle square triangle small large".split()
-)
+ANSWERS = "yes no 0 1 2 3 4 5 6 gray red blue green brown purple cyan yellow circle square triangle small large".split()
 FAMILIES = (
     "exist",
     "count",
@@ -155,10 +153,7 @@ _PLACEHOLDERS = {
 
 def _template_regex(template: str) -> re.Pattern:
     pieces = re.split(r"\{(\w+)\}", template)  # literal, name, literal, name, ...
-    parts = [
-        _PLACEHOLDERS[piece] if i % 2 else re.escape(normalise(piece))
-        for i, piece in enumerate(pieces)
-    ]
+    parts = [_PLACEHOLDERS[piece] if i % 2 else re.escape(normalise(piece)) for i, piece in enumerate(pieces)]
     return re.compile(" ".join(p for p in parts if p))
 
 

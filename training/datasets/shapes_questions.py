@@ -141,8 +141,7 @@ def closest_or_farthest(scene: Scene, ref_obj: SceneObject, which: str) -> Scene
 @cache
 def all_refs() -> tuple[Ref, ...]:
     return tuple(
-        Ref(size, color, shape)
-        for size, color, shape in product((None, "small", "large"), (None, *COLORS), (None, *SHAPES))
+        Ref(size, color, shape) for size, color, shape in product((None, "small", "large"), (None, *COLORS), (None, *SHAPES))
     )
 
 
@@ -301,8 +300,7 @@ def draw_slot(rng: np.random.Generator, families: tuple[str, ...] = FAMILIES) ->
     return family, variant, answers[rng.integers(len(answers))]
 
 
-def ask(scene: Scene | SceneMemo, family: str, variant: str | None, answer: str,
-        rng: np.random.Generator) -> Question | None:
+def ask(scene: Scene | SceneMemo, family: str, variant: str | None, answer: str, rng: np.random.Generator) -> Question | None:
     """A question of this family and variant whose answer in `scene` is `answer`.
     Pass a `SceneMemo` to ask several questions about one scene cheaply."""
     memo = scene if isinstance(scene, SceneMemo) else SceneMemo(scene)
@@ -318,8 +316,7 @@ def ask(scene: Scene | SceneMemo, family: str, variant: str | None, answer: str,
     return Question(family, variant, answer, text, template, program)
 
 
-def generate(rng: np.random.Generator, n_questions: int, sample_scene, per_scene: int = 10,
-             families: tuple[str, ...] = FAMILIES):
+def generate(rng: np.random.Generator, n_questions: int, sample_scene, per_scene: int = 10, families: tuple[str, ...] = FAMILIES):
     """Yield (scene, questions) until `n_questions` questions are made.
 
     `sample_scene(rng)` makes a scene. A scene takes at most `per_scene` questions; one
