@@ -7,193 +7,32 @@ why. It knows words and grammar, never pictures: `app.tasks.vqa_plans` turns a m
 into the template questions the model was trained on.
 
 Rules:
-- a slip is corrected only to a word the reader knows: one edit away (swapped,
-  dropped, doubled or wrong letter; the first letter kept in words of up to four
-  letters), or two for words of six letters or more, keeping the first letter; words
-  the reader knows, including the ones it knows it cannot answer, are never "corrected";
-- a word it cannot read inside a reference ("the shiny circle") puts the question out
-  of scope, since the reference would be read wrongly; elsewhere it is ignored and
-  reported;
+- slips and phrases are handled first, by `app.tasks.vqa_spelling`;
+- a word it cannot read puts the question out of scope, named in the note, since the
+  question would be read wrongly without it;
 - a reference names optional size and colour and a noun; colours and shapes this
   world never has ("orange", "star") make a reference that matches nothing.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass, field, replace
 
-from rapidfuzz import process
-from rapidfuzz.distance import DamerauLevenshtein
-
 from app.tasks import vqa_words as w
-
-NOUNS = w.noun_table()
-ADJECTIVES = w.adjective_table()
-ATTRIBUTE_OF = {word: a for a, words in w.ATTRIBUTE_WORDS.items() for word in words}
-DIRECTION_OF = {word: d for d, words in w.DIRECTION_WORDS.items() for word in words}
-EXTREME_OF = {word: d for d, words in w.EXTREME_WORDS.items() for word in words}
-COMPARATIVE_OF = {word: s for s, words in w.COMPARATIVE_SIZE.items() for word in words}
-DETERMINERS = ("the", "a", "an", "any", "some", "all", "every", "each", "no", "both")
-_PHRASES = sorted(((tuple(k.split()), v.split()) for k, v in w.PHRASES.items()), key=lambda p: -len(p[0]))
-
-# Words a slip may be corrected to, best first when two are equally close.
-_TARGET_RANK: dict[str, int] = {}
-for _rank, _words in enumerate(
-    (
-        [*NOUNS, *ADJECTIVES, *ATTRIBUTE_OF, *DIRECTION_OF, *EXTREME_OF, *COMPARATIVE_OF, *w.CLOSEST, *w.FARTHEST],
-        w.CUES,
-        w.FILLER,
-        w.OUT_OF_SCOPE,
-    )
-):
-    for _word in _words:
-        _TARGET_RANK.setdefault(_word, _rank)
-for _word in w.NUMBERS:
-    _TARGET_RANK.setdefault(_word, 1)
-_TARGETS = list(_TARGET_RANK)
-KNOWN = set(_TARGETS) | {t for k, _ in _PHRASES for t in k}
-# "on the left of X" is a relation, "the square on the left" an extreme: these phrases
-# are joined only when no "of"/"than" follows.
-_NOT_BEFORE_OF = {k for k, v in _PHRASES if v[0] in ("leftmost", "rightmost") and k[0] in ("on", "at")}
-
-
-@dataclass(frozen=True)
-class Reference:
-    """Objects named by size, colour and shape; None is "any". `foreign`: it uses a
-    word for a colour, shape or size this world never has, so it matches nothing."""
-
-    size: str | None = None
-    color: str | None = None
-    shape: str | None = None
-    plural: bool = False
-    foreign: bool = False
-    words: str = ""
-    article: str | None = None  # the determiner before it: "a" in "is the circle a square?"
-
-    def phrase(self, plural: bool | None = None) -> str:
-        """The template language's words: "large red circle", "objects"."""
-        noun = self.shape or w.GENERIC
-        many = self.plural if plural is None else plural
-        return " ".join(p for p in (self.size, self.color, noun + ("s" if many else "")) if p)
-
-    def names(self, attribute: str) -> str | None:
-        return getattr(self, attribute)
-
-    @property
-    def generic(self) -> bool:
-        return self.size is None and self.color is None and self.shape is None and not self.foreign
-
-
-@dataclass(frozen=True)
-class Meaning:
-    """A question's meaning. `kind` is one of the model's 11 families or a kind the
-    plans compose from them (verify, all, any, distinct, which_size, which_position)."""
-
-    kind: str
-    refs: tuple[Reference, ...] = ()
-    attribute: str | None = None
-    direction: str | None = None
-    variant: str | None = None  # compare_count: more/fewer/same; closest_farthest: closest/farthest
-    value: str | None = None  # verify/all/any: the value asked about (None: one the world lacks)
-    negated: bool = False  # "different" where the family asks "the same"
-
-
-@dataclass
-class Reading:
-    question: str
-    read_as: str
-    corrections: list[dict[str, str]] = field(default_factory=list)
-    unknown_words: list[str] = field(default_factory=list)
-    meaning: Meaning | None = None
-    scope_note: str | None = None
-
-    @property
-    def in_scope(self) -> bool:
-        return self.meaning is not None
-
-
-# -- spelling ---------------------------------------------------------------------------
-
-
-def clean(question: str) -> list[str]:
-    """Lower case, Unicode folded, invisible characters and punctuation dropped."""
-    text = unicodedata.normalize("NFKC", question).lower()
-    text = re.sub(r"(?<=[a-z])['\u2019]s\b", "", text)  # "the circle's colour": the possessive adds nothing
-    text = "".join(" " if unicodedata.category(ch)[0] in "PSZC" else ch for ch in text)
-    return re.sub(r"[^a-z0-9 ]+", " ", text).split()
-
-
-def correct_word(token: str) -> str | None:
-    """The known word a slip most likely meant, or None."""
-    if token in KNOWN or not token.isalpha() or len(token) < 3:
-        return None
-    limit = 1 if len(token) <= 5 else 2
-    found = process.extract(token, _TARGETS, scorer=DamerauLevenshtein.distance, score_cutoff=limit, limit=None)
-    # Slips rarely touch the first letter: short words and two-edit matches must keep it,
-    # and two edits are allowed only between long words ("zebra" is not "zero").
-    found = [f for f in found if (f[0][0] == token[0] or (f[1] == 1 and len(token) > 4)) and (f[1] == 1 or len(f[0]) >= 5)]
-    if not found:
-        return None
-    return min(
-        found,
-        key=lambda f: (
-            f[1],
-            f[0][0] != token[0],
-            not (_dropped_or_doubled(token, f[0]) or sorted(token) == sorted(f[0])),
-            _TARGET_RANK[f[0]],
-            abs(len(f[0]) - len(token)),
-        ),
-    )[0]
-
-
-def _dropped_or_doubled(token: str, word: str) -> bool:
-    """A letter left out or typed twice, the commonest slips ('gren' is green, not grey)."""
-    short, long = sorted((token, word), key=len)
-    letters = iter(long)
-    return len(long) == len(short) + 1 and all(ch in letters for ch in short)
-
-
-def split_joined(token: str) -> list[str] | None:
-    """'howmany' -> ['how', 'many'] when both halves are known words."""
-    for i in range(2, len(token) - 1):
-        if token[:i] in KNOWN and token[i:] in KNOWN:
-            return [token[:i], token[i:]]
-    return None
-
-
-def correct(tokens: list[str]) -> tuple[list[str], list[dict[str, str]]]:
-    out: list[str] = []
-    corrections: list[dict[str, str]] = []
-    for token in tokens:
-        fixed = correct_word(token)
-        parts = [fixed] if fixed else (split_joined(token) if token not in KNOWN else None)
-        if parts:
-            corrections.append({"from": token, "to": " ".join(parts)})
-            out.extend(parts)
-        else:
-            out.append(token)
-    return out, corrections
-
-
-def join_phrases(tokens: list[str]) -> list[str]:
-    out: list[str] = []
-    i = 0
-    while i < len(tokens):
-        for words, replacement in _PHRASES:
-            following = tokens[i + len(words)] if i + len(words) < len(tokens) else ""
-            if tuple(tokens[i : i + len(words)]) == words and not (
-                words in _NOT_BEFORE_OF and following in ("of", "than", "side")
-            ):
-                out.extend(replacement)
-                i += len(words)
-                break
-        else:
-            out.append(tokens[i])
-            i += 1
-    return out
-
+from app.tasks.vqa_meaning import Meaning, Reading, Reference
+from app.tasks.vqa_spelling import (
+    ADJECTIVES,
+    ATTRIBUTE_OF,
+    COMPARATIVE_OF,
+    DETERMINERS,
+    DIRECTION_OF,
+    EXTREME_OF,
+    KNOWN,
+    NOUNS,
+    clean,
+    correct,
+    join_phrases,
+)
 
 # -- references -------------------------------------------------------------------------
 
@@ -508,7 +347,3 @@ def read_question(question: str) -> Reading:
     except OutOfScope as exc:
         reading.scope_note = str(exc)
     return reading
-
-
-def with_plural(ref: Reference, plural: bool) -> Reference:
-    return replace(ref, plural=plural)

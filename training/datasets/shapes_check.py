@@ -11,6 +11,7 @@ every ambiguity margin holds (for triangles at the box centre and at the centroi
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
 
 from training.datasets.shapes_language import EXTREMES, SIZE_WORDS, normalise, parse_question, parse_ref
 
@@ -38,25 +39,50 @@ def _matches(obj: dict, ref) -> bool:
     return all(getattr(ref, a) in (None, obj[a]) for a in ("size", "color", "shape"))
 
 
-def check_question(scene: dict, question: str, answer: str) -> list[str]:
-    """Every problem with (question, answer) on this scene; empty when all is well."""
-    parsed = parse_question(question)
-    if parsed is None:
-        return [f"not a question of the language: {question!r}"]
-    family, template, words = parsed
-    side = float(max(scene["image_size"]))
-    objs = scene["objects"]
-    problems: list[str] = []
-    refs = {k: parse_ref(words[k]) for k in ("R", "R1", "R2") if k in words}
-    text = normalise(question)
+@dataclass
+class _Check:
+    """One question on one scene: its words, and the problems found so far."""
 
-    # Articles: "an object", "a small circle".
-    tokens = text.split()
-    for article, nxt in zip(tokens, tokens[1:], strict=False):
-        if article in ("a", "an") and (article == "an") != (nxt[0] in "aeiou"):
-            problems.append(f"wrong article: {article} {nxt}")
+    objs: list[dict]
+    side: float
+    words: dict[str, str]
+    tokens: list[str]
+    refs: dict = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
 
-    # A question never names the attribute it asks about or compares.
+    def the(self, key: str) -> dict | None:
+        found = [o for o in self.objs if _matches(o, self.refs[key])]
+        if len(found) != 1:
+            self.problems.append(f"'the {self.words[key]}' matches {len(found)} objects")
+            return None
+        return found[0]
+
+    def how_many(self, key: str) -> int:
+        return sum(_matches(o, self.refs[key]) for o in self.objs)
+
+    def clearly(self, a: dict, b: dict, direction: str) -> bool | None:
+        """True/False when `a` is/is not `direction` of `b` by the margin at every anchor
+        pair; None when it is too close to call."""
+        i = 0 if direction in ("left", "right") else 1
+        sign = -1.0 if direction in ("left", "above") else 1.0
+        gaps = [sign * (p[i] - q[i]) for p in _anchors(a, self.side) for q in _anchors(b, self.side)]
+        if min(gaps) >= MARGIN:
+            return True
+        if max(gaps) <= -MARGIN:
+            return False
+        return None
+
+    def direction(self) -> str:
+        return next(d for d in ("left", "right", "above", "below") if d in self.tokens)
+
+
+def _style_problems(family: str, template: int, words: dict[str, str], tokens: list[str]) -> list[str]:
+    """English articles, and no reference naming the attribute the question asks about."""
+    problems = [
+        f"wrong article: {article} {nxt}"
+        for article, nxt in zip(tokens, tokens[1:], strict=False)
+        if article in ("a", "an") and (article == "an") != (nxt[0] in "aeiou")
+    ]
     attribute = ASKED_ATTRIBUTE.get(family) or words.get("attr")
     if family == "compare_attribute":
         attribute = ("color", "shape", "size")[template]  # "the same color as", "the same shape", "the same size"
@@ -64,96 +90,124 @@ def check_question(scene: dict, question: str, answer: str) -> list[str]:
         for key in ("R", "R1", "R2"):
             if key in words and ATTRIBUTE_WORDS[attribute] & set(words[key].split()):
                 problems.append(f"{key} {words[key]!r} names the {attribute} it asks about")
-
-    def the(key: str) -> dict | None:
-        found = [o for o in objs if _matches(o, refs[key])]
-        if len(found) != 1:
-            problems.append(f"'the {words[key]}' matches {len(found)} objects")
-            return None
-        return found[0]
-
-    def how_many(key: str) -> int:
-        return sum(_matches(o, refs[key]) for o in objs)
-
-    def axis_gap(a: dict, b: dict, direction: str) -> list[float]:
-        """Signed gaps, positive when `a` is `direction` of `b`, over all anchor pairs."""
-        i = 0 if direction in ("left", "right") else 1
-        sign = -1.0 if direction in ("left", "above") else 1.0
-        return [sign * (p[i] - q[i]) for p in _anchors(a, side) for q in _anchors(b, side)]
-
-    def clearly(a: dict, b: dict, direction: str) -> bool | None:
-        gaps = axis_gap(a, b, direction)
-        if min(gaps) >= MARGIN:
-            return True
-        if max(gaps) <= -MARGIN:
-            return False
-        return None
-
-    expected: str | None = None
-    if family == "exist":
-        expected = "yes" if how_many("R") else "no"
-    elif family == "count":
-        expected = str(how_many("R"))
-    elif family in ASKED_ATTRIBUTE:
-        obj = the("R")
-        expected = obj[ASKED_ATTRIBUTE[family]] if obj else None
-    elif family == "compare_count":
-        c1, c2 = how_many("R1"), how_many("R2")
-        if "more" in tokens:
-            expected = "yes" if c1 > c2 else "no"
-        elif "fewer" in tokens:
-            expected = "yes" if c1 < c2 else "no"
-        else:
-            expected = "yes" if c1 == c2 else "no"
-    elif family == "compare_attribute":
-        a, b = the("R1"), the("R2")
-        if a and b:
-            if a is b:
-                problems.append("compares an object with itself")
-            expected = "yes" if a[attribute] == b[attribute] else "no"
-    elif family == "relate_position":
-        a, b = the("R1"), the("R2")
-        direction = next(d for d in ("left", "right", "above", "below") if d in tokens)
-        if a and b:
-            verdict = clearly(a, b, direction)
-            if verdict is None:
-                problems.append(f"{words['R1']} / {words['R2']}: under the {direction} margin")
-            expected = "yes" if verdict else "no"
-    elif family == "extreme":
-        direction = {v: k for k, v in EXTREMES.items()}[words["ext"]]
-        leaders = [o for o in objs if all(clearly(o, other, direction) for other in objs if other is not o)]
-        if len(leaders) != 1:
-            problems.append(f"no clear {words['ext']} object")
-        else:
-            expected = leaders[0][words["attr"]]
-    elif family == "relate_count":
-        ref_obj = the("R")
-        direction = next(d for d in ("left", "right", "above", "below") if d in tokens)
-        if ref_obj:
-            verdicts = [clearly(o, ref_obj, direction) for o in objs if o is not ref_obj]
-            if None in verdicts:
-                problems.append(f"an object is under the {direction} margin of the {words['R']}")
-            expected = str(sum(bool(v) for v in verdicts))
-    elif family == "closest_farthest":
-        ref_obj = the("R")
-        if ref_obj:
-            others = [o for o in objs if o is not ref_obj]
-
-            def span(o: dict) -> tuple[float, float]:
-                d = [math.dist(p, q) for p in _anchors(ref_obj, side) for q in _anchors(o, side)]
-                return min(d), max(d)
-
-            spans = [span(o) for o in others]
-            if "closest" in tokens:
-                best = min(range(len(others)), key=lambda i: spans[i][0])
-                clear = all(spans[j][0] >= FACTOR * spans[best][1] for j in range(len(others)) if j != best)
-            else:
-                best = max(range(len(others)), key=lambda i: spans[i][1])
-                clear = all(spans[best][0] >= FACTOR * spans[j][1] for j in range(len(others)) if j != best)
-            if not clear:
-                problems.append("the closest/farthest object is not clear by the distance factor")
-            expected = others[best][words["attr"]]
-
-    if expected is not None and expected != answer:
-        problems.append(f"answer {answer!r}, but the scene says {expected!r}")
     return problems
+
+
+# -- each family's answer, from the scene ----------------------------------------------
+
+
+def _exist(c: _Check, template: int) -> str | None:
+    return "yes" if c.how_many("R") else "no"
+
+
+def _count(c: _Check, template: int) -> str | None:
+    return str(c.how_many("R"))
+
+
+def _query(attribute: str):
+    def answer(c: _Check, template: int) -> str | None:
+        obj = c.the("R")
+        return obj[attribute] if obj else None
+
+    return answer
+
+
+def _compare_count(c: _Check, template: int) -> str | None:
+    c1, c2 = c.how_many("R1"), c.how_many("R2")
+    if "more" in c.tokens:
+        return "yes" if c1 > c2 else "no"
+    if "fewer" in c.tokens:
+        return "yes" if c1 < c2 else "no"
+    return "yes" if c1 == c2 else "no"
+
+
+def _compare_attribute(c: _Check, template: int) -> str | None:
+    a, b = c.the("R1"), c.the("R2")
+    if not (a and b):
+        return None
+    if a is b:
+        c.problems.append("compares an object with itself")
+    attribute = ("color", "shape", "size")[template]
+    return "yes" if a[attribute] == b[attribute] else "no"
+
+
+def _relate_position(c: _Check, template: int) -> str | None:
+    a, b = c.the("R1"), c.the("R2")
+    direction = c.direction()
+    if not (a and b):
+        return None
+    verdict = c.clearly(a, b, direction)
+    if verdict is None:
+        c.problems.append(f"{c.words['R1']} / {c.words['R2']}: under the {direction} margin")
+    return "yes" if verdict else "no"
+
+
+def _extreme(c: _Check, template: int) -> str | None:
+    direction = {v: k for k, v in EXTREMES.items()}[c.words["ext"]]
+    leaders = [o for o in c.objs if all(c.clearly(o, other, direction) for other in c.objs if other is not o)]
+    if len(leaders) != 1:
+        c.problems.append(f"no clear {c.words['ext']} object")
+        return None
+    return leaders[0][c.words["attr"]]
+
+
+def _relate_count(c: _Check, template: int) -> str | None:
+    ref_obj = c.the("R")
+    direction = c.direction()
+    if not ref_obj:
+        return None
+    verdicts = [c.clearly(o, ref_obj, direction) for o in c.objs if o is not ref_obj]
+    if None in verdicts:
+        c.problems.append(f"an object is under the {direction} margin of the {c.words['R']}")
+    return str(sum(bool(v) for v in verdicts))
+
+
+def _closest_farthest(c: _Check, template: int) -> str | None:
+    ref_obj = c.the("R")
+    if not ref_obj:
+        return None
+    others = [o for o in c.objs if o is not ref_obj]
+
+    def span(o: dict) -> tuple[float, float]:
+        d = [math.dist(p, q) for p in _anchors(ref_obj, c.side) for q in _anchors(o, c.side)]
+        return min(d), max(d)
+
+    spans = [span(o) for o in others]
+    if "closest" in c.tokens:
+        best = min(range(len(others)), key=lambda i: spans[i][0])
+        clear = all(spans[j][0] >= FACTOR * spans[best][1] for j in range(len(others)) if j != best)
+    else:
+        best = max(range(len(others)), key=lambda i: spans[i][1])
+        clear = all(spans[best][0] >= FACTOR * spans[j][1] for j in range(len(others)) if j != best)
+    if not clear:
+        c.problems.append("the closest/farthest object is not clear by the distance factor")
+    return others[best][c.words["attr"]]
+
+
+FAMILY_ANSWERS = {
+    "exist": _exist,
+    "count": _count,
+    **{family: _query(attribute) for family, attribute in ASKED_ATTRIBUTE.items()},
+    "compare_count": _compare_count,
+    "compare_attribute": _compare_attribute,
+    "relate_position": _relate_position,
+    "extreme": _extreme,
+    "relate_count": _relate_count,
+    "closest_farthest": _closest_farthest,
+}
+
+
+def check_question(scene: dict, question: str, answer: str) -> list[str]:
+    """Every problem with (question, answer) on this scene; empty when all is well."""
+    parsed = parse_question(question)
+    if parsed is None:
+        return [f"not a question of the language: {question!r}"]
+    family, template, words = parsed
+    tokens = normalise(question).split()
+    check = _Check(scene["objects"], float(max(scene["image_size"])), words, tokens)
+    check.refs = {k: parse_ref(words[k]) for k in ("R", "R1", "R2") if k in words}
+    check.problems += _style_problems(family, template, words, tokens)
+    expected = FAMILY_ANSWERS[family](check, template)
+    if expected is not None and expected != answer:
+        check.problems.append(f"answer {answer!r}, but the scene says {expected!r}")
+    return check.problems

@@ -1,0 +1,131 @@
+"""Spelling: a typed question cleaned, its typing slips corrected, its phrases joined.
+
+The first step of reading a question (`app.tasks.vqa_reading`). Rules:
+- a slip is corrected only to a word the reader knows: one edit away (swapped,
+  dropped, doubled or wrong letter; the first letter kept in words of up to four
+  letters), or two for words of six letters or more, keeping the first letter; words
+  the reader knows, including the ones it knows it cannot answer, are never "corrected";
+- between equally close words, a dropped or doubled letter or a swap wins, then the
+  shapes world's own words;
+- phrases ("far left", "on top of", "what's") become the template language's words.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from rapidfuzz import process
+from rapidfuzz.distance import DamerauLevenshtein
+
+from app.tasks import vqa_words as w
+
+NOUNS = w.noun_table()
+ADJECTIVES = w.adjective_table()
+ATTRIBUTE_OF = {word: a for a, words in w.ATTRIBUTE_WORDS.items() for word in words}
+DIRECTION_OF = {word: d for d, words in w.DIRECTION_WORDS.items() for word in words}
+EXTREME_OF = {word: d for d, words in w.EXTREME_WORDS.items() for word in words}
+COMPARATIVE_OF = {word: s for s, words in w.COMPARATIVE_SIZE.items() for word in words}
+DETERMINERS = ("the", "a", "an", "any", "some", "all", "every", "each", "no", "both")
+_PHRASES = sorted(((tuple(k.split()), v.split()) for k, v in w.PHRASES.items()), key=lambda p: -len(p[0]))
+
+# Words a slip may be corrected to, best first when two are equally close.
+_TARGET_RANK: dict[str, int] = {}
+for _rank, _words in enumerate(
+    (
+        [*NOUNS, *ADJECTIVES, *ATTRIBUTE_OF, *DIRECTION_OF, *EXTREME_OF, *COMPARATIVE_OF, *w.CLOSEST, *w.FARTHEST],
+        w.CUES,
+        w.FILLER,
+        w.OUT_OF_SCOPE,
+    )
+):
+    for _word in _words:
+        _TARGET_RANK.setdefault(_word, _rank)
+for _word in w.NUMBERS:
+    _TARGET_RANK.setdefault(_word, 1)
+_TARGETS = list(_TARGET_RANK)
+KNOWN = set(_TARGETS) | {t for k, _ in _PHRASES for t in k}
+# "on the left of X" is a relation, "the square on the left" an extreme: these phrases
+# are joined only when no "of"/"than" follows.
+_NOT_BEFORE_OF = {k for k, v in _PHRASES if v[0] in ("leftmost", "rightmost") and k[0] in ("on", "at")}
+
+
+# -- spelling ---------------------------------------------------------------------------
+
+
+def clean(question: str) -> list[str]:
+    """Lower case, Unicode folded, invisible characters and punctuation dropped."""
+    text = unicodedata.normalize("NFKC", question).lower()
+    text = re.sub(r"(?<=[a-z])['\u2019]s\b", "", text)  # "the circle's colour": the possessive adds nothing
+    text = "".join(" " if unicodedata.category(ch)[0] in "PSZC" else ch for ch in text)
+    return re.sub(r"[^a-z0-9 ]+", " ", text).split()
+
+
+def correct_word(token: str) -> str | None:
+    """The known word a slip most likely meant, or None."""
+    if token in KNOWN or not token.isalpha() or len(token) < 3:
+        return None
+    limit = 1 if len(token) <= 5 else 2
+    found = process.extract(token, _TARGETS, scorer=DamerauLevenshtein.distance, score_cutoff=limit, limit=None)
+    # Slips rarely touch the first letter: short words and two-edit matches must keep it,
+    # and two edits are allowed only between long words ("zebra" is not "zero").
+    found = [f for f in found if (f[0][0] == token[0] or (f[1] == 1 and len(token) > 4)) and (f[1] == 1 or len(f[0]) >= 5)]
+    if not found:
+        return None
+    return min(
+        found,
+        key=lambda f: (
+            f[1],
+            f[0][0] != token[0],
+            not (_dropped_or_doubled(token, f[0]) or sorted(token) == sorted(f[0])),
+            _TARGET_RANK[f[0]],
+            abs(len(f[0]) - len(token)),
+        ),
+    )[0]
+
+
+def _dropped_or_doubled(token: str, word: str) -> bool:
+    """A letter left out or typed twice, the commonest slips ('gren' is green, not grey)."""
+    short, long = sorted((token, word), key=len)
+    letters = iter(long)
+    return len(long) == len(short) + 1 and all(ch in letters for ch in short)
+
+
+def split_joined(token: str) -> list[str] | None:
+    """'howmany' -> ['how', 'many'] when both halves are known words."""
+    for i in range(2, len(token) - 1):
+        if token[:i] in KNOWN and token[i:] in KNOWN:
+            return [token[:i], token[i:]]
+    return None
+
+
+def correct(tokens: list[str]) -> tuple[list[str], list[dict[str, str]]]:
+    out: list[str] = []
+    corrections: list[dict[str, str]] = []
+    for token in tokens:
+        fixed = correct_word(token)
+        parts = [fixed] if fixed else (split_joined(token) if token not in KNOWN else None)
+        if parts:
+            corrections.append({"from": token, "to": " ".join(parts)})
+            out.extend(parts)
+        else:
+            out.append(token)
+    return out, corrections
+
+
+def join_phrases(tokens: list[str]) -> list[str]:
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        for words, replacement in _PHRASES:
+            following = tokens[i + len(words)] if i + len(words) < len(tokens) else ""
+            if tuple(tokens[i : i + len(words)]) == words and not (
+                words in _NOT_BEFORE_OF and following in ("of", "than", "side")
+            ):
+                out.extend(replacement)
+                i += len(words)
+                break
+        else:
+            out.append(tokens[i])
+            i += 1
+    return out

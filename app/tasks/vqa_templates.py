@@ -1,0 +1,117 @@
+"""The template questions the model was trained on, and what it answered to them.
+
+`vqa_plans` and `vqa_composed` word every question they ask the model here, in the
+spec's canonical phrasing, and read the answers through `Asked`; `Outcome` is what a
+plan concludes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from app.tasks import vqa_words as w
+from app.tasks.vqa_meaning import Meaning, Reference
+
+NONE = "none"
+
+
+# -- template wording ----------------------------------------------------------------------
+
+
+def with_article(words: str) -> str:
+    return ("an " if words[0] in "aeiou" else "a ") + words
+
+
+def count_question(ref: Reference) -> str:
+    return f"How many {ref.phrase(plural=True)} are there?"
+
+
+def query_question(attribute: str, ref: Reference) -> str:
+    return f"What {attribute} is the {ref.phrase(plural=False)}?"
+
+
+def extreme_question(attribute: str, direction: str) -> str:
+    return f"What {attribute} is the {w.EXTREME_OF[direction]} object?"
+
+
+def position_question(a: Reference, b: Reference, direction: str) -> str:
+    relation = {"left": "to the left of", "right": "to the right of"}.get(direction, direction)
+    return f"Is the {a.phrase(plural=False)} {relation} the {b.phrase(plural=False)}?"
+
+
+def family_question(meaning: Meaning) -> str:
+    """The canonical wording of a meaning from one of the model's own families."""
+    refs, kind = meaning.refs, meaning.kind
+    if kind == "exist":
+        return f"Is there {with_article(refs[0].phrase(plural=False))}?"
+    if kind == "count":
+        return count_question(refs[0])
+    if kind.startswith("query_"):
+        return query_question(meaning.attribute or "", refs[0])
+    if kind == "compare_count":
+        a, b = refs[0].phrase(plural=True), refs[1].phrase(plural=True)
+        if meaning.variant == "same":
+            return f"Are there the same number of {a} and {b}?"
+        return f"Are there {meaning.variant} {a} than {b}?"
+    if kind == "relate_position":
+        return position_question(refs[0], refs[1], meaning.direction or "")
+    if kind == "extreme":
+        return extreme_question(meaning.attribute or "", meaning.direction or "")
+    if kind == "relate_count":
+        relation = {"left": "to the left of", "right": "to the right of"}.get(meaning.direction or "", meaning.direction)
+        return f"How many objects are {relation} the {refs[0].phrase(plural=False)}?"
+    if kind == "closest_farthest":
+        relation = "closest to" if meaning.variant == "closest" else "farthest from"
+        return f"What {meaning.attribute} is the object {relation} the {refs[0].phrase(plural=False)}?"
+    raise ValueError(f"{kind} is not one of the model's families")
+
+
+# -- what the model said -------------------------------------------------------------------
+
+
+@dataclass
+class Asked:
+    """The model's answers to the template questions, by question."""
+
+    labels: Sequence[str]
+    probabilities: dict[str, np.ndarray]
+
+    def top(self, question: str) -> tuple[str, float]:
+        row = self.probabilities[question]
+        best = int(np.argmax(row))
+        return self.labels[best], float(row[best])
+
+    def count(self, ref: Reference) -> tuple[int, float]:
+        """How many objects `ref` names, with the model's probability for it."""
+        if ref.foreign:
+            return 0, 1.0
+        answer, p = self.top(count_question(ref))
+        return (int(answer), p) if answer.isdigit() else (0, 0.0)
+
+    def value(self, attribute: str, ref: Reference) -> tuple[str, float]:
+        """The attribute of the one object `ref` names (read off the reference when it says it)."""
+        named = ref.names(attribute)
+        return (named, 1.0) if named else self.top(query_question(attribute, ref))
+
+
+@dataclass
+class Outcome:
+    answer: str
+    probability: float
+    answers: list[dict] = field(default_factory=list)
+    ambiguous: list[dict] = field(default_factory=list)
+    note: str | None = None
+
+
+def yes_no(value: bool, probability: float) -> Outcome:
+    answer, other = ("yes", "no") if value else ("no", "yes")
+    return Outcome(
+        answer, probability, [{"answer": answer, "probability": probability}, {"answer": other, "probability": 1 - probability}]
+    )
+
+
+def single(answer: str, probability: float) -> Outcome:
+    return Outcome(answer, probability, [{"answer": answer, "probability": probability}])

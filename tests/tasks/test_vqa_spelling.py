@@ -1,0 +1,47 @@
+"""Spelling: slips corrected (and only slips), joined words split, phrases joined."""
+
+import pytest
+
+from app.tasks.vqa_reading import read_question
+from app.tasks.vqa_spelling import clean, correct, correct_word, join_phrases
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("cirlces", "circles"),
+        ("coolor", "color"),
+        ("squre", "square"),
+        ("trianlge", "triangle"),
+        ("smmall", "small"),
+        ("hwo", "how"),
+        ("gren", "green"),
+        ("teh", "the"),
+        ("bellow", "below"),
+        ("purpel", "purple"),
+    ],
+)
+def test_typing_slips_are_read_as_the_word_meant(typed, meant):
+    assert correct_word(typed) == meant
+
+
+@pytest.mark.parametrize("word", ["zebra", "mountains", "cat", "sun", "three", "red", "circle"])
+def test_real_words_are_never_corrected(word):
+    assert correct_word(word) is None
+
+
+def test_the_reading_lists_its_corrections():
+    reading = read_question("How mnay cirlces are there")
+    assert reading.read_as == "how many circles are there"
+    assert reading.corrections == [{"from": "mnay", "to": "many"}, {"from": "cirlces", "to": "circles"}]
+
+
+def test_joined_words_are_split_and_phrases_joined():
+    tokens, corrections = correct(clean("Howmany balls are on top of the box?"))
+    assert tokens[:2] == ["how", "many"] and corrections == [{"from": "howmany", "to": "how many"}]
+    assert join_phrases(tokens) == ["how", "many", "balls", "are", "above", "the", "box"]
+
+
+def test_a_side_phrase_before_of_stays_a_relation():
+    assert join_phrases("the square on the left".split()) == ["the", "square", "leftmost"]
+    assert join_phrases("on the left of the square".split())[:3] == ["on", "the", "left"]
