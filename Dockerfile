@@ -17,10 +17,10 @@ ENV PATH=/opt/venv/bin:$PATH
 
 WORKDIR /srv
 # Dependencies first, so code changes do not reinstall TensorFlow.
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md constraints.txt ./
 RUN mkdir app training \
     && touch app/__init__.py training/__init__.py \
-    && pip install . \
+    && pip install -c constraints.txt . \
     && pip uninstall -y vqa-demo \
     && rm -rf app training build *.egg-info
 

@@ -12,14 +12,15 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 
 .PHONY: run test lint format install install-dev train-digits benchmark clean
 
-$(VENV)/.installed: pyproject.toml
+# constraints.txt pins every package to the versions the measured numbers came from.
+$(VENV)/.installed: pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e .
 	touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
 	touch $@
 
 install: $(VENV)/.installed

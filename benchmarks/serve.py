@@ -218,6 +218,67 @@ def ratio_rounds(n: int, seconds: int, digits: bytes, vqa: bytes, vqa_type: str,
     return rounds
 
 
+def print_latency(raw: dict, raw_vqa: dict, latency: dict, memory: float, ready_s: float) -> None:
+    (health_p50, health_p99), (digits_p50, digits_p99) = latency["health"], latency["digits"]
+    (vqa_p50, vqa_p99), (explain_p50, explain_p99) = latency["vqa"], latency["explain"]
+    print(f"raw forward pass, digits (compiled, in process): batch 1 {raw[1]:.2f} ms, batch 32 {raw[32]:.2f} ms")
+    print(
+        f"service, concurrency 1 (sequential client): /healthz p50 {health_p50:.2f} ms p99 {health_p99:.2f} ms; "
+        f"/api/digits p50 {digits_p50:.2f} ms p99 {digits_p99:.2f} ms"
+    )
+    budget = 1.5 * raw[1] + 1
+    print(f"  digits p50 - healthz p50 = {digits_p50 - health_p50:.2f} ms (goal: <= 1.5 x raw + 1 ms = {budget:.2f} ms)")
+    print(f"raw forward pass, vqa (image + question): batch 1 {raw_vqa[1]:.2f} ms, batch 32 {raw_vqa[32]:.2f} ms")
+    print(
+        f"  POST /api/vqa, 256 x 256 PNG: p50 {vqa_p50:.2f} ms p99 {vqa_p99:.2f} ms (goal: p50 < 15 ms); "
+        f"with the heatmap: p50 {explain_p50:.2f} ms p99 {explain_p99:.2f} ms"
+    )
+    print(f"resident memory, all models loaded: {memory:.0f} MB; start to ready: {ready_s:.1f} s\n")
+
+
+def print_throughput(rows: dict[str, dict[int, dict]]) -> None:
+    print(
+        f"{'throughput, requests/s (wrk, 1 thread)':<34}"
+        + "".join(f"{'c=' + str(c):>10}" for c in CONCURRENCY)
+        + f"{'p50 c=32':>10}{'p99 c=32':>10}{'failed':>8}"
+    )
+    for label, by_c in rows.items():
+        line = "".join(f"{by_c[c]['rps']:>10,.0f}" for c in CONCURRENCY)
+        failed = sum(r["failures"] for r in by_c.values())
+        print(f"{label:<34}{line}{by_c[32]['p50']:>8.1f}ms{by_c[32]['p99']:>8.1f}ms{failed:>8}")
+
+
+def print_ratios(rows: dict[str, dict[int, dict]], mean_batch: float, rounds: list, soak: dict | None, soak_s: int) -> None:
+    at32 = {label: by_c[32]["rps"] for label, by_c in rows.items()}
+    print("\nratios at c=32:")
+    print(
+        f"  digits / tutorial baseline   {at32['digits, batching'] / at32['tutorial baseline (predict)']:>6.1f} x   (goal >= 40)"
+    )
+    print(f"  digits / /healthz            {at32['digits, batching'] / at32['GET /healthz']:>6.2f}     (goal >= 0.40)")
+    print(f"  digits / batching off        {at32['digits, batching'] / at32['digits, batching off']:>6.2f} x   (goal >= 2)")
+    print(
+        f"  p99 / p50 (digits)           {rows['digits, batching'][32]['p99'] / rows['digits, batching'][32]['p50']:>6.2f}     (goal <= 5)"
+    )
+    print(f"  vqa / tutorial baseline      {at32['vqa, batching'] / at32['tutorial baseline, vqa']:>6.1f} x   (goal >= 10)")
+    print(f"  vqa / batching off           {at32['vqa, batching'] / at32['vqa, batching off']:>6.2f} x   (goal >= 2)")
+    print(
+        f"  p99 / p50 (vqa)              {rows['vqa, batching'][32]['p99'] / rows['vqa, batching'][32]['p50']:>6.2f}     (goal <= 5)"
+    )
+    print(f"  mean batch size served       {mean_batch:>6.2f}")
+    if rounds:
+        goals = {"digits / /healthz": ">= 0.40", "digits / batching off": ">= 2", "vqa / batching off": ">= 2"}
+        print(f"\nthe same ratios in {len(rounds)} interleaved rounds (c=32, servers restarted each round):")
+        for name, goal in goals.items():
+            values = [r[name] for r in rounds]
+            print(
+                f"  {name:<26} "
+                + " ".join(f"{v:5.2f}" for v in values)
+                + f"   median {statistics.median(values):.2f}   (goal {goal})"
+            )
+    if soak:
+        print(f"\nsoak: c=64 for {soak_s} s: {soak['requests']:,} requests, {soak['failures']} failed, p99 {soak['p99']:.1f} ms")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=int, default=5, help="seconds per wrk run")
@@ -260,60 +321,15 @@ def main() -> None:
     with server("benchmarks.tutorial_app:app", {"BASELINE_MODEL": "models/vqa"}, ready_path="/healthz") as (url, _, _):
         rows["tutorial baseline, vqa"] = {c: wrk(url + "/predict_vqa", vqa, c, args.duration, tmp, vqa_type) for c in CONCURRENCY}
 
-    print(f"raw forward pass, digits (compiled, in process): batch 1 {raw[1]:.2f} ms, batch 32 {raw[32]:.2f} ms")
-    print(
-        f"service, concurrency 1 (sequential client): /healthz p50 {health_p50:.2f} ms p99 {health_p99:.2f} ms; "
-        f"/api/digits p50 {digits_p50:.2f} ms p99 {digits_p99:.2f} ms"
-    )
-    budget = 1.5 * raw[1] + 1
-    print(f"  digits p50 - healthz p50 = {digits_p50 - health_p50:.2f} ms (goal: <= 1.5 x raw + 1 ms = {budget:.2f} ms)")
-    print(f"raw forward pass, vqa (image + question): batch 1 {raw_vqa[1]:.2f} ms, batch 32 {raw_vqa[32]:.2f} ms")
-    print(
-        f"  POST /api/vqa, 256 x 256 PNG: p50 {vqa_p50:.2f} ms p99 {vqa_p99:.2f} ms (goal: p50 < 15 ms); "
-        f"with the heatmap: p50 {explain_p50:.2f} ms p99 {explain_p99:.2f} ms"
-    )
-    print(f"resident memory, all models loaded: {memory:.0f} MB; start to ready: {ready_s:.1f} s\n")
-
-    print(
-        f"{'throughput, requests/s (wrk, 1 thread)':<34}"
-        + "".join(f"{'c=' + str(c):>10}" for c in CONCURRENCY)
-        + f"{'p50 c=32':>10}{'p99 c=32':>10}{'failed':>8}"
-    )
-    for label, by_c in rows.items():
-        line = "".join(f"{by_c[c]['rps']:>10,.0f}" for c in CONCURRENCY)
-        failed = sum(r["failures"] for r in by_c.values())
-        print(f"{label:<34}{line}{by_c[32]['p50']:>8.1f}ms{by_c[32]['p99']:>8.1f}ms{failed:>8}")
-
-    at32 = {label: by_c[32]["rps"] for label, by_c in rows.items()}
-    print("\nratios at c=32:")
-    print(
-        f"  digits / tutorial baseline   {at32['digits, batching'] / at32['tutorial baseline (predict)']:>6.1f} x   (goal >= 40)"
-    )
-    print(f"  digits / /healthz            {at32['digits, batching'] / at32['GET /healthz']:>6.2f}     (goal >= 0.40)")
-    print(f"  digits / batching off        {at32['digits, batching'] / at32['digits, batching off']:>6.2f} x   (goal >= 2)")
-    print(
-        f"  p99 / p50 (digits)           {rows['digits, batching'][32]['p99'] / rows['digits, batching'][32]['p50']:>6.2f}     (goal <= 5)"
-    )
-    print(f"  vqa / tutorial baseline      {at32['vqa, batching'] / at32['tutorial baseline, vqa']:>6.1f} x   (goal >= 10)")
-    print(f"  vqa / batching off           {at32['vqa, batching'] / at32['vqa, batching off']:>6.2f} x   (goal >= 2)")
-    print(
-        f"  p99 / p50 (vqa)              {rows['vqa, batching'][32]['p99'] / rows['vqa, batching'][32]['p50']:>6.2f}     (goal <= 5)"
-    )
-    print(f"  mean batch size served       {mean_batch:>6.2f}")
-    if rounds:
-        goals = {"digits / /healthz": ">= 0.40", "digits / batching off": ">= 2", "vqa / batching off": ">= 2"}
-        print(f"\nthe same ratios in {len(rounds)} interleaved rounds (c=32, servers restarted each round):")
-        for name, goal in goals.items():
-            values = [r[name] for r in rounds]
-            print(
-                f"  {name:<26} "
-                + " ".join(f"{v:5.2f}" for v in values)
-                + f"   median {statistics.median(values):.2f}   (goal {goal})"
-            )
-    if soak:
-        print(
-            f"\nsoak: c=64 for {args.soak} s: {soak['requests']:,} requests, {soak['failures']} failed, p99 {soak['p99']:.1f} ms"
-        )
+    latency = {
+        "health": (health_p50, health_p99),
+        "digits": (digits_p50, digits_p99),
+        "vqa": (vqa_p50, vqa_p99),
+        "explain": (explain_p50, explain_p99),
+    }
+    print_latency(raw, raw_vqa, latency, memory, ready_s)
+    print_throughput(rows)
+    print_ratios(rows, mean_batch, rounds, soak, args.soak)
 
 
 if __name__ == "__main__":

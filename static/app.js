@@ -148,7 +148,10 @@ function el(tag, attrs = {}, text = "") {
   return node;
 }
 
+// Rounded honestly: 0.9996 is not "100.0 %", and 0.0004 is not "0.0 %".
 function pct(p) {
+  if (p > 0.999 && p < 1) return "> 99.9 %";
+  if (p > 0 && p < 0.001) return "< 0.1 %";
   return (100 * p).toFixed(1) + " %";
 }
 
@@ -197,16 +200,19 @@ function renderAnswer(answer) {
   });
   result.append(list);
 
+  // Plain words first; the statistics under a toggle.
   const facts = el("p", { class: "facts" });
+  const details = el("details", { class: "uncertainty-details" }, el("summary", {}, "How sure, in numbers"));
   if (u.method === "mc_dropout") {
-    facts.textContent = `${u.samples} dropout passes agree ${Math.round(100 * u.agreement)} %; ` +
-      `predictive entropy ${u.entropy.toFixed(2)} nats (of which the model's own doubt, ` +
-      `mutual information: ${u.mutual_information.toFixed(2)}). Above ${u.unsure_threshold_nats} nats it says "not sure". ` +
-      "Grey whiskers: ±1 standard deviation over the passes.";
+    facts.textContent = `${Math.round(100 * u.agreement)} % of ${u.samples} runs with dropout give the same digit. ` +
+      "Grey whiskers: how much the runs differ.";
+    details.append(el("p", {}, `Predictive entropy ${u.entropy.toFixed(2)} nats, of which the model's own doubt ` +
+      `(mutual information) ${u.mutual_information.toFixed(2)}. Above ${u.unsure_threshold_nats} nats it says "not sure".`));
   } else {
-    facts.textContent = `Softmax entropy ${u.entropy.toFixed(2)} nats (one pass, no Monte-Carlo dropout).`;
+    facts.textContent = "One run of the network.";
+    details.append(el("p", {}, `Softmax entropy ${u.entropy.toFixed(2)} nats.`));
   }
-  result.append(facts);
+  result.append(facts, details);
 
   if (answer.input) result.append(whatTheModelSaw(answer));
 }

@@ -45,6 +45,8 @@ function useImage(blob, sample = null) {
   preview.alt = sample ? `Sample scene ${sample.id}` : "Your image";
   preview.hidden = false;
   heatmap.hidden = true;
+  $("vqa-heatmap-legend").hidden = true;
+  if (sample) $("vqa-image").value = ""; // the file label must not keep the last upload's name
   $("vqa-stage-hint").hidden = true;
   historyList.replaceChildren(); // the history belongs to one image
   warningsBox.replaceChildren();
@@ -168,6 +170,7 @@ function renderAnswers(body) {
     heatmap.alt = `Where the model looked to answer “${body.question}”`;
   }
   heatmap.hidden = !(body.heatmap_png && $("vqa-explain").checked);
+  $("vqa-heatmap-legend").hidden = heatmap.hidden;
   historyList.prepend(historyEntry(body, truth));
 }
 
@@ -212,6 +215,7 @@ $("vqa-form").addEventListener("submit", (event) => {
 });
 $("vqa-explain").addEventListener("change", () => {
   heatmap.hidden = !($("vqa-explain").checked && heatmap.getAttribute("src"));
+  $("vqa-heatmap-legend").hidden = heatmap.hidden;
 });
 
 // -- the sample scenes ----------------------------------------------------------------

@@ -13,8 +13,12 @@ import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:  # Keras is imported where it is used: generator processes start without it
+    import keras
 
 ROOT = Path(__file__).resolve().parents[1]
 MODELS_DIR = ROOT / "models"
@@ -140,3 +144,44 @@ def read_card(model_dir: Path) -> dict:
 
 def write_card(model_dir: Path, card: dict) -> None:
     (Path(model_dir) / "card.json").write_text(json.dumps(card, indent=2) + "\n")
+
+
+# -- shared by the training scripts --------------------------------------------------
+
+VALIDATION_SIZE = 5_000  # the last MNIST training images, held out for validation
+
+
+def split_mnist(data: tuple, quick: bool) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """MNIST as model inputs: training, the last images of the training set held out for
+    validation, and test."""
+    from app.tasks import digits as digits_task
+
+    (x_train, y_train), (x_test, y_test) = data
+    if quick:  # a few hundred images: enough to run every line, not to learn
+        x_train, y_train, x_test, y_test = x_train[:600], y_train[:600], x_test[:200], y_test[:200]
+    n_val = min(VALIDATION_SIZE, len(x_train) // 6)
+    return {
+        "train": (digits_task.to_model_input(x_train[:-n_val]), y_train[:-n_val].astype("int32")),
+        "val": (digits_task.to_model_input(x_train[-n_val:]), y_train[-n_val:].astype("int32")),
+        "test": (digits_task.to_model_input(x_test), y_test.astype("int32")),
+    }
+
+
+def lr_schedule(peak_lr: float, total_steps: int) -> keras.optimizers.schedules.LearningRateSchedule:
+    """Linear warm-up over 2 % of the steps, then cosine decay to zero."""
+    import keras
+
+    return keras.optimizers.schedules.CosineDecay(
+        0.0, decay_steps=max(1, total_steps), warmup_target=peak_lr, warmup_steps=max(1, total_steps // 50)
+    )
+
+
+def restart_schedule(model: keras.Model, peak_lr: float, total_steps: int) -> None:
+    """On --resume, run a fresh warm-up + cosine cycle over the new epochs (the saved
+    schedule has already decayed to zero), keeping the weights and Adam's moments."""
+    model.optimizer.iterations.assign(0)
+    model.optimizer.learning_rate = lr_schedule(peak_lr, total_steps)
+
+
+def history_table(history: dict) -> dict:
+    return {k: [round(float(v), 5) for v in values] for k, values in history.items() if k != "learning_rate"}

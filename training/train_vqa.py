@@ -32,12 +32,12 @@ from PIL import Image
 
 from app.tasks import vqa as task
 from app.tasks import vqa_models
+from training import common
 from training.common import MODELS_DIR, Stopwatch, command_line, read_card, save_model_with_card, set_seed, write_card
 from training.datasets import vqa_files
 from training.datasets.shapes_arrays import ShapesArrays, make_arrays
 from training.datasets.shapes_language import ANSWERS, FAMILIES, vocabulary
 from training.datasets.shapes_stream import TEST_SEED, VALIDATION_SEED, ShapesStream
-from training.train_digits import lr_schedule, restart_schedule
 
 MODELS = ("vqa", "vqa_baseline", "question_only")
 # Published accuracies (%), for the card and README: CLEVR test (Johnson et al. 2017,
@@ -209,6 +209,47 @@ def evaluate_saved(name: str, args: argparse.Namespace) -> dict:
 # -- train ---------------------------------------------------------------------------------
 
 
+def model_to_train(args: argparse.Namespace, out_dir: Path, vocab_size: int, n_answers: int, steps: int):
+    """(model, its previous card): resumed with its weights and Adam's moments and a fresh
+    warm-up + cosine cycle, or built new."""
+    if args.resume:
+        model = keras.saving.load_model(out_dir / "model.keras", safe_mode=True)
+        common.restart_schedule(model, args.learning_rate, steps)
+        return model, read_card(out_dir)
+    model = build_model(args.model, vocab_size, n_answers, args.image_side)
+    return compile_model(model, common.lr_schedule(args.learning_rate, steps)), {}
+
+
+def vqa_accuracy(model: keras.Model, data: ShapesArrays, names: tuple[str, ...], answers: list[str], records) -> float:
+    """VQA v2's accuracy (min(#humans who said it / 3, 1)) on the official validation files."""
+    probabilities = predict_arrays(keras_predictor(model), data, names)
+    predicted = [answers[i] for i in probabilities.argmax(-1)]
+    return round(100 * vqa_files.score(records, predicted), 2)
+
+
+def fit(
+    model: keras.Model,
+    args: argparse.Namespace,
+    encoder,
+    names: tuple[str, ...],
+    data: dict | None,
+    keep: np.ndarray,
+    validation_log: keras.callbacks.Callback,
+) -> None:
+    """Shapes: a fresh stream every epoch. Official files (`data`): the questions whose
+    answer is in the vocabulary (`keep`)."""
+    if data is None:
+        stream = ShapesStream(
+            encoder, args.batch_size, args.steps_per_epoch, seed=args.seed, image_side=args.image_side, input_names=names
+        )
+        model.fit(stream, epochs=args.epochs, callbacks=[validation_log], verbose=2)
+        return
+    x = select_inputs(data["train"].inputs(keep), names)
+    model.fit(
+        x, data["train"].answers[keep], batch_size=args.batch_size, epochs=args.epochs, callbacks=[validation_log], verbose=2
+    )
+
+
 def train(args: argparse.Namespace) -> dict:
     set_seed(args.seed)
     out_dir = args.out / args.model
@@ -219,6 +260,7 @@ def train(args: argparse.Namespace) -> dict:
             np.random.default_rng(VALIDATION_SEED), args.validation_questions, encoder, args.image_side, style="plain"
         )
         samples_per_epoch = args.steps_per_epoch * args.batch_size
+        data, keep = {}, np.zeros(0, int)
     else:  # the official files, questions with an answer outside the vocabulary left out
         data, encoder, answers, records = load_official(args)
         validation = data["validation"]
@@ -226,43 +268,19 @@ def train(args: argparse.Namespace) -> dict:
         samples_per_epoch = len(keep)
     steps = args.epochs * int(np.ceil(samples_per_epoch / args.batch_size))
 
-    if args.resume:  # weights and Adam's moments kept; a fresh warm-up + cosine cycle
-        model = keras.saving.load_model(out_dir / "model.keras", safe_mode=True)
-        restart_schedule(model, args.learning_rate, steps)
-        previous = read_card(out_dir)
-    else:
-        model = compile_model(
-            build_model(args.model, len(encoder), len(answers), args.image_side), lr_schedule(args.learning_rate, steps)
-        )
-        previous = {}
+    model, previous = model_to_train(args, out_dir, len(encoder), len(answers), steps)
     names = input_names(model)
 
     validation_log = FamilyValidation(validation)
     with Stopwatch() as clock:
-        if args.dataset == "shapes":
-            stream = ShapesStream(
-                encoder, args.batch_size, args.steps_per_epoch, seed=args.seed, image_side=args.image_side, input_names=names
-            )
-            model.fit(stream, epochs=args.epochs, callbacks=[validation_log], verbose=2)
-        else:
-            x = select_inputs(data["train"].inputs(keep), names)
-            model.fit(
-                x,
-                data["train"].answers[keep],
-                batch_size=args.batch_size,
-                epochs=args.epochs,
-                callbacks=[validation_log],
-                verbose=2,
-            )
+        fit(model, args, encoder, names, data if args.dataset != "shapes" else None, keep, validation_log)
 
     metrics: dict = {"validation": validation_log.history[-1] if validation_log.history else {}}
     if args.dataset == "shapes":
         tests = shapes_test_sets(encoder, args.test_questions, args.image_side)
         metrics.update({k: family_table(predict_arrays(keras_predictor(model), v, names), v) for k, v in tests.items()})
     else:
-        probabilities = predict_arrays(keras_predictor(model), validation, names)
-        predicted = [answers[i] for i in probabilities.argmax(-1)]
-        metrics["validation_vqa_accuracy"] = round(100 * vqa_files.score(records["validation"], predicted), 2)
+        metrics["validation_vqa_accuracy"] = vqa_accuracy(model, validation, names, answers, records["validation"])
 
     card = {
         "version": int(previous.get("version", 0)) + 1,

@@ -218,10 +218,36 @@ def load_or_build(name: str, args: argparse.Namespace, vocab_size: int):
     return train_vqa.compile_model(train_vqa.build_model(name, vocab_size, image_side=args.image_side), args.learning_rate), {}
 
 
-def train_one(name: str, seconds: float, producer: ShapesProducer, sets: dict, args: argparse.Namespace, log) -> dict:
-    """Build (or resume), train for `seconds` of wall clock, evaluate and save one model."""
+def progress(elapsed: float, seen: int, generated: int, loss, accuracy, validation: dict) -> dict:
+    """One entry of the card's validation history."""
+    return {
+        "seconds": round(elapsed, 1),
+        "samples": seen,
+        "generated": generated,
+        "loss": round(float(loss), 4),
+        "train_batch_accuracy": round(100 * float(accuracy), 2),
+        "validation": validation["overall"],
+        "families": validation["families"],
+    }
+
+
+def progress_line(entry: dict, generation_rate: float) -> str:
+    families = " ".join(f"{f[:10]}={a:.1f}" for f, a in entry["families"].items())
+    return (
+        f"{entry['seconds']:6.1f}s {entry['samples'] / max(entry['seconds'], 1e-9):8,.0f} samples/s, generated "
+        f"{entry['generated']:,} ({generation_rate:,.0f}/s) loss {entry['loss']:.4f} val {entry['validation']:.2f} {families}"
+    )
+
+
+def device_name() -> str:
     import jax
 
+    device = jax.devices()[0]
+    return f"{device.platform}: {getattr(device, 'device_kind', device)}"
+
+
+def train_one(name: str, seconds: float, producer: ShapesProducer, sets: dict, args: argparse.Namespace, log) -> dict:
+    """Build (or resume), train for `seconds` of wall clock, evaluate and save one model."""
     from training import train_vqa
 
     encoder = train_vqa.shapes_encoder()
@@ -244,29 +270,13 @@ def train_one(name: str, seconds: float, producer: ShapesProducer, sets: dict, a
         steps, seen = steps + 1, seen + args.batch_size
         if time.perf_counter() - last_log > args.log_every:
             last_log = time.perf_counter()
-            val = table(state, sets["validation"])
-            history.append(
-                {
-                    "seconds": round(elapsed, 1),
-                    "samples": seen,
-                    "generated": producer.n_questions,
-                    "loss": round(float(loss), 4),
-                    "train_batch_accuracy": round(100 * float(accuracy), 2),
-                    "validation": val["overall"],
-                    "families": val["families"],
-                }
-            )
-            log(
-                f"{name} {elapsed:6.1f}s {seen / elapsed:8,.0f} samples/s, generated {producer.n_questions:,} "
-                f"({producer.rate():,.0f}/s) loss {float(loss):.4f} val {val['overall']:.2f} "
-                + " ".join(f"{f[:10]}={a:.1f}" for f, a in val["families"].items())
-            )
+            history.append(progress(elapsed, seen, producer.n_questions, loss, accuracy, table(state, sets["validation"])))
+            log(f"{name} {progress_line(history[-1], producer.rate())}")
     train_seconds = time.perf_counter() - start
 
     assign_state(model, state)
     metrics = {k: table(state, v) for k, v in sets.items()}
     log(f"{name} final: " + json.dumps({k: (v["overall"], v["families"]) for k, v in metrics.items()}))
-    device = jax.devices()[0]
     card = {
         "version": int(previous.get("version", 0)) + 1,
         "description": train_vqa.vqa_models.DESCRIPTIONS[name],
@@ -284,7 +294,7 @@ def train_one(name: str, seconds: float, producer: ShapesProducer, sets: dict, a
                 "batch_size": args.batch_size,
                 "peak_learning_rate": args.learning_rate,
                 "how": "vqa_fast (jitted JAX step)",
-                "device": f"{device.platform}: {getattr(device, 'device_kind', device)}",
+                "device": device_name(),
             },
         ],
         "validation_history": [*previous.get("validation_history", []), *history],

@@ -39,12 +39,27 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def page(browser, live_server):
-    context = browser.new_context(base_url=live_server)
+def _page(browser, live_server, bypass_csp: bool):
+    context = browser.new_context(base_url=live_server, bypass_csp=bypass_csp)
     page = context.new_page()
     page.console_errors = []
     page.on("console", lambda msg: msg.type == "error" and page.console_errors.append(msg.text))
     page.on("pageerror", lambda exc: page.console_errors.append(str(exc)))
+    return page, context
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A page for the tests, which wait with page.wait_for_function: Playwright evaluates
+    those in the page, which the page's Content-Security-Policy forbids, so this context
+    bypasses it. `strict_page` keeps it."""
+    page, context = _page(browser, live_server, bypass_csp=True)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def strict_page(browser, live_server):
+    page, context = _page(browser, live_server, bypass_csp=False)
     yield page
     context.close()

@@ -202,3 +202,41 @@ def test_the_autoencoder_shows_the_same_drawing(page):
     dot.wait_for()
     assert page.locator(".ae-code span").count() == 32
     assert page.console_errors == []
+
+
+def test_the_page_works_under_its_own_content_security_policy(strict_page):
+    page = strict_page
+    response = page.goto("/")
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    page.get_by_test_id("vqa-sample").first.wait_for()
+    page.get_by_test_id("vqa-sample").first.click()
+    page.get_by_test_id("vqa-question").fill("how many balls can you see")
+    page.get_by_test_id("vqa-ask").click()
+    page.get_by_test_id("vqa-answers").locator(".top-answer").wait_for()
+    assert page.get_by_test_id("vqa-answers").locator(".top-answer").inner_text() == "2"
+    page.get_by_test_id("digit-canvas").wait_for()
+    assert page.console_errors == []  # no script, style or image the policy had to block
+
+
+def test_the_heatmap_has_a_legend_and_a_sample_clears_the_file_label(page):
+    page.goto("/")
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 64), (230, 230, 230)).save(buffer, format="PNG")
+    page.get_by_test_id("vqa-image").set_input_files(files=[{"name": "mine.png", "mimeType": "image/png", "buffer": buffer.getvalue()}])
+    page.get_by_test_id("vqa-sample").first.click()
+    assert page.get_by_test_id("vqa-image").input_value() == ""  # no stale "mine.png" beside a sample
+    page.get_by_test_id("vqa-question").fill("How many circles are there?")
+    page.get_by_test_id("vqa-ask").click()
+    page.get_by_test_id("vqa-answers").locator(".top-answer").wait_for()
+    legend = page.locator("#vqa-heatmap-legend")
+    assert legend.is_visible() and "not part of the picture" in legend.inner_text()
+    page.locator("#vqa-explain").uncheck()
+    assert legend.is_hidden()
+    assert page.console_errors == []
+
+
+def test_the_skip_link_lands_in_the_question_box(page):
+    page.goto("/")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "vqa-question"

@@ -12,7 +12,7 @@ from PIL import Image, ImageDraw
 
 from app.main import create_app
 from tests.conftest import make_settings, png_bytes
-from training import train_autoencoder
+from training import autoencoder_evaluation, train_autoencoder
 from training.outlier_exposure import KeepBestOnNonDigits, OutlierExposureLoss
 
 
@@ -82,7 +82,7 @@ def test_unflagged_only_redraws_on_the_pictures_the_card_was_measured_on(mnist_m
 def test_plot_unflagged_draws_the_letters_and_scribbles_under_the_threshold(tmp_path):
     pictures = {kind: np.random.default_rng(0).random((5, 28, 28)) for kind in ("letters", "scribbles", "noise")}
     errors = {"letters": np.array([1.0, 20, 3, 20, 20]), "scribbles": np.array([20.0] * 5), "noise": np.zeros(5)}
-    assert train_autoencoder.plot_unflagged(pictures, errors, 10.0, tmp_path / "u.png") == 2  # noise is not drawn
+    assert autoencoder_evaluation.plot_unflagged(pictures, errors, 10.0, tmp_path / "u.png") == 2  # noise is not drawn
     assert (tmp_path / "u.png").stat().st_size > 1_000
 
 
@@ -150,10 +150,10 @@ def test_training_keeps_the_checkpoint_that_flags_most_validation_non_digits(mni
     assert selection["kept_epoch"] == best["epoch"]
     # the saved model is the kept checkpoint: scoring it again gives the kept score
     saved = keras.saving.load_model(out / "autoencoder" / "model.keras", compile=False)
+    from training.common import split_mnist
     from training.datasets import mnist, non_digits
-    from training.train_digits import split_data
 
-    x_val = split_data(mnist.load_mnist(tiny_mnist), quick=True)["val"][0]
+    x_val = split_mnist(mnist.load_mnist(tiny_mnist), quick=True)["val"][0]
     held_out = non_digits.validation_set(np.random.default_rng([3, 2]), 60)
     keeper = KeepBestOnNonDigits(x_val, {k: v[..., None] for k, v in held_out.items()})
     keeper.set_model(saved)
