@@ -222,7 +222,9 @@ def test_the_heatmap_has_a_legend_and_a_sample_clears_the_file_label(page):
     page.goto("/")
     buffer = io.BytesIO()
     Image.new("RGB", (64, 64), (230, 230, 230)).save(buffer, format="PNG")
-    page.get_by_test_id("vqa-image").set_input_files(files=[{"name": "mine.png", "mimeType": "image/png", "buffer": buffer.getvalue()}])
+    page.get_by_test_id("vqa-image").set_input_files(
+        files=[{"name": "mine.png", "mimeType": "image/png", "buffer": buffer.getvalue()}]
+    )
     page.get_by_test_id("vqa-sample").first.click()
     assert page.get_by_test_id("vqa-image").input_value() == ""  # no stale "mine.png" beside a sample
     page.get_by_test_id("vqa-question").fill("How many circles are there?")
