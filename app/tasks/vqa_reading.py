@@ -103,6 +103,7 @@ def cut(tokens: list[str]) -> Parts:
     roles = [word_role(tokens, i) for i in range(len(tokens))]
     pending: list[str] = []  # adjectives waiting for their noun
     unknown_before: list[str] = []
+    relative = False  # after "the circle that is": the adjectives that follow narrow the circle
     for i, (token, role) in enumerate(zip(tokens, roles, strict=False)):
         if role == "adjective":
             pending.append(token)
@@ -117,16 +118,36 @@ def cut(tokens: list[str]) -> Parts:
             article = tokens[start] if start >= 0 and tokens[start] in DETERMINERS else None
             parts.refs.append(replace(_reference(pending, token), article=article))
             parts.ref_unknown += unknown_before
-            pending, unknown_before = [], []
+            pending, unknown_before, relative = [], [], False
         elif token not in KNOWN and not token.isdigit():
             unknown_before.append(token)  # read with the next reference, if one follows
             parts.unknown.append(token)
         else:
-            parts.loose += [ADJECTIVES[a] for a in pending]
+            relative = _flush(parts, pending, relative)
             pending, unknown_before = [], []
             parts.words.append(token)
-    parts.loose += [ADJECTIVES[a] for a in pending]
+            if token in ("is", "are") and i and tokens[i - 1] in ("that", "which", "who") and parts.refs:
+                relative = True
+    _flush(parts, pending, relative)
     return parts
+
+
+def _flush(parts: Parts, adjectives: list[str], relative: bool) -> bool:
+    """Adjectives with no noun after them: they narrow the reference of a relative clause
+    ("the circle that is red"), else they are loose ("is the circle red?"). Returns
+    whether a relative clause is still open."""
+    if not adjectives:
+        return relative
+    values = [ADJECTIVES[a] for a in adjectives]
+    # "is the circle that is red big?": in a yes/no question the last adjective is what is asked
+    keep = values[-1:] if relative and len(values) > 1 and parts.words[:1] in (["is"], ["are"]) else []
+    narrowed = merged(parts.refs[-1], values[: len(values) - len(keep)]) if relative else None
+    if narrowed is None:
+        parts.loose += values
+    else:
+        parts.refs[-1] = narrowed
+        parts.loose += keep
+    return False
 
 
 # -- meaning ----------------------------------------------------------------------------

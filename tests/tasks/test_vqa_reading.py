@@ -110,3 +110,15 @@ def test_what_it_cannot_answer_is_out_of_scope_with_a_reason(question, said):
 
 def test_invisible_and_wide_characters_are_ignored():
     assert meaning("How\u200b many ＣＩＲＣＬＥＳ are there\u202e?")[0] == "count"
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("What size is the circle that is red?", ("query_size", ["red circle"], "size", None, None, None)),
+        ("Is the circle that is red big?", ("verify", ["red circle"], "size", None, None, "large")),
+        ("what colour is the square that is small", ("query_color", ["small square"], "color", None, None, None)),
+    ],
+)
+def test_a_relative_clause_narrows_its_reference(question, expected):
+    assert meaning(question) == expected
