@@ -63,7 +63,7 @@ class VqaAnswer(BaseModel):
     corrections: list[Correction] = Field(description="each word read as another, e.g. cirlces -> circles")
     unknown_words: list[str] = Field(description="words the reader does not know (ignored, or the reason it is out of scope)")
     question_in_scope: bool = Field(description="false: the models cannot answer this; see scope_note, and answers is empty")
-    scope_note: str | None = Field(description="when out of scope: one sentence on what the models can answer")
+    scope_note: str | None = Field(None, description="when out of scope: one sentence on what the models can answer")
     interpreted_as: list[str] = Field(
         description="the template questions the model was asked (counts check that the objects exist)"
     )
@@ -74,9 +74,9 @@ class VqaAnswer(BaseModel):
         description="true when the answer should be read as a guess (low probability, ambiguous, or not a shapes scene)"
     )
     ambiguous: list[Ambiguity] = Field(description="references that name several objects where the question needs one")
-    note: str | None = Field(description="a sentence about the answer, e.g. 'There is no large square in the picture.'")
+    note: str | None = Field(None, description="a sentence about the answer, e.g. 'There is no large square in the picture.'")
     out_of_distribution: bool
-    ood_score: float | None = Field(description="reconstruction error / calibrated threshold; >= 1 is out of distribution")
+    ood_score: float | None = Field(None, description="reconstruction error / calibrated threshold; >= 1 is out of distribution")
     model: str
     timing_ms: float
     heatmap_png: str | None = Field(None, description="with explain: base64 RGBA PNG, square, to lay over the letterboxed image")
