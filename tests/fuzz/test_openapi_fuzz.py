@@ -28,8 +28,14 @@ def test_no_route_answers_5xx_or_off_its_schema(fuzzed):
     failures = []
     for operation in operations:
 
-        @settings(max_examples=EXAMPLES_PER_ROUTE, derandomize=True, deadline=None, database=None,
-                  phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=EXAMPLES_PER_ROUTE,
+            derandomize=True,
+            deadline=None,
+            database=None,
+            phases=[Phase.explicit, Phase.generate],
+            suppress_health_check=list(HealthCheck),
+        )
         @given(case=operation.as_strategy())
         def run(case):
             response = case.call()
