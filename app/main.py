@@ -16,7 +16,10 @@ from app.config import ROOT, Settings, get_settings
 from app.errors import install_error_handlers
 from app.limits import BodySizeLimit
 from app.metrics import Metrics, MetricsMiddleware
-from app.registry import ModelRegistry
+from app.quiet import native_noise_filtered
+
+with native_noise_filtered():  # the first import of TensorFlow
+    from app.registry import ModelRegistry
 from app.routers import autoencoder, digits, ops, pages, v2, vqa
 from app.security import SecurityHeaders
 
@@ -48,7 +51,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI):
         registry = ModelRegistry(settings, metrics)
         app.state.registry = registry
-        await registry.load_all()  # models load off the event loop; see the registry
+        with native_noise_filtered():
+            await registry.load_all()  # models load off the event loop; see the registry
         drain_on_sigterm(registry)
         # Everything loaded so far (TensorFlow, Keras, the models) lives as long as the
         # process. Freezing it keeps the garbage collector from walking those millions
