@@ -30,7 +30,7 @@ def test_draw_a_one_and_read_it(page):
     value.wait_for()
     assert value.inner_text() == "1"
     result = page.get_by_test_id("digit-result")
-    assert "dropout passes" in result.inner_text()  # the page asks for MC dropout
+    assert "runs with dropout give the same digit" in result.inner_text()  # the page asks for MC dropout
     assert result.get_attribute("aria-busy") == "false"
     assert page.locator(".bars li").count() == 10
     assert page.console_errors == []
@@ -226,6 +226,7 @@ def test_the_heatmap_has_a_legend_and_a_sample_clears_the_file_label(page):
         files=[{"name": "mine.png", "mimeType": "image/png", "buffer": buffer.getvalue()}]
     )
     page.get_by_test_id("vqa-sample").first.click()
+    page.locator("#vqa-preview[alt^='Sample scene']").wait_for()  # the sample is fetched, then shown
     assert page.get_by_test_id("vqa-image").input_value() == ""  # no stale "mine.png" beside a sample
     page.get_by_test_id("vqa-question").fill("How many circles are there?")
     page.get_by_test_id("vqa-ask").click()
