@@ -13,9 +13,11 @@ import time
 import numpy as np
 from fastapi import APIRouter, Request, Response
 from PIL import Image
+from pydantic import BaseModel, Field
 
 from app.deps import RegistryDep, SettingsDep
-from app.routers.digits import DIGIT_INPUT_BODY, read_digit_request
+from app.inputs import DIGIT_INPUT_BODY, read_digit_request
+from app.openapi import query_parameters
 from app.tasks import autoencoder as task
 from app.tasks import digits as digits_task
 from app.tasks.imaging import png_bytes
@@ -29,8 +31,14 @@ def _png_b64(image: np.ndarray) -> str:
     return base64.b64encode(png_bytes(Image.fromarray(pixels, mode="L"))).decode()
 
 
+class AutoencoderQuery(BaseModel):  # documentation only: the handler reads the query itself
+    model: str | None = Field(None, description="autoencoder (the default), autoencoder_2d or autoencoder_denoise")
+
+
 @router.post(
-    "", summary="Compress a digit to its code, rebuild it, and score how digit-like it is", openapi_extra=DIGIT_INPUT_BODY
+    "",
+    summary="Compress a digit to its code, rebuild it, and score how digit-like it is",
+    openapi_extra=DIGIT_INPUT_BODY | query_parameters(AutoencoderQuery),
 )
 async def autoencode(request: Request, registry: RegistryDep, settings: SettingsDep) -> Response:
     start = time.perf_counter()

@@ -19,26 +19,16 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
-from starlette.datastructures import UploadFile
 
 from app.config import ROOT, Settings
 from app.deps import RegistryDep, SettingsDep
-from app.errors import BadRequest, NotFound, UnsupportedMediaType, parse_json_body
+from app.errors import BadRequest, NotFound
+from app.inputs import VqaJson, read_vqa_request
 from app.openapi import form_or_json_body
 from app.tasks import vqa_answer
-from app.tasks.imaging import decode_base64, decode_image
+from app.tasks.imaging import decode_image
 
 router = APIRouter(prefix="/api/vqa", tags=["vqa"])
-
-FIELDS = ("question", "top_k", "explain", "model")
-
-
-class VqaJson(BaseModel):
-    image_b64: str = Field(description="a PNG/JPEG image, base64 or a data: URL")
-    question: str
-    top_k: int | None = None
-    explain: bool | None = None
-    model: str | None = None
 
 
 class AnswerItem(BaseModel):
@@ -93,27 +83,6 @@ VQA_BODY = form_or_json_body(
     required=["image", "question"],
     json_model=VqaJson,
 )
-
-
-async def read_vqa_request(request: Request, settings: Settings) -> tuple[bytes, dict[str, Any]]:
-    """The image bytes and the options, from a multipart form or a JSON body."""
-    content_type = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
-    if content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
-        async with request.form(max_files=1, max_fields=16) as form:
-            upload = form.get("image")
-            if not isinstance(upload, UploadFile):  # a form without the file
-                raise BadRequest("send the picture as a multipart file field named 'image'")
-            data = await upload.read(settings.max_upload_bytes + 1)
-            options = {k: form.get(k) for k in FIELDS if form.get(k) not in (None, "")}
-        return data, options
-    if content_type in ("application/json", "text/plain", ""):
-        payload = parse_json_body(VqaJson, await request.body())  # invalid JSON too is a 400 there
-        data = decode_base64(payload.image_b64, max_bytes=settings.max_upload_bytes)
-        return data, payload.model_dump(include=set(FIELDS), exclude_none=True)
-    raise UnsupportedMediaType(
-        f"unsupported Content-Type {content_type!r}: send multipart/form-data with 'image' and 'question', "
-        "or JSON with 'image_b64' and 'question'"
-    )
 
 
 def _question(value: Any, settings: Settings) -> str:

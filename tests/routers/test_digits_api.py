@@ -6,8 +6,8 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image, ImageDraw
 
+from app.inputs import PLAIN_PIXELS_MAX_BYTES, DigitsJson, plain_pixels
 from app.main import create_app
-from app.routers.digits import PLAIN_PIXELS_MAX_BYTES, DigitsJson, plain_pixels
 from tests.conftest import make_settings, png_bytes
 
 BLANK = [[0.0] * 28] * 28
