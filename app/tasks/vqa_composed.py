@@ -99,9 +99,13 @@ def _bigger(meaning: Meaning, asked: Asked) -> Outcome:
     return yes_no(a == meaning.value and b != meaning.value, pa * pb)
 
 
+COUNT_RELATIONS = {"==": int.__eq__, ">=": int.__ge__, "<=": int.__le__, ">": int.__gt__, "<": int.__lt__}
+
+
 def _count_is(meaning: Meaning, asked: Asked) -> Outcome:
+    """ "Are there two circles?", "more than one square?": the count, compared."""
     n, p = asked.count(meaning.refs[0])
-    return yes_no(str(n) == meaning.value, p)
+    return yes_no(COUNT_RELATIONS[meaning.variant or "=="](n, int(meaning.value or 0)), p)
 
 
 def _all_same(meaning: Meaning, asked: Asked) -> Outcome:

@@ -276,6 +276,10 @@ def _asking(parts: Parts, cues: Cues) -> Meaning | None:
     """What colour / shape / size is something."""
     sizes = [v for a, v in parts.loose if a == "size"]
     attribute = cues.attribute or ("size" if len(sizes) == 2 and cues.has("or") else None)
+    if attribute is None and cues.has("what", "which") and parts.loose and len(parts.refs) == 1 and parts.refs[0].shape is None:
+        narrowed = merged(parts.refs[0], parts.loose)  # "which object is the smallest?": the small object's shape
+        if narrowed is not None:
+            return Meaning("query_shape", (narrowed,), "shape")
     if attribute is None and cues.has("what", "which") and not parts.loose:
         attribute = "shape"  # "what is the thing on the far left?"
     if attribute is None:
@@ -298,6 +302,20 @@ def _asking(parts: Parts, cues: Cues) -> Meaning | None:
     return None
 
 
+def _count_relation(cues: Cues) -> str:
+    """ "are there two circles?" is ==; "two or more", "at least two" >=; "more than one" >;
+    "fewer than three" <; "at most two" <=."""
+    if cues.has("or more", "at least"):
+        return ">="
+    if cues.has("or fewer", "or less", "at most"):
+        return "<="
+    if cues.has("more than", "greater than"):
+        return ">"
+    if cues.has("fewer than", "less than"):
+        return "<"
+    return "=="
+
+
 def _checking(parts: Parts, cues: Cues) -> Meaning | None:
     """Yes/no about named objects: is there, is it red, are all of them small."""
     loose = [(a, v) for a, v in parts.loose]
@@ -316,7 +334,7 @@ def _checking(parts: Parts, cues: Cues) -> Meaning | None:
     ):
         loose.append(("shape", refs.pop().shape))  # "is the red thing a circle?", "are all the objects triangles?"
     if parts.numbers and len(refs) == 1 and not loose:
-        return Meaning("count_is", tuple(refs), value=str(parts.numbers[0]))  # "are there two circles?"
+        return Meaning("count_is", tuple(refs), value=str(parts.numbers[0]), variant=_count_relation(cues))
     if loose and len(refs) == 1 and cues.has("there"):  # "is there a circle that is large?"
         attribute, value = loose[0]
         return Meaning("any", tuple(refs), attribute, value=value)

@@ -232,7 +232,7 @@ FILLER = (
     "overall altogether together give identify determine check look looking appear appears seem seems "
     "located placed positioned situated sitting sit sits lie lies lying stand stands standing seen "
     "depicted pictured displayed display displays include includes including feature features featuring "
-    "hold holds colored coloured if whether yes"
+    "hold holds colored coloured if whether yes true least"
 ).split()
 # Words that the reader uses as cues (questions, counting, comparing, quantifiers).
 CUES = (

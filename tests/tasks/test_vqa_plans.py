@@ -56,6 +56,10 @@ def answer(scene_id: str, question: str) -> plans.Outcome:
         ("Is the blue circle to the left or right of the purple circle?", "left"),
         ("Are the purple circle and the gray triangle both large?", "yes"),
         ("How many of the squares are blue?", "1"),
+        ("Is there more than one circle?", "yes"),
+        ("Are there at least three squares?", "no"),
+        ("Does the image have two or more circles?", "yes"),
+        ("Are there fewer than three triangles?", "yes"),
     ],
 )
 def test_composed_kinds_follow_from_right_answers(question, expected):
@@ -100,3 +104,8 @@ def test_the_leftmost_of_several_is_the_leftmost_object_when_that_object_matches
     # scene_00: two circles, and the leftmost object is a square: say so, do not pick one.
     outcome = answer("scene_00", "What colour is the circle on the far left?")
     assert outcome.ambiguous == [{"reference": "circle", "matches": 2}] and "not a circle" in outcome.note
+
+
+def test_which_object_is_the_smallest_is_the_small_object_s_shape():
+    # scene_18: a small brown triangle and two large triangles
+    assert answer("scene_18", "Which object is the smallest?").answer == "triangle"
