@@ -147,6 +147,10 @@ class ModelRegistry:
             for size in self.settings.warmup_sizes:
                 forward(runtime.zeros_rows(model, size))
             prepared = hook(model, served.card, served.path)
+            if prepared.forward is not None:
+                forward = prepared.forward
+                for size in self.settings.warmup_sizes:
+                    forward(runtime.zeros_rows(model, size))
             for extra in prepared.forwards.values():
                 extra(runtime.zeros_rows(model, 2))
         except Exception as exc:  # a broken file must not take the service down

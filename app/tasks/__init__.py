@@ -31,6 +31,9 @@ class Prepared:
     forwards: dict[str, Callable[[Any], np.ndarray]] = field(default_factory=dict)
     assets: dict[str, Any] = field(default_factory=dict)  # files beside the model (a vocabulary)
     answers: dict[str, Any] = field(default_factory=dict)  # answers that never change, computed once
+    # The model's own call, when the task serves it through something better than the
+    # whole model compiled as one (`app.tasks.vqa_forward`); None: the registry's.
+    forward: Callable[[Any], np.ndarray] | None = None
 
 
 Hook = Callable[[Any, dict, Path], Prepared]

@@ -23,6 +23,7 @@ from keras import layers, ops
 
 from app.tasks import Prepared
 from app.tasks.vqa import DEFAULT_IMAGE_SIDE, MAX_QUESTION_TOKENS, read_assets
+from app.tasks.vqa_forward import CachedQuestionForward, splittable
 
 SERVES = ("vqa", "scene_ood")
 
@@ -139,10 +140,12 @@ def build_scene_autoencoder(image_side: int = DEFAULT_IMAGE_SIDE, code_channels:
 
 
 def prepare(model: keras.Model, card: dict, folder) -> Prepared:
-    """Serving hook: a VQA model needs its vocabulary and answers; the scene check
-    needs the threshold it was calibrated with."""
+    """Serving hook: a VQA model needs its vocabulary and answers, and is served as two
+    calls so that each question is encoded once; the scene check needs the threshold it
+    was calibrated with."""
     if card.get("task") == "scene_ood":
         if not card.get("ood_threshold"):
             raise ValueError("card.json has no ood_threshold (retrain with training.train_scene_ood)")
         return Prepared()
-    return Prepared(assets=read_assets(folder))
+    forward = CachedQuestionForward(model) if splittable(model) else None
+    return Prepared(assets=read_assets(folder), forward=forward)
