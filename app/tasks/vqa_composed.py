@@ -94,6 +94,13 @@ def _which_position(meaning: Meaning, asked: Asked) -> Outcome:
     return single(f"the {(a if first == 'yes' else b).words}", pa * pb)
 
 
+def _size_relation(meaning: Meaning, asked: Asked) -> Outcome:
+    """ "Is the circle bigger or smaller than the square?": bigger, smaller, or the same size."""
+    (a, pa), (b, pb) = (asked.value("size", r) for r in meaning.refs)
+    answer = "the same size" if a == b else "bigger" if a == "large" else "smaller"
+    return single(answer, pa * pb)
+
+
 def _bigger(meaning: Meaning, asked: Asked) -> Outcome:
     (a, pa), (b, pb) = (asked.value("size", r) for r in meaning.refs)
     return yes_no(a == meaning.value and b != meaning.value, pa * pb)
@@ -179,6 +186,7 @@ COMPOSED: dict[str, Callable[[Meaning, Asked], Outcome]] = {
     "which_size": _which_size,
     "which_position": _which_position,
     "bigger": _bigger,
+    "size_relation": _size_relation,
     "count_is": _count_is,
     "all_same": _all_same,
     "which_count": _which_count,
@@ -197,7 +205,7 @@ def composed_questions(meaning: Meaning) -> list[str]:
         named = [a for a in ("size", "color", "shape") if refs[0].names(a)]
         own = [] if refs[0].names(attribute) else [query_question(attribute, refs[0])]
         return [*own, *(extreme_question(a, meaning.direction or "") for a in dict.fromkeys([*named, attribute]))]
-    if kind in ("verify", "compare_attribute", "which_size", "bigger", "both"):
+    if kind in ("verify", "compare_attribute", "which_size", "bigger", "size_relation", "both"):
         return [query_question(attribute, r) for r in refs if not r.names(attribute) and not r.foreign]
     if kind in ("all", "any"):
         return [count_question(_restricted(refs[0], attribute, meaning.value))]

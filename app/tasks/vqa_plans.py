@@ -33,6 +33,7 @@ SINGULAR_KINDS = {
     "which_size",
     "which_position",
     "bigger",
+    "size_relation",
     "side_of",
     "both",
 }

@@ -239,6 +239,8 @@ def _comparison(parts: Parts, cues: Cues) -> Meaning | None:
     if cues.attribute and cues.has("same", "different"):
         return Meaning("compare_attribute", refs, cues.attribute, negated=cues.has("different"))
     comparative = next((COMPARATIVE_OF[t] for t in cues.words if t in COMPARATIVE_OF), None)
+    if len({COMPARATIVE_OF[t] for t in cues.words if t in COMPARATIVE_OF}) == 2:  # "bigger or smaller than"
+        return Meaning("size_relation", refs, "size")
     if comparative and cues.has("which", "or"):
         return Meaning("which_size", refs, "size", value=comparative)
     if comparative:

@@ -57,6 +57,8 @@ def answer(scene_id: str, question: str) -> plans.Outcome:
         ("Are the purple circle and the gray triangle both large?", "yes"),
         ("How many of the squares are blue?", "1"),
         ("Is there more than one circle?", "yes"),
+        ("Is the blue square bigger or smaller than the gray triangle?", "smaller"),
+        ("Is the purple circle bigger or smaller than the gray triangle?", "the same size"),
         ("Are there at least three squares?", "no"),
         ("Does the image have two or more circles?", "yes"),
         ("Are there fewer than three triangles?", "yes"),
