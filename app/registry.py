@@ -143,14 +143,10 @@ class ModelRegistry:
             if hook is None:
                 raise ValueError(f"card.json names no task this server knows (task: {served.card.get('task')!r})")
             model = keras.saving.load_model(served.path / "model.keras", compile=False, safe_mode=True)
-            forward = runtime.inference_forward(model, jit_compile=self.settings.jit_compile)
+            prepared = hook(model, served.card, served.path)
+            forward = prepared.forward or runtime.inference_forward(model, jit_compile=self.settings.jit_compile)
             for size in self.settings.warmup_sizes:
                 forward(runtime.zeros_rows(model, size))
-            prepared = hook(model, served.card, served.path)
-            if prepared.forward is not None:
-                forward = prepared.forward
-                for size in self.settings.warmup_sizes:
-                    forward(runtime.zeros_rows(model, size))
             for extra in prepared.forwards.values():
                 extra(runtime.zeros_rows(model, 2))
         except Exception as exc:  # a broken file must not take the service down

@@ -53,13 +53,12 @@ def read_items(path: Path = QUESTIONS_FILE) -> list[dict]:
 def template_answer(scene: dict, template: str) -> str:
     """The answer the independent checker derives for a template question; raises when the
     question does not hold on this scene (a reference that is not unique, a margin)."""
-    from training.datasets.shapes_check import check_question
-    from training.datasets.shapes_language import ANSWERS
+    from training.datasets.shapes_check import derive_answer
 
-    right = [a for a in ANSWERS if not check_question(scene, template, a)]
-    if len(right) != 1:
-        raise ValueError(f"{template!r}: {check_question(scene, template, 'yes')}")
-    return right[0]
+    answer, problems = derive_answer(scene, template)
+    if answer is None or problems:
+        raise ValueError(f"{template!r}: {problems}")
+    return answer
 
 
 def expected_answers(items: list[dict]) -> list[dict]:

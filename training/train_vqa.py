@@ -233,7 +233,7 @@ def fit(
     encoder,
     names: tuple[str, ...],
     data: dict | None,
-    keep: np.ndarray,
+    keep: np.ndarray | None,
     validation_log: keras.callbacks.Callback,
 ) -> None:
     """Shapes: a fresh stream every epoch. Official files (`data`): the questions whose
@@ -260,7 +260,7 @@ def train(args: argparse.Namespace) -> dict:
             np.random.default_rng(VALIDATION_SEED), args.validation_questions, encoder, args.image_side, style="plain"
         )
         samples_per_epoch = args.steps_per_epoch * args.batch_size
-        data, keep = {}, np.zeros(0, int)
+        data, keep = None, None
     else:  # the official files, questions with an answer outside the vocabulary left out
         data, encoder, answers, records = load_official(args)
         validation = data["validation"]
@@ -273,7 +273,7 @@ def train(args: argparse.Namespace) -> dict:
 
     validation_log = FamilyValidation(validation)
     with Stopwatch() as clock:
-        fit(model, args, encoder, names, data if args.dataset != "shapes" else None, keep, validation_log)
+        fit(model, args, encoder, names, data, keep, validation_log)
 
     metrics: dict = {"validation": validation_log.history[-1] if validation_log.history else {}}
     if args.dataset == "shapes":

@@ -22,6 +22,7 @@ from app.tasks.vqa_templates import (
     Outcome,
     count_question,
     extreme_question,
+    nothing_named,
     position_question,
     query_question,
     single,
@@ -48,12 +49,7 @@ def _restricted(ref: Reference, attribute: str, value: str | None) -> Reference:
 def _all_or_any(meaning: Meaning, asked: Asked) -> Outcome:
     total, p_total = asked.count(meaning.refs[0])
     if total == 0:
-        return Outcome(
-            NONE,
-            p_total,
-            [{"answer": NONE, "probability": p_total}],
-            note=f"There are no {meaning.refs[0].words} in the picture.",
-        )
+        return nothing_named(meaning.refs[0], p_total, plural=True)
     named = meaning.refs[0].names(meaning.attribute or "")
     if named is not None:  # "are all the red circles red?"
         return yes_no(named == meaning.value, p_total)
@@ -161,7 +157,7 @@ def _extreme_of(meaning: Meaning, asked: Asked) -> Outcome:
     ref, attribute, direction = meaning.refs[0], meaning.attribute or "", meaning.direction or ""
     n, p = asked.count(ref)
     if n == 0:
-        return Outcome(NONE, p, [{"answer": NONE, "probability": p}], note=f"There is no {ref.words} in the picture.")
+        return nothing_named(ref, p)
     if n == 1:
         value, q = asked.value(attribute, ref)
         return single(value, p * q)

@@ -12,11 +12,10 @@ more. Every meaning is answered from template questions, asked together in one b
 
 from __future__ import annotations
 
-import numpy as np
-
+from app.tasks import vqa as task
 from app.tasks.vqa_composed import COMPOSED, composed_questions
 from app.tasks.vqa_meaning import Meaning, Reference
-from app.tasks.vqa_templates import NONE, Asked, Outcome, count_question, family_question, single, yes_no
+from app.tasks.vqa_templates import Asked, Outcome, count_question, family_question, nothing_named, single, yes_no
 
 __all__ = ["Asked", "Outcome", "conclude", "model_questions", "needs_one"]
 
@@ -71,7 +70,7 @@ def _premises(meaning: Meaning, asked: Asked) -> Outcome | None:
     for ref in needs_one(meaning):
         n, p = asked.count(ref)
         if n == 0:
-            return Outcome(NONE, p, [{"answer": NONE, "probability": p}], note=f"There is no {ref.words} in the picture.")
+            return nothing_named(ref, p)
         if n > 1:
             ambiguous.append({"reference": ref.words, "matches": n})
     if meaning.kind in ("exist", "count", "compare_count") and any(r.foreign for r in meaning.refs):
@@ -110,10 +109,7 @@ def conclude(meaning: Meaning, asked: Asked, top_k: int) -> Outcome:
     elif meaning.kind.startswith("query_") and meaning.refs[0].names(meaning.attribute or ""):
         outcome = single(meaning.refs[0].names(meaning.attribute or "") or "", 1.0)  # "what colour is the red circle?"
     else:
-        question = family_question(meaning)
-        row = asked.probabilities[question]
-        order = np.argsort(-row, kind="stable")[:top_k]
-        answers = [{"answer": asked.labels[i], "probability": float(row[i])} for i in order]
+        answers = task.top_answers(asked.probabilities[family_question(meaning)], asked.labels, top_k)
         outcome = Outcome(answers[0]["answer"], answers[0]["probability"], answers)
     if premise is not None:
         outcome.ambiguous, outcome.note = premise.ambiguous, premise.note

@@ -238,8 +238,9 @@ def _comparison(parts: Parts, cues: Cues) -> Meaning | None:
         return Meaning("compare_count", refs, variant="same")
     if cues.attribute and cues.has("same", "different"):
         return Meaning("compare_attribute", refs, cues.attribute, negated=cues.has("different"))
-    comparative = next((COMPARATIVE_OF[t] for t in cues.words if t in COMPARATIVE_OF), None)
-    if len({COMPARATIVE_OF[t] for t in cues.words if t in COMPARATIVE_OF}) == 2:  # "bigger or smaller than"
+    comparatives = [COMPARATIVE_OF[t] for t in cues.words if t in COMPARATIVE_OF]
+    comparative = comparatives[0] if comparatives else None
+    if len(set(comparatives)) == 2:  # "bigger or smaller than"
         return Meaning("size_relation", refs, "size")
     if comparative and cues.has("which", "or"):
         return Meaning("which_size", refs, "size", value=comparative)

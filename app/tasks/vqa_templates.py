@@ -37,9 +37,13 @@ def extreme_question(attribute: str, direction: str) -> str:
     return f"What {attribute} is the {w.EXTREME_OF[direction]} object?"
 
 
+def relation(direction: str) -> str:
+    """The templates' words for a direction: "to the left of", "above"."""
+    return {"left": "to the left of", "right": "to the right of"}.get(direction, direction)
+
+
 def position_question(a: Reference, b: Reference, direction: str) -> str:
-    relation = {"left": "to the left of", "right": "to the right of"}.get(direction, direction)
-    return f"Is the {a.phrase(plural=False)} {relation} the {b.phrase(plural=False)}?"
+    return f"Is the {a.phrase(plural=False)} {relation(direction)} the {b.phrase(plural=False)}?"
 
 
 def family_question(meaning: Meaning) -> str:
@@ -61,11 +65,10 @@ def family_question(meaning: Meaning) -> str:
     if kind == "extreme":
         return extreme_question(meaning.attribute or "", meaning.direction or "")
     if kind == "relate_count":
-        relation = {"left": "to the left of", "right": "to the right of"}.get(meaning.direction or "", meaning.direction)
-        return f"How many objects are {relation} the {refs[0].phrase(plural=False)}?"
+        return f"How many objects are {relation(meaning.direction or '')} the {refs[0].phrase(plural=False)}?"
     if kind == "closest_farthest":
-        relation = "closest to" if meaning.variant == "closest" else "farthest from"
-        return f"What {meaning.attribute} is the object {relation} the {refs[0].phrase(plural=False)}?"
+        distance = "closest to" if meaning.variant == "closest" else "farthest from"
+        return f"What {meaning.attribute} is the object {distance} the {refs[0].phrase(plural=False)}?"
     raise ValueError(f"{kind} is not one of the model's families")
 
 
@@ -115,3 +118,9 @@ def yes_no(value: bool, probability: float) -> Outcome:
 
 def single(answer: str, probability: float) -> Outcome:
     return Outcome(answer, probability, [{"answer": answer, "probability": probability}])
+
+
+def nothing_named(ref: Reference, probability: float, plural: bool = False) -> Outcome:
+    """A false premise: the answer `none`, saying what is not in the picture."""
+    there = f"There are no {ref.words}" if plural else f"There is no {ref.words}"
+    return Outcome(NONE, probability, [{"answer": NONE, "probability": probability}], note=f"{there} in the picture.")

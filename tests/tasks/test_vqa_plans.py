@@ -11,7 +11,7 @@ import pytest
 from app.config import ROOT
 from app.tasks import vqa_plans as plans
 from app.tasks.vqa_reading import read_question
-from training.datasets.shapes_check import check_question
+from training.datasets.shapes_check import derive_answer
 from training.datasets.shapes_language import ANSWERS
 
 SAMPLES = {s["id"]: s["scene"] for s in json.loads((ROOT / "static/samples/samples.json").read_text())["samples"]}
@@ -20,9 +20,9 @@ SAMPLES = {s["id"]: s["scene"] for s in json.loads((ROOT / "static/samples/sampl
 def truthful(scene: dict, questions: list[str]) -> plans.Asked:
     rows = {}
     for q in questions:
-        right = [a for a in ANSWERS if not check_question(scene, q, a)]
+        right, problems = derive_answer(scene, q)
         row = np.full(len(ANSWERS), 0.001)
-        row[ANSWERS.index(right[0]) if right else 0] = 1 - 0.001 * (len(ANSWERS) - 1)
+        row[ANSWERS.index(right) if right and not problems else 0] = 1 - 0.001 * (len(ANSWERS) - 1)
         rows[q] = row
     return plans.Asked(list(ANSWERS), rows)
 

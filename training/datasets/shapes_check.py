@@ -197,17 +197,23 @@ FAMILY_ANSWERS = {
 }
 
 
-def check_question(scene: dict, question: str, answer: str) -> list[str]:
-    """Every problem with (question, answer) on this scene; empty when all is well."""
+def derive_answer(scene: dict, question: str) -> tuple[str | None, list[str]]:
+    """The scene's answer to a question of the language (None when it has none), and
+    every problem with the question on this scene; no problems means it may be asked."""
     parsed = parse_question(question)
     if parsed is None:
-        return [f"not a question of the language: {question!r}"]
+        return None, [f"not a question of the language: {question!r}"]
     family, template, words = parsed
     tokens = normalise(question).split()
     check = _Check(scene["objects"], float(max(scene["image_size"])), words, tokens)
     check.refs = {k: parse_ref(words[k]) for k in ("R", "R1", "R2") if k in words}
     check.problems += _style_problems(family, template, words, tokens)
-    expected = FAMILY_ANSWERS[family](check, template)
+    return FAMILY_ANSWERS[family](check, template), check.problems
+
+
+def check_question(scene: dict, question: str, answer: str) -> list[str]:
+    """Every problem with (question, answer) on this scene; empty when all is well."""
+    expected, problems = derive_answer(scene, question)
     if expected is not None and expected != answer:
-        check.problems.append(f"answer {answer!r}, but the scene says {expected!r}")
-    return check.problems
+        problems.append(f"answer {answer!r}, but the scene says {expected!r}")
+    return problems
