@@ -23,6 +23,7 @@ class Settings(BaseSettings):
     models_dir: Path = ROOT / "models"
     # Sample scenes for the VQA gallery (written by `training.datasets.shapes_files samples`).
     samples_dir: Path = ROOT / "static" / "samples"
+    photos_dir: Path = ROOT / "static" / "photos"
     # Only these models are loaded (comma-separated); empty means all that are known.
     models: str = ""
     # The models this deployment is expected to serve: listed (as absent) even when
@@ -30,7 +31,7 @@ class Settings(BaseSettings):
     # task is one the server knows.
     expected_models: str = (
         "digits,digits_mlp,digits_mlp_nodropout,autoencoder,autoencoder_2d,autoencoder_denoise,"
-        "autoencoder_toy,vqa,vqa_baseline,scene_ood"
+        "autoencoder_toy,vqa,vqa_baseline,scene_ood,photo_classifier,photo_detector"
     )
 
     # Request limits (checked before any decoding).

@@ -24,7 +24,7 @@ from app.openapi import form_or_json_body
 from app.tasks import digits as digits_task
 from app.tasks.imaging import decode_base64, decode_image
 
-VQA_FIELDS = ("question", "top_k", "explain", "model")
+VQA_FIELDS = ("question", "top_k", "explain", "model", "world")
 
 
 # -- digits and the autoencoder: a 28 x 28 image ----------------------------------------
@@ -142,6 +142,7 @@ class VqaJson(BaseModel):
     top_k: int | None = None
     explain: bool | None = None
     model: str | None = None
+    world: str | None = Field(None, description="auto (default): decided from the picture; shapes or photo: forced")
 
 
 async def read_vqa_request(request: Request, settings: Settings) -> tuple[bytes, dict[str, Any]]:

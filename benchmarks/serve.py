@@ -9,7 +9,7 @@ For digits and vqa (and the autoencoder's throughput):
   the model with batching off (`VQADEMO_MAX_BATCH_SIZE=1`), and the tutorial baseline
   (`benchmarks/tutorial_app.py`: FastAPI + `model.predict` per request); for vqa, a
   256 x 256 PNG uploaded as multipart with a question (the page's request), with and
-  without the heatmap;
+  without the heatmap; for photos, a 640 x 480 JPEG through the photo models;
 - failed requests, resident memory with all models loaded, and time from start to ready;
 - with `--rounds N`, the three ratios against the same server's own rows again, in N
   interleaved rounds (both servers restarted each round) with their median: on a noisy
@@ -195,6 +195,24 @@ def vqa_body(explain: bool = False) -> tuple[bytes, str]:
     return request.read(), request.headers["content-type"]
 
 
+def photo_body() -> tuple[bytes, str]:
+    """A 640 x 480 JPEG photo as multipart, with a question for the photo models."""
+    import io
+
+    from PIL import Image
+
+    photo = Image.open(ROOT / "static" / "photos" / "coffee.jpg").convert("RGB").resize((640, 480))
+    buffer = io.BytesIO()
+    photo.save(buffer, "JPEG", quality=90)
+    request = httpx.Request(
+        "POST",
+        "http://x/api/vqa",
+        files={"image": ("photo.jpg", buffer.getvalue(), "image/jpeg")},
+        data={"question": "How many cups are there?"},
+    )
+    return request.read(), request.headers["content-type"]
+
+
 def ratio_rounds(n: int, seconds: int, digits: bytes, vqa: bytes, vqa_type: str, tmp: Path) -> list[dict[str, float]]:
     """digits / healthz, digits / batching off and vqa / batching off at c=32, `n` times."""
     rounds = []
@@ -233,6 +251,8 @@ def print_latency(raw: dict, raw_vqa: dict, latency: dict, memory: float, ready_
         f"  POST /api/vqa, 256 x 256 PNG: p50 {vqa_p50:.2f} ms p99 {vqa_p99:.2f} ms (goal: p50 < 15 ms); "
         f"with the heatmap: p50 {explain_p50:.2f} ms p99 {explain_p99:.2f} ms"
     )
+    photo_p50, photo_p99 = latency["photo"]
+    print(f"  POST /api/vqa, 640 x 480 JPEG photo: p50 {photo_p50:.2f} ms p99 {photo_p99:.2f} ms (goal: p50 < 150 ms)")
     print(f"resident memory, all models loaded: {memory:.0f} MB; start to ready: {ready_s:.1f} s\n")
 
 
@@ -294,6 +314,7 @@ def main() -> None:
     raw_vqa = raw_forward_ms(models_dir / "vqa" / "model.keras")
     vqa, vqa_type = vqa_body()
     vqa_explain, explain_type = vqa_body(explain=True)  # its own multipart boundary
+    photo, photo_type = photo_body()
     tmp = Path(tempfile.mkdtemp())
     rows: dict[str, dict[int, dict]] = {}
 
@@ -306,6 +327,8 @@ def main() -> None:
         vqa_p50, vqa_p99 = sequential_latency(url + "/api/vqa", "POST", vqa, 300, vqa_type)
         explain_p50, explain_p99 = sequential_latency(url + "/api/vqa", "POST", vqa_explain, 100, explain_type)
         rows["vqa, batching"] = {c: wrk(url + "/api/vqa", vqa, c, args.duration, tmp, vqa_type) for c in CONCURRENCY}
+        photo_p50, photo_p99 = sequential_latency(url + "/api/vqa", "POST", photo, 100, photo_type)
+        rows["photo, batching"] = {c: wrk(url + "/api/vqa", photo, c, args.duration, tmp, photo_type) for c in CONCURRENCY}
         rows["autoencoder, batching"] = {c: wrk(url + "/api/autoencoder", body, c, args.duration, tmp) for c in CONCURRENCY}
         soak = wrk(url + "/api/digits", body, 64, args.soak, tmp) if args.soak else None
         metrics = httpx.get(url + "/metrics").text
@@ -326,6 +349,7 @@ def main() -> None:
         "digits": (digits_p50, digits_p99),
         "vqa": (vqa_p50, vqa_p99),
         "explain": (explain_p50, explain_p99),
+        "photo": (photo_p50, photo_p99),
     }
     print_latency(raw, raw_vqa, latency, memory, ready_s)
     print_throughput(rows)

@@ -13,6 +13,7 @@ const vqa = {
 const drop = $("vqa-drop");
 const preview = $("vqa-preview");
 const heatmap = $("vqa-heatmap");
+const boxesLayer = $("vqa-boxes");
 const answersBox = $("vqa-answers");
 const historyList = $("vqa-history");
 const warningsBox = $("vqa-warnings");
@@ -42,9 +43,10 @@ function useImage(blob, sample = null) {
   vqa.sample = sample;
   vqa.imageUrl = URL.createObjectURL(blob);
   preview.src = vqa.imageUrl;
-  preview.alt = sample ? `Sample scene ${sample.id}` : "Your image";
+  preview.alt = sample ? sample.title || `Sample scene ${sample.id}` : "Your image";
   preview.hidden = false;
   heatmap.hidden = true;
+  boxesLayer.replaceChildren();
   $("vqa-heatmap-legend").hidden = true;
   if (sample) $("vqa-image").value = ""; // the file label must not keep the last upload's name
   $("vqa-stage-hint").hidden = true;
@@ -53,7 +55,7 @@ function useImage(blob, sample = null) {
   answersBox.replaceChildren(el("p", { class: "placeholder" }, "Now ask a question about it."));
   showVqaError("");
   showSuggestions(sample);
-  vqaGallery.querySelectorAll("button").forEach((b) => b.setAttribute("aria-pressed", String(sample !== null && b.dataset.id === sample.id)));
+  document.querySelectorAll(".vqa-samples .thumb").forEach((b) => b.setAttribute("aria-pressed", String(sample !== null && b.dataset.id === sample.id)));
 }
 
 function showSuggestions(sample) {
@@ -100,12 +102,16 @@ drop.addEventListener("drop", (event) => {
 
 function trueAnswerOf(question) {
   const q = vqa.sample && vqa.sample.questions.find((s) => s.question.toLowerCase() === question.toLowerCase());
-  return q ? q.answer : null;
+  return q && q.answer !== undefined ? q.answer : null; // sample photos suggest questions without answers
 }
 
 function renderWarnings(body) {
   warningsBox.replaceChildren();
-  if (body.out_of_distribution) {
+  if (body.world === "photo") {
+    warningsBox.append(el("p", { class: "note", "data-testid": "vqa-photo" },
+      "This is a photo, so the photo models answered: a classifier of 1,000 kinds of thing and a detector of 80 " +
+      "kinds of object. They say what they can ground, and plainly what they cannot."));
+  } else if (body.out_of_distribution) {
     warningsBox.append(el("p", { class: "warning", "data-testid": "vqa-ood" },
       "This picture does not look like the shapes scenes the model learnt from, so any answer is a guess."));
   }
@@ -130,12 +136,15 @@ function answerBars(body) {
   return list;
 }
 
-// Out of scope: the sentence instead of bars. A guess: said in words, not in bold.
+// Out of scope: the sentence instead of bars. A guess: said in words, not in bold, no bars.
 function headline(body) {
   if (!body.question_in_scope) {
     return el("p", { class: "out-of-scope", "data-testid": "vqa-scope" }, body.scope_note);
   }
   const top = body.answers[0];
+  if (!top) {
+    return el("p", { class: "guess-answer", "data-testid": "vqa-unsure" }, body.note || "It cannot tell.");
+  }
   if (body.guess) {
     return el("p", { class: "guess-answer", "data-testid": "vqa-guess" },
       `A guess: “${top.answer}” (${pct(top.probability)}). It is not sure of this answer.`);
@@ -145,26 +154,67 @@ function headline(body) {
 
 function historyEntry(body, truth) {
   const entry = el("li");
-  const said = body.question_in_scope ? body.answers[0].answer : "can't answer this";
-  entry.append(el("span", { class: "q" }, body.question), " → ",
-    body.question_in_scope && !body.guess ? el("strong", {}, said) : el("em", {}, body.question_in_scope ? `guess: ${said}` : said));
-  if (body.question_in_scope) entry.append(` (${pct(body.answers[0].probability)})`);
-  if (body.out_of_distribution) entry.append(el("span", { class: "wrong" }, " not a shapes scene"));
+  const top = body.answers[0];
+  const said = !body.question_in_scope ? "can't answer this" : top ? top.answer : "can't tell";
+  const sure = body.question_in_scope && top && !body.guess;
+  entry.append(el("span", { class: "world", "data-testid": "vqa-history-world" }, body.world === "photo" ? "photo" : "shapes"), " ",
+    el("span", { class: "q" }, body.question), " → ", sure ? el("strong", {}, said) : el("em", {}, top && body.guess ? `guess: ${said}` : said));
+  if (top) entry.append(` (${pct(top.probability)})`);
+  if (body.world !== "photo" && body.out_of_distribution) entry.append(el("span", { class: "wrong" }, " not a shapes scene"));
   if (truth !== null && truth !== said) entry.append(el("span", { class: "wrong" }, ` true: ${truth}`));
   return entry;
+}
+
+// -- photos: the boxes over the picture and the evidence beside the answer ----------------
+
+const SVG = "http://www.w3.org/2000/svg";
+
+function svgEl(tag, attrs, text) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+  if (text) node.textContent = text;
+  return node;
+}
+
+function renderBoxes(body) {
+  boxesLayer.replaceChildren();
+  const objects = (body.evidence && body.evidence.objects) || [];
+  if (!objects.length || !preview.naturalWidth) return;
+  const [w, h] = [preview.naturalWidth, preview.naturalHeight];
+  boxesLayer.setAttribute("viewBox", `0 0 ${w} ${h}`);
+  const line = Math.max(2, Math.round(Math.max(w, h) / 200));
+  for (const o of objects) {
+    const [x1, y1, x2, y2] = o.box;
+    const group = svgEl("g", { class: o.score >= 0.35 ? "box sure" : "box unsure", "data-testid": "vqa-box" });
+    group.append(svgEl("rect", { x: x1, y: y1, width: x2 - x1, height: y2 - y1, "stroke-width": line }),
+      svgEl("text", { x: x1 + line, y: Math.max(y1 + 4 * line, 12 * line), "font-size": 10 * line }, `${o.label} ${pct(o.score)}`));
+    boxesLayer.append(group);
+  }
+}
+
+function evidenceBlock(body) {
+  const ev = body.evidence;
+  if (!ev) return null;
+  const classes = ev.classes.map((c) => `${c.label} ${pct(c.probability)}`).join(", ");
+  const objects = ev.objects.length ? ev.objects.map((o) => `${o.label} ${pct(o.score)}`).join(", ") : "nothing";
+  const block = el("details", { class: "vqa-evidence", open: "", "data-testid": "vqa-evidence" });
+  block.append(el("summary", {}, "What the models saw"), el("p", {}, `Classifier: ${classes}.`), el("p", {}, `Detector: ${objects}.`));
+  return block;
 }
 
 function renderAnswers(body) {
   const truth = trueAnswerOf(body.question);
   const facts = el("p", { class: "facts" }, `${body.model}, ${body.timing_ms} ms`);
   if (truth !== null) facts.textContent += ` · the true answer is “${truth}”`;
-  const details = el("details", { class: "vqa-details" }, el("summary", {}, "How it read the question"),
-    el("p", {}, `Read as: “${body.read_as}”.`),
-    el("p", {}, body.interpreted_as.length ? `Asked the model: ${body.interpreted_as.join(" · ")}` : "Nothing asked of the model."));
+  const details = el("details", { class: "vqa-details" });
+  details.append(el("summary", {}, "How it read the question"), el("p", {}, `Read as: “${body.read_as}”.`),
+    el("p", {}, body.interpreted_as.length ? `Asked the models: ${body.interpreted_as.join(" · ")}` : "Nothing asked of the models."));
   const parts = [headline(body)];
-  if (body.question_in_scope) parts.push(answerBars(body));
-  answersBox.replaceChildren(...parts, facts, details);
+  if (body.question_in_scope && body.answers.length && !body.guess) parts.push(answerBars(body));
+  const evidence = evidenceBlock(body);
+  answersBox.replaceChildren(...parts, ...(evidence ? [evidence] : []), facts, details);
   renderWarnings(body);
+  renderBoxes(body);
   if (body.heatmap_png) {
     heatmap.src = `data:image/png;base64,${body.heatmap_png}`;
     heatmap.alt = `Where the model looked to answer “${body.question}”`;
@@ -225,22 +275,36 @@ async function loadVqaSamples() {
     const response = await fetch("/api/vqa/samples");
     if (!response.ok) return; // a server without samples just shows none
     const { samples } = await response.json();
+    addSamples(samples, vqaGallery, "vqa-sample");
+  } catch (err) {
+    // The gallery is an extra; uploads work without it.
+  }
+  try {
+    const response = await fetch("/api/vqa/photos");
+    if (!response.ok) return;
+    const { photos } = await response.json();
+    addSamples(photos, $("vqa-photo-gallery"), "vqa-photo-sample");
+  } catch (err) {
+    // as above
+  }
+}
+
+function addSamples(samples, gallery, testid) {
+  {
     for (const sample of samples) {
-      const button = el("button", { type: "button", class: "thumb", role: "listitem", "data-testid": "vqa-sample",
-        "data-id": sample.id, "aria-pressed": "false", "aria-label": `Sample scene ${sample.id}` });
+      const button = el("button", { type: "button", class: "thumb", role: "listitem", "data-testid": testid,
+        "data-id": sample.id, "aria-pressed": "false", "aria-label": sample.title || `Sample scene ${sample.id}` });
       button.append(el("img", { src: sample.image_url, width: "72", height: "72", alt: "" }));
       button.addEventListener("click", async () => {
         try {
           const image = await fetch(sample.image_url);
           useImage(await image.blob(), sample);
         } catch (err) {
-          showVqaError("Could not load the sample scene: " + err.message);
+          showVqaError("Could not load the sample: " + err.message);
         }
       });
-      vqaGallery.append(button);
+      gallery.append(button);
     }
-  } catch (err) {
-    // The gallery is an extra; uploads work without it.
   }
 }
 

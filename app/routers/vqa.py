@@ -25,7 +25,7 @@ from app.deps import RegistryDep, SettingsDep
 from app.errors import BadRequest, NotFound
 from app.inputs import VqaJson, read_vqa_request
 from app.openapi import form_or_json_body
-from app.tasks import vqa_answer
+from app.tasks import photo_answer, vqa_answer, world
 from app.tasks.imaging import decode_image
 
 router = APIRouter(prefix="/api/vqa", tags=["vqa"])
@@ -46,9 +46,35 @@ class Ambiguity(BaseModel):
     matches: int = Field(description="how many objects they name, as the model counted")
 
 
+class PhotoClass(BaseModel):
+    label: str = Field(description="an ImageNet-1k class")
+    probability: float = Field(ge=0, le=1)
+    kind: str | None = Field(None, description="the kind people would name it by (cat, dog, car), if it has one")
+
+
+class PhotoKind(BaseModel):
+    kind: str
+    probability: float = Field(ge=0, le=1, description="the summed probability of the kind's classes")
+
+
+class PhotoObject(BaseModel):
+    label: str = Field(description="a COCO-80 class")
+    score: float = Field(ge=0, le=1)
+    box: list[float] = Field(description="x1, y1, x2, y2 in the uploaded image's pixels (after EXIF rotation)")
+
+
+class PhotoEvidence(BaseModel):
+    classes: list[PhotoClass] = Field(description="the classifier's top five classes")
+    kinds: list[PhotoKind] = Field(description="the classifier's top kinds")
+    objects: list[PhotoObject] = Field(description="the detector's boxes, best first")
+
+
 class VqaAnswer(BaseModel):
     question: str
-    world: str = Field(description="which models answered: 'shapes' (the shapes scenes)")
+    world: str = Field(
+        description="which models answered: 'shapes' (the shapes scenes) or 'photo' (the photo classifier and detector)"
+    )
+    world_reason: str | None = Field(None, description="why the picture was taken for a shapes scene or a photo")
     read_as: str = Field(description="the question as read: lower case, typing slips corrected, phrases joined")
     corrections: list[Correction] = Field(description="each word read as another, e.g. cirlces -> circles")
     unknown_words: list[str] = Field(description="words the reader does not know (ignored, or the reason it is out of scope)")
@@ -68,6 +94,7 @@ class VqaAnswer(BaseModel):
     out_of_distribution: bool
     ood_score: float | None = Field(None, description="reconstruction error / calibrated threshold; >= 1 is out of distribution")
     model: str
+    evidence: PhotoEvidence | None = Field(None, description="photos: what the models saw, which the answer rests on")
     timing_ms: float
     heatmap_png: str | None = Field(None, description="with explain: base64 RGBA PNG, square, to lay over the letterboxed image")
 
@@ -79,6 +106,7 @@ VQA_BODY = form_or_json_body(
         "top_k": {"type": "integer", "minimum": 1, "maximum": 22, "default": 5},
         "explain": {"type": "boolean", "default": False},
         "model": {"type": "string", "enum": ["vqa", "vqa_baseline"], "default": "vqa"},
+        "world": {"type": "string", "enum": ["auto", "shapes", "photo"], "default": "auto"},
     },
     required=["image", "question"],
     json_model=VqaJson,
@@ -102,6 +130,13 @@ def _top_k(value: Any, n_answers: int) -> int:
     if not 1 <= k <= n_answers:
         raise BadRequest(f"top_k must be between 1 and {n_answers}")
     return k
+
+
+def _world(value: Any) -> str:
+    text = str(value or "auto").strip().lower()
+    if text not in ("auto", "shapes", "photo"):
+        raise BadRequest(f"world must be auto, shapes or photo, not {value!r}")
+    return text
 
 
 def _flag(value: Any) -> bool:
@@ -131,9 +166,23 @@ async def answer_question(request: Request, registry: RegistryDep, settings: Set
     question = _question(options.get("question"), settings)
     top_k = _top_k(options.get("top_k", 5), len(served.assets["labels"]))
     explain = _flag(options.get("explain", False))
+    wanted = _world(options.get("world", "auto"))
     image = decode_image(data, max_bytes=settings.max_upload_bytes, max_pixels=settings.max_image_pixels)
-    choices = vqa_answer.Options(top_k=top_k, explain=explain, guess_below=settings.vqa_guess_below)
-    answer = await vqa_answer.answer(registry, served, image, question, choices)
+    checked = world.check_world(image)
+    photo_models = all(registry.ready_model(m) is not None for m in photo_answer.MODELS)
+    if wanted == "photo":
+        for photo_model in photo_answer.MODELS:
+            registry.require_ready(photo_model)  # asked for by name: a clear 503 if one is missing
+    reason = checked.reason if wanted == "auto" else f"asked for the {wanted} world"
+    if wanted == "photo" or (wanted == "auto" and checked.world == "photo" and photo_models):
+        request.state.model = "photo"
+        answer = await photo_answer.answer(registry, image, question)
+    else:
+        if checked.world == "photo" and wanted == "auto":
+            reason += "; the photo models are not loaded, so the shapes model answered"
+        choices = vqa_answer.Options(top_k=top_k, explain=explain, guess_below=settings.vqa_guess_below)
+        answer = await vqa_answer.answer(registry, served, image, question, choices)
+    answer["world_reason"] = reason
     answer["timing_ms"] = round((time.perf_counter() - start) * 1000, 2)
     return answer
 
@@ -168,3 +217,31 @@ async def samples(settings: SettingsDep) -> dict:
     if not found:
         raise NotFound("no sample scenes on this server (run `python -m training.datasets.shapes_files samples`)")
     return {"samples": found}
+
+
+@lru_cache(maxsize=4)
+def _load_photos(folder: Path) -> list[dict]:
+    try:
+        data = json.loads((folder / "photos.json").read_text())
+    except (OSError, ValueError):
+        return []
+    static = ROOT / "static"
+    base = f"/static/{folder.relative_to(static).as_posix()}" if folder.is_relative_to(static) else None
+    keep = ("title", "credit", "licence", "source")
+    return [
+        {
+            "id": p["file"].rsplit(".", 1)[0],
+            "image_url": f"{base}/{p['file']}" if base else None,
+            **{k: p[k] for k in keep},
+            "questions": [{"question": q} for q in p.get("questions", [])],
+        }
+        for p in data["photos"]
+    ]
+
+
+@router.get("/photos", summary="Sample photos with suggested questions")
+async def photos(settings: SettingsDep) -> dict:
+    found = _load_photos(settings.photos_dir)
+    if not found:
+        raise NotFound("no sample photos on this server")
+    return {"photos": found}

@@ -29,22 +29,83 @@ COMPARATIVE_OF = {word: s for s, words in w.COMPARATIVE_SIZE.items() for word in
 DETERMINERS = ("the", "a", "an", "any", "some", "all", "every", "each", "no", "both")
 _PHRASES = sorted(((tuple(k.split()), v.split()) for k, v in w.PHRASES.items()), key=lambda p: -len(p[0]))
 
-# Words a slip may be corrected to, best first when two are equally close.
-_TARGET_RANK: dict[str, int] = {}
-for _rank, _words in enumerate(
+
+class Speller:
+    """Corrects typing slips to the words of one vocabulary (the shapes world's here,
+    the photo path's in `app.tasks.photo_reading`)."""
+
+    def __init__(self, ranked: list[list[str]] | tuple, also_known: set[str] | frozenset[str] = frozenset()) -> None:
+        # Words a slip may be corrected to, best first when two are equally close.
+        self.rank: dict[str, int] = {}
+        for rank, words in enumerate(ranked):
+            for word in words:
+                self.rank.setdefault(word, rank)
+        self.targets = list(self.rank)
+        self.known = set(self.targets) | set(also_known)
+
+    def correct_word(self, token: str) -> str | None:
+        """The known word a slip most likely meant, or None."""
+        if token in self.known or not token.isalpha() or len(token) < 3:
+            return None
+        limit = 1 if len(token) <= 5 else 2
+        found = process.extract(token, self.targets, scorer=DamerauLevenshtein.distance, score_cutoff=limit, limit=None)
+        # Slips rarely touch the first letter: short words and two-edit matches must keep it,
+        # and two edits are allowed only between long words ("zebra" is not "zero").
+        found = [f for f in found if (f[0][0] == token[0] or (f[1] == 1 and len(token) > 4)) and (f[1] == 1 or len(f[0]) >= 5)]
+        if not found:
+            return None
+        return min(
+            found,
+            key=lambda f: (
+                f[1],
+                f[0][0] != token[0],
+                not (_dropped_or_doubled(token, f[0]) or sorted(token) == sorted(f[0])),
+                self.rank[f[0]],
+                abs(len(f[0]) - len(token)),
+            ),
+        )[0]
+
+    def split_joined(self, token: str) -> list[str] | None:
+        """'howmany' -> ['how', 'many'] when both halves are known words."""
+        for i in range(2, len(token) - 1):
+            if token[:i] in self.known and token[i:] in self.known:
+                return [token[:i], token[i:]]
+        return None
+
+    def correct(self, tokens: list[str]) -> tuple[list[str], list[dict[str, str]]]:
+        out: list[str] = []
+        corrections: list[dict[str, str]] = []
+        for token in tokens:
+            fixed = self.correct_word(token)
+            parts = [fixed] if fixed else (self.split_joined(token) if token not in self.known else None)
+            if parts:
+                corrections.append({"from": token, "to": " ".join(parts)})
+                out.extend(parts)
+            else:
+                out.append(token)
+        return out, corrections
+
+
+def _dropped_or_doubled(token: str, word: str) -> bool:
+    """A letter left out or typed twice, the commonest slips ('gren' is green, not grey)."""
+    short, long = sorted((token, word), key=len)
+    letters = iter(long)
+    return len(long) == len(short) + 1 and all(ch in letters for ch in short)
+
+
+SHAPES_SPELLER = Speller(
     (
         [*NOUNS, *ADJECTIVES, *ATTRIBUTE_OF, *DIRECTION_OF, *EXTREME_OF, *COMPARATIVE_OF, *w.CLOSEST, *w.FARTHEST],
-        w.CUES,
+        list(w.NUMBERS) + list(w.CUES),
         w.FILLER,
         w.OUT_OF_SCOPE,
-    )
-):
-    for _word in _words:
-        _TARGET_RANK.setdefault(_word, _rank)
-for _word in w.NUMBERS:
-    _TARGET_RANK.setdefault(_word, 1)
-_TARGETS = list(_TARGET_RANK)
-KNOWN = set(_TARGETS) | {t for k, _ in _PHRASES for t in k}
+    ),
+    {t for k, _ in _PHRASES for t in k},
+)
+KNOWN = SHAPES_SPELLER.known
+correct_word = SHAPES_SPELLER.correct_word
+split_joined = SHAPES_SPELLER.split_joined
+correct = SHAPES_SPELLER.correct
 # "on the left of X" is a relation, "the square on the left" an extreme: these phrases
 # are joined only when no "of"/"than" follows.
 _NOT_BEFORE_OF = {k for k, v in _PHRASES if v[0] in ("leftmost", "rightmost") and k[0] in ("on", "at")}
@@ -59,58 +120,6 @@ def clean(question: str) -> list[str]:
     text = re.sub(r"(?<=[a-z])['\u2019]s\b", "", text)  # "the circle's colour": the possessive adds nothing
     text = "".join(" " if unicodedata.category(ch)[0] in "PSZC" else ch for ch in text)
     return re.sub(r"[^a-z0-9 ]+", " ", text).split()
-
-
-def correct_word(token: str) -> str | None:
-    """The known word a slip most likely meant, or None."""
-    if token in KNOWN or not token.isalpha() or len(token) < 3:
-        return None
-    limit = 1 if len(token) <= 5 else 2
-    found = process.extract(token, _TARGETS, scorer=DamerauLevenshtein.distance, score_cutoff=limit, limit=None)
-    # Slips rarely touch the first letter: short words and two-edit matches must keep it,
-    # and two edits are allowed only between long words ("zebra" is not "zero").
-    found = [f for f in found if (f[0][0] == token[0] or (f[1] == 1 and len(token) > 4)) and (f[1] == 1 or len(f[0]) >= 5)]
-    if not found:
-        return None
-    return min(
-        found,
-        key=lambda f: (
-            f[1],
-            f[0][0] != token[0],
-            not (_dropped_or_doubled(token, f[0]) or sorted(token) == sorted(f[0])),
-            _TARGET_RANK[f[0]],
-            abs(len(f[0]) - len(token)),
-        ),
-    )[0]
-
-
-def _dropped_or_doubled(token: str, word: str) -> bool:
-    """A letter left out or typed twice, the commonest slips ('gren' is green, not grey)."""
-    short, long = sorted((token, word), key=len)
-    letters = iter(long)
-    return len(long) == len(short) + 1 and all(ch in letters for ch in short)
-
-
-def split_joined(token: str) -> list[str] | None:
-    """'howmany' -> ['how', 'many'] when both halves are known words."""
-    for i in range(2, len(token) - 1):
-        if token[:i] in KNOWN and token[i:] in KNOWN:
-            return [token[:i], token[i:]]
-    return None
-
-
-def correct(tokens: list[str]) -> tuple[list[str], list[dict[str, str]]]:
-    out: list[str] = []
-    corrections: list[dict[str, str]] = []
-    for token in tokens:
-        fixed = correct_word(token)
-        parts = [fixed] if fixed else (split_joined(token) if token not in KNOWN else None)
-        if parts:
-            corrections.append({"from": token, "to": " ".join(parts)})
-            out.extend(parts)
-        else:
-            out.append(token)
-    return out, corrections
 
 
 def join_phrases(tokens: list[str]) -> list[str]:

@@ -7,6 +7,8 @@ import io
 import pytest
 from PIL import Image, ImageDraw
 
+from app.config import ROOT
+
 pytestmark = pytest.mark.browser
 
 
@@ -139,29 +141,44 @@ def test_ask_about_a_sample_scene_and_keep_its_history(page):
     assert page.console_errors == []
 
 
-def test_an_uploaded_photo_gets_plain_warnings(page):
+def test_an_uploaded_photo_is_answered_by_the_photo_models(page):
     page.goto("/")
-    rng = __import__("numpy").random.default_rng(1)
-    noise = Image.fromarray(rng.integers(0, 256, (120, 200, 3), dtype="uint8"))
-    buffer = io.BytesIO()
-    noise.save(buffer, format="PNG")
-    page.get_by_test_id("vqa-image").set_input_files(
-        files=[{"name": "photo.png", "mimeType": "image/png", "buffer": buffer.getvalue()}]
-    )
-    page.get_by_test_id("vqa-question").fill("How many circles are there?")
+    photo = (ROOT / "static" / "photos" / "cat.jpg").read_bytes()
+    page.get_by_test_id("vqa-image").set_input_files(files=[{"name": "cat.jpg", "mimeType": "image/jpeg", "buffer": photo}])
+    page.wait_for_function("document.querySelector('#vqa-preview').naturalWidth > 0")
+    page.get_by_test_id("vqa-question").fill("What animal is this?")
     page.get_by_test_id("vqa-ask").click()
-    page.get_by_test_id("vqa-ood").wait_for()
-    assert "does not look like the shapes scenes" in page.get_by_test_id("vqa-ood").inner_text()
+    page.get_by_test_id("vqa-photo").wait_for()
     answers = page.get_by_test_id("vqa-answers")
-    assert "A guess" in page.get_by_test_id("vqa-guess").inner_text()  # never a bold answer for a photo
-    assert answers.locator(".top-answer").count() == 0
-    assert "guess" in page.get_by_test_id("vqa-history").inner_text()
+    assert answers.locator(".top-answer").inner_text() == "cat"
+    assert "Classifier:" in page.get_by_test_id("vqa-evidence").inner_text()
+    assert page.get_by_test_id("vqa-box").count() >= 1  # the detector's boxes over the photo
+    assert page.get_by_test_id("vqa-history-world").first.inner_text() == "photo"
+    assert "Read as: “what animal is this”" in answers.locator(".vqa-details").text_content()
 
-    page.get_by_test_id("vqa-question").fill("Is there a zebra?")
+    # unsure: said in words, no bold answer and no bar
+    page.get_by_test_id("vqa-question").fill("Is there a person?")
     page.get_by_test_id("vqa-ask").click()
     page.wait_for_function("document.querySelectorAll('#vqa-history li').length === 2")
-    assert "zebra" in page.get_by_test_id("vqa-scope").inner_text()  # what it cannot answer, in words
-    assert answers.locator(".vqa-bars li").count() == 0
+    assert "can't tell" in page.get_by_test_id("vqa-unsure").inner_text()
+    assert answers.locator(".top-answer").count() == 0 and answers.locator(".vqa-bars li").count() == 0
+
+    page.get_by_test_id("vqa-question").fill("What does the sign say?")
+    page.get_by_test_id("vqa-ask").click()
+    page.wait_for_function("document.querySelectorAll('#vqa-history li').length === 3")
+    assert "Reading text" in page.get_by_test_id("vqa-scope").inner_text()  # what it cannot answer, in words
+    assert "can't answer this" in page.get_by_test_id("vqa-history").inner_text()
+    assert page.console_errors == []
+
+
+def test_sample_photos_come_with_questions(page):
+    page.goto("/")
+    page.get_by_test_id("vqa-photo-sample").first.wait_for()
+    assert page.get_by_test_id("vqa-photo-sample").count() == 5
+    page.get_by_test_id("vqa-photo-sample").first.click()
+    page.locator("#vqa-suggestions .chip").first.wait_for()
+    page.locator("#vqa-suggestions .chip").first.click()
+    page.get_by_test_id("vqa-photo").wait_for()
     assert page.console_errors == []
 
 

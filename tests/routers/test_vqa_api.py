@@ -149,7 +149,7 @@ def test_baseline_is_served_beside_it(committed_client, samples):
     assert body["model"] == "vqa_baseline" and len(body["answers"]) == 5
 
 
-def test_photos_digits_and_noise_are_out_of_distribution(committed_client, mnist_test):
+def test_photos_digits_and_noise_are_out_of_distribution_for_the_shapes_model(committed_client, mnist_test):
     import skimage.data
 
     rng = np.random.default_rng(0)
@@ -160,8 +160,10 @@ def test_photos_digits_and_noise_are_out_of_distribution(committed_client, mnist
         digit,
         Image.fromarray(rng.integers(0, 256, (128, 128, 3), dtype=np.uint8)),
     ):
-        body = ask(committed_client, "Is there a red circle?", image=image).json()
-        assert body["out_of_distribution"] is True and body["ood_score"] >= 1, body
+        routed = ask(committed_client, "Is there a red circle?", image=image).json()
+        assert routed["world"] == "photo"  # answered by the photo models (tests/routers/test_vqa_photos.py)
+        body = ask(committed_client, "Is there a red circle?", image=image, world="shapes").json()
+        assert body["world"] == "shapes" and body["out_of_distribution"] is True and body["ood_score"] >= 1, body
         assert body["answers"]  # still answered, with the warning
 
 

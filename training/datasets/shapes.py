@@ -24,23 +24,13 @@ from itertools import combinations
 import numpy as np
 from PIL import Image, ImageDraw
 
-COLORS: dict[str, tuple[int, int, int]] = {
-    "gray": (87, 87, 87),
-    "red": (173, 35, 35),
-    "blue": (42, 75, 215),
-    "green": (29, 105, 20),
-    "brown": (129, 74, 25),
-    "purple": (129, 38, 192),
-    "cyan": (41, 208, 208),
-    "yellow": (255, 238, 51),
-}
+from app.tasks.world import BACKGROUND, COLOR_JITTER, MAX_NOISE_STD, PALETTE
+
+COLORS = PALETTE  # the contract's palette lives with the world check, which the server runs
 SHAPES = ("circle", "square", "triangle")
 SIZES: dict[str, tuple[float, float]] = {"small": (0.09, 0.13), "large": (0.17, 0.24)}
 MIN_OBJECTS, MAX_OBJECTS = 3, 6
 MIN_BOX_GAP = 0.03  # between any two bounding boxes, along at least one axis
-COLOR_JITTER = 12
-BACKGROUND = (215, 240)
-MAX_NOISE_STD = 4.0
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,131 @@
+"""Photos, where things are: a COCO-80 object detector (MobileNetV3 CenterNet).
+
+CenterNet predicts, on a grid 4 times coarser than its 512 x 512 input, a heatmap per
+class whose local maxima are object centres, and at each cell the distances from the
+centre to the box's four sides. The Keras model (`training/convert_centernet.py`)
+ends with those maxima already kept (`KeepPeaks`) and the distances beside them;
+`decode` turns that into boxes in the uploaded photo's pixels.
+
+The input is the photo stretched to 512 x 512, RGB in 0..255, as the model was trained.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import keras
+import numpy as np
+from PIL import Image
+
+from app.tasks import Prepared
+
+SERVES = ("photo_detect",)
+
+SIDE = 512
+STRIDE = 4  # input pixels per heatmap cell
+MAX_DETECTIONS = 100
+NMS_IOU = 0.5  # a second box of the same class overlapping this much is the same object
+
+
+@keras.saving.register_keras_serializable(package="vqa_demo")
+class UpsampleBilinearLegacy(keras.layers.Layer):
+    """x2 bilinear upsampling as TensorFlow 1's `resize_bilinear` did it (no half-pixel
+    centres): output 2k is input k, output 2k+1 the mean of inputs k and k+1, the last
+    row and column repeated. Keras' own bilinear upsampling samples half a pixel off,
+    which would shift every box the converted weights predict."""
+
+    def call(self, x):
+        x = self._double(x, axis=1)
+        return self._double(x, axis=2)
+
+    @staticmethod
+    def _double(x, axis: int):
+        size = x.shape[axis]
+        following = keras.ops.concatenate(
+            [keras.ops.take(x, keras.ops.arange(1, size), axis=axis), keras.ops.take(x, [size - 1], axis=axis)], axis=axis
+        )
+        pairs = keras.ops.stack([x, (x + following) * 0.5], axis=axis + 1)
+        shape = [-1 if d is None else d for d in x.shape]
+        shape[axis] = size * 2
+        shape[0] = -1
+        return keras.ops.reshape(pairs, shape)
+
+    def compute_output_shape(self, input_shape):
+        batch, height, width, channels = input_shape
+        return (batch, height * 2, width * 2, channels)
+
+
+@keras.saving.register_keras_serializable(package="vqa_demo")
+class KeepPeaks(keras.layers.Layer):
+    """A heatmap with every value that is not the maximum of its 3 x 3 neighbourhood
+    set to 0: CenterNet's replacement for non-maximum suppression."""
+
+    def call(self, heatmap):
+        pooled = keras.ops.max_pool(heatmap, 3, strides=1, padding="same")
+        return heatmap * keras.ops.cast(keras.ops.equal(heatmap, pooled), heatmap.dtype)
+
+
+@dataclass(frozen=True)
+class Detection:
+    label: str
+    score: float
+    box: tuple[float, float, float, float]  # x1, y1, x2, y2 in the photo's pixels
+
+    def as_dict(self) -> dict:
+        return {"label": self.label, "score": round(self.score, 4), "box": [round(v, 1) for v in self.box]}
+
+
+def photo_to_input(image: Image.Image) -> np.ndarray:
+    return np.asarray(image.convert("RGB").resize((SIDE, SIDE), Image.Resampling.BILINEAR), dtype=np.float32)
+
+
+def decode(output: np.ndarray, labels: list[str], size: tuple[int, int], min_score: float) -> list[Detection]:
+    """Boxes from one image's output (cells x cells x (classes + 4)), best first."""
+    classes = len(labels)
+    peaks, distances = output[..., :classes], output[..., classes:]
+    flat = peaks.reshape(-1)
+    best = np.argpartition(-flat, MAX_DETECTIONS)[:MAX_DETECTIONS]
+    best = best[flat[best] >= min_score]
+    best = best[np.argsort(-flat[best])]
+    cells, label_ids = np.divmod(best, classes)
+    rows, cols = np.divmod(cells, peaks.shape[1])
+    left, top, right, bottom = distances[rows, cols].T
+    scale_x, scale_y = size[0] / SIDE, size[1] / SIDE
+    x, y = cols * STRIDE, rows * STRIDE
+    boxes = np.stack([(x - left) * scale_x, (y - top) * scale_y, (x + right) * scale_x, (y + bottom) * scale_y], axis=1)
+    boxes = np.clip(boxes, 0, [size[0], size[1], size[0], size[1]])
+    found = [
+        Detection(labels[c], float(flat[i]), (float(b[0]), float(b[1]), float(b[2]), float(b[3])))
+        for i, c, b in zip(best, label_ids, boxes, strict=True)
+    ]
+    return suppress_duplicates(found)
+
+
+def iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:
+    width = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    height = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    overlap = width * height
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - overlap
+    return overlap / union if union > 0 else 0.0
+
+
+def suppress_duplicates(detections: list[Detection]) -> list[Detection]:
+    """Greedy per-class suppression: peaks of different scales can mark one object twice."""
+    kept: list[Detection] = []
+    for d in detections:  # best first
+        if all(k.label != d.label or iou(k.box, d.box) < NMS_IOU for k in kept):
+            kept.append(d)
+    return kept
+
+
+def read_labels(folder: Path) -> list[str]:
+    return list(json.loads((folder / "labels.json").read_text()))
+
+
+def prepare(model: keras.Model, card: dict, folder: Path) -> Prepared:
+    labels = read_labels(folder)
+    if len(labels) + 4 != model.outputs[0].shape[-1]:
+        raise ValueError(f"labels.json has {len(labels)} labels for {model.outputs[0].shape[-1]} outputs")
+    return Prepared(assets={"labels": labels})

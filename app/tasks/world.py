@@ -1,0 +1,109 @@
+"""Which world a picture belongs to: a shapes scene, or a photo.
+
+A shapes scene (docs/shapes-scenes.md) is a uniform light-gray background with a few
+flat objects in eight known colours. That is checked directly from the pixels, not
+learnt: the border (a scene's objects never touch it; a letterboxed upload's border
+is its own background) must be one light gray, most of the picture must be that gray,
+and nearly every other pixel must be near one of the eight colours. Anti-aliased edges,
+resampling and JPEG blur some pixels between colours; they are the allowance.
+The scene check (`scene_ood`) still says, within the shapes world, how typical a scene
+is; this decides only which models answer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+
+# The scene contract's palette and background (training/datasets/shapes.py draws with these).
+PALETTE: dict[str, tuple[int, int, int]] = {
+    "gray": (87, 87, 87),
+    "red": (173, 35, 35),
+    "blue": (42, 75, 215),
+    "green": (29, 105, 20),
+    "brown": (129, 74, 25),
+    "purple": (129, 38, 192),
+    "cyan": (41, 208, 208),
+    "yellow": (255, 238, 51),
+}
+COLOR_JITTER = 12
+BACKGROUND = (215, 240)
+MAX_NOISE_STD = 4.0
+
+CHECK_SIDE = 96  # the check runs on a copy this size: cheap, and enough pixels to count
+BACKGROUND_SLACK = 10  # JPEG and colour management move a flat gray by a few levels
+BACKGROUND_DISTANCE = 30.0  # a pixel this close (RGB distance) to the border gray is background
+PALETTE_DISTANCE = 45.0  # jitter (<= 21) plus JPEG and resampling
+MIN_BACKGROUND_SHARE = 0.45  # six large objects cover at most about 35 % of a scene
+# Pixels of no scene colour: on renders they are edges blended between colours (up to
+# 14 % of a 32-pixel JPEG scene); in a photo they are its surfaces. So two limits: on
+# all of them, and on those away from any edge.
+MAX_OTHER_SHARE = 0.25
+MAX_FLAT_OTHER_SHARE = 0.1
+EDGE_STEP = 20  # a neighbour this much brighter or darker in some channel: an edge
+# A scene's objects are flat: a good part of what is not background is close to one of
+# the eight colours (at least 27 % on any render measured, at most 15 % of a photo's).
+EXACT_DISTANCE = 25.0
+MIN_EXACT_OBJECT_SHARE = 0.2
+MIN_BORDER_SHARE = 0.75  # of border pixels that are the background gray (small JPEGs ring at edges)
+
+
+@dataclass(frozen=True)
+class WorldCheck:
+    world: str  # "shapes" or "photo"
+    background_share: float
+    other_share: float
+    reason: str
+
+    def as_dict(self) -> dict:
+        return {
+            "world": self.world,
+            "background_share": round(self.background_share, 4),
+            "other_share": round(self.other_share, 4),
+            "reason": self.reason,
+        }
+
+
+def edges(pixels: np.ndarray) -> np.ndarray:
+    """Pixels with a neighbour (4-connected) at least EDGE_STEP away in some channel."""
+    step_down = np.abs(np.diff(pixels, axis=0)).max(axis=-1) >= EDGE_STEP
+    step_right = np.abs(np.diff(pixels, axis=1)).max(axis=-1) >= EDGE_STEP
+    edge = np.zeros(pixels.shape[:2], dtype=bool)
+    edge[:-1] |= step_down
+    edge[1:] |= step_down
+    edge[:, :-1] |= step_right
+    edge[:, 1:] |= step_right
+    return edge
+
+
+def check_world(image: Image.Image) -> WorldCheck:
+    small = image.convert("RGB")
+    small.thumbnail((CHECK_SIDE, CHECK_SIDE), Image.Resampling.BILINEAR)
+    pixels = np.asarray(small, dtype=np.float32)
+    border = np.concatenate([pixels[0], pixels[-1], pixels[:, 0], pixels[:, -1]])
+    gray = np.median(border, axis=0)
+    low, high = BACKGROUND[0] - BACKGROUND_SLACK, BACKGROUND[1] + BACKGROUND_SLACK
+    if not (np.all(gray >= low) and np.all(gray <= high) and np.ptp(gray) <= 2 * BACKGROUND_SLACK):
+        return WorldCheck("photo", 0.0, 1.0, "the border is not one light gray")
+    flat = pixels.reshape(-1, 3)
+    near_background = np.linalg.norm(flat - gray, axis=1) <= BACKGROUND_DISTANCE
+    border_share = float(np.mean(np.linalg.norm(border - gray, axis=1) <= BACKGROUND_DISTANCE))
+    palette = np.array(list(PALETTE.values()), dtype=np.float32)
+    palette_distance = np.min(np.linalg.norm(flat[:, None, :] - palette[None], axis=2), axis=1)
+    near_palette = palette_distance <= PALETTE_DISTANCE
+    background_share = float(near_background.mean())
+    other = (~near_background & ~near_palette).reshape(pixels.shape[:2])
+    other_share = float(other.mean())
+    flat_other_share = float(np.mean(other & ~edges(pixels)))
+    if border_share < MIN_BORDER_SHARE:
+        return WorldCheck("photo", background_share, other_share, "the border is not uniform")
+    if background_share < MIN_BACKGROUND_SHARE:
+        return WorldCheck("photo", background_share, other_share, "too little of the picture is background")
+    if other_share > MAX_OTHER_SHARE or flat_other_share > MAX_FLAT_OTHER_SHARE:
+        return WorldCheck("photo", background_share, other_share, "colours outside the shapes palette")
+    objects = ~near_background
+    if objects.mean() > 0.02 and np.mean(palette_distance[objects] <= EXACT_DISTANCE) < MIN_EXACT_OBJECT_SHARE:
+        return WorldCheck("photo", background_share, other_share, "no flat objects in the shapes palette")
+    return WorldCheck("shapes", background_share, other_share, "a light-gray background with palette colours")

@@ -1,0 +1,113 @@
+"""Photos through `POST /api/vqa` with the committed (converted) photo models."""
+
+import pytest
+
+from app.config import ROOT
+
+PHOTOS = ROOT / "static" / "photos"
+
+
+def ask(client, photo: str, question: str, **extra):
+    data = (PHOTOS / f"{photo}.jpg").read_bytes()
+    r = client.post("/api/vqa", files={"image": ("p.jpg", data, "image/jpeg")}, data={"question": question, **extra})
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+@pytest.mark.parametrize(
+    ("photo", "question", "answer"),
+    [
+        ("cat", "What animal is this?", "cat"),
+        ("cat", "Is there a dog?", "no"),
+        ("cat", "is thre a cat", "yes"),
+        ("coffee", "What is this?", "coffee"),
+        ("coffee", "Is there a cup?", "yes"),
+        ("coffee", "What animal is this?", "none"),
+        ("astronaut", "How many people are there?", "1"),
+        ("grace_hopper", "How many people are there?", "1"),
+        ("coffee", "What colour is the cup?", "orange"),
+        ("rocket", "Are there any people?", "no"),
+    ],
+)
+def test_photo_answers_pinned_on_the_sample_photos(committed_client, photo, question, answer):
+    body = ask(committed_client, photo, question)
+    assert body["world"] == "photo" and body["question_in_scope"]
+    assert body["answers"][0]["answer"] == answer
+    assert body["model"] == "photo_classifier+photo_detector"
+
+
+def test_a_photo_answer_carries_its_evidence(committed_client):
+    body = ask(committed_client, "astronaut", "How many people are there?")
+    ev = body["evidence"]
+    assert len(ev["classes"]) == 5 and ev["objects"][0]["label"] == "person"
+    x1, y1, x2, y2 = ev["objects"][0]["box"]
+    assert 0 <= x1 < x2 <= 512 and 0 <= y1 < y2 <= 512
+    assert body["interpreted_as"] == ["count person"] and "background" not in body["world_reason"]
+
+
+def test_what_photos_cannot_answer_is_said_not_guessed(committed_client):
+    body = ask(committed_client, "grace_hopper", "What is she wearing?")
+    assert not body["question_in_scope"] and body["answers"] == [] and body["guess"]
+    assert "cannot read text" in body["scope_note"]
+
+
+def test_unsure_is_no_answer(committed_client):
+    body = ask(committed_client, "cat", "Is there a person?")
+    assert body["answers"] == [] and body["guess"] and "can't tell" in body["note"]
+
+
+def test_a_shapes_scene_still_goes_to_the_shapes_models(committed_client, sample_scene_png):
+    r = committed_client.post(
+        "/api/vqa", files={"image": ("s.png", sample_scene_png, "image/png")}, data={"question": "How many circles are there?"}
+    )
+    body = r.json()
+    assert body["world"] == "shapes" and body["model"] == "vqa" and "evidence" not in body
+
+
+def test_the_world_can_be_forced(committed_client, sample_scene_png):
+    r = committed_client.post(
+        "/api/vqa",
+        files={"image": ("s.png", sample_scene_png, "image/png")},
+        data={"question": "What is this?", "world": "photo"},
+    )
+    assert r.json()["world"] == "photo" and r.json()["world_reason"] == "asked for the photo world"
+    body = ask(committed_client, "cat", "How many circles are there?", world="shapes")
+    assert body["world"] == "shapes" and body["out_of_distribution"]
+    r = committed_client.post(
+        "/api/vqa", files={"image": ("s.png", sample_scene_png, "image/png")}, data={"question": "What?", "world": "moon"}
+    )
+    assert r.status_code == 400 and "world must be" in r.json()["error"]
+
+
+def test_without_the_photo_models_a_photo_gets_the_shapes_model_and_says_why(tiny_client):
+    data = (PHOTOS / "cat.jpg").read_bytes()
+    body = tiny_client.post(
+        "/api/vqa", files={"image": ("p.jpg", data, "image/jpeg")}, data={"question": "How many circles?"}
+    ).json()
+    assert body["world"] == "shapes" and "photo models are not loaded" in body["world_reason"]
+    r = tiny_client.post("/api/vqa", files={"image": ("p.jpg", data, "image/jpeg")}, data={"question": "What?", "world": "photo"})
+    assert r.status_code == 503
+
+
+def test_sample_photos_are_listed_with_questions(committed_client):
+    photos = committed_client.get("/api/vqa/photos").json()["photos"]
+    assert {p["id"] for p in photos} == {"astronaut", "cat", "coffee", "rocket", "grace_hopper"}
+    for p in photos:
+        assert committed_client.get(p["image_url"]).status_code == 200 and p["licence"] and len(p["questions"]) >= 3
+
+
+def test_the_photo_models_are_served_like_the_others(committed_client):
+    models = {m["name"]: m for m in committed_client.get("/api/models").json()["models"]}
+    for name, task in (("photo_classifier", "photo_classify"), ("photo_detector", "photo_detect")):
+        assert models[name]["state"] == "ready" and models[name]["task"] == task
+        assert models[name]["card"]["source"]["licence"] in ("Apache-2.0", "MIT")
+    meta = committed_client.get("/v2/models/photo_classifier").json()
+    assert meta["inputs"][0]["shape"] == [-1, 224, 224, 3]
+    body = {"inputs": [{"name": "image", "shape": [1, 224, 224, 3], "datatype": "FP32", "data": [0.0] * (224 * 224 * 3)}]}
+    out = committed_client.post("/v2/models/photo_classifier/infer", json=body)
+    assert out.status_code == 200 and out.json()["outputs"][0]["shape"] == [1, 1000]
+
+
+@pytest.fixture(scope="module")
+def sample_scene_png():
+    return (ROOT / "static" / "samples" / "scene_00.png").read_bytes()

