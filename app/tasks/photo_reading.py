@@ -48,10 +48,13 @@ SCENERY = SCENERY_NOUNS | _words("""
 """)
 ROOM_NAMES = {"kitchen": "kitchen", "bathroom": "bathroom", "bedroom": "bedroom", "office": "office"}
 ROOM_NAMES |= {"living": "living room", "dining": "dining room", "lounge": "living room", "toilet": "bathroom"}
-SHORTHAND = dict(p.split("=") for p in "hw=how wat=what wht=what u=you r=are pls=please whats=what wheres=where hows=how".split())
+SHORTHAND = dict(
+    p.split("=") for p in "hw=how wat=what wht=what u=you r=are pls=please whats=what wheres=where hows=how ppl=people".split()
+)
 FILLER = _words("""
     the a an of in on at is are was were there contain contains show shows have has any some kinds types room where
     what which how many much number please me tell you can i see do does this that it picture image photo
+    identify visible thing things object objects item items displayed shown in here
 """)
 SCOPE_NOTE = (
     "About photos I can say what the main thing is (an animal, a vehicle, some food, or one of 1,000 everyday "
@@ -85,7 +88,10 @@ class PhotoQuestion:
     unknown_words: list[str] = field(default_factory=list)
     scope_note: str | None = None
     note: str | None = None
-    room: str | None = None  # "is this a kitchen?": the room asked about
+    room: str | None = None
+    person_detail: bool = (
+        False  # "man", "girl": more than the detector can tell apart  # "is this a kitchen?": the room asked about
+    )
 
     @property
     def in_scope(self) -> bool:
@@ -203,4 +209,4 @@ def read_photo_question(question: str) -> PhotoQuestion:
     if intent == "exists" and "or" in tokens:
         intent = "identify"  # "is it a dog or a cat?": say what it is
     detail = thing is not None and any(t in words.PERSON_DETAIL for t in tokens)
-    return replace(read, intent=intent, note=PERSON_NOTE if detail else None)
+    return replace(read, intent=intent, note=PERSON_NOTE if detail else None, person_detail=detail)

@@ -7,11 +7,15 @@ with the thresholds on the detector's card (`photo_thresholds`, see `Thresholds`
   is under `maybe` and the classifier gives its kind under `kind_absent`; in between
   the answer is "I can't tell", never a yes or no;
 - an animal the detector names is doubted when the classifier is sure it is another
-  animal (the detector calls many cats dogs);
+  animal (the detector calls many cats dogs), and a borderline detection is dropped
+  when the classifier is sure the photo shows something else;
+- small things the detector often misses (spoons, phones, ties) are never said to be
+  absent;
 - counts count detections at least `detect` sure; weaker ones make the count a guess;
-- a colour is named from the thing's own pixels (its box); under `colour_share` of
-  them it is a guess;
-- a room is named from the objects that make it (an oven, a sink, a bed).
+- a colour is named from the thing's own pixels (its box); when no colour has
+  `colour_share` of them, the shares are said and no colour is answered;
+- a room is named from the objects that make it (an oven, a sink, a bed); one weak
+  sign (a table) is said, not answered.
 """
 
 from __future__ import annotations
@@ -91,6 +95,10 @@ def _percent(p: float) -> str:
     return f"{round(100 * p)}%"
 
 
+def _people(n: int) -> str:
+    return "one person" if n == 1 else f"{n} people"
+
+
 def _maybe_list(look: Look) -> str:
     return ", ".join(f"{c['label']} ({_percent(c['probability'])})" for c in look.classes[:3])
 
@@ -104,11 +112,15 @@ def doubted(thing: Thing, look: Look, th: Thresholds) -> bool:
 
 
 def confident_detections(thing: Thing, look: Look, th: Thresholds) -> tuple[list[Detection], list[Detection]]:
-    """The thing's detections that count, and the borderline ones."""
+    """The thing's detections that count, and the borderline ones. A borderline
+    detection is dropped when the classifier is sure the photo shows something else."""
     found = [d for d in look.detections if d.label == thing.detector]
     if doubted(thing, look, th):
         found = [d for d in found if d.score >= th.doubt_unless]
-    return [d for d in found if d.score >= th.detect], [d for d in found if d.score < th.detect]
+    kind, p = look.top_kind()
+    sure_of_other = p >= th.kind and kind != thing.kind
+    borderline = [] if sure_of_other else [d for d in found if d.score < th.detect]
+    return [d for d in found if d.score >= th.detect], borderline
 
 
 def identify(q: PhotoQuestion, look: Look, th: Thresholds) -> Outcome:
@@ -164,12 +176,16 @@ def exists(q: PhotoQuestion, look: Look, th: Thresholds) -> Outcome:
     counted, borderline = confident_detections(thing, look, th) if thing.detector else ([], [])
     p_kind = look.kinds.get(thing.kind or "", 0.0)
     interpreted = [f"exists {thing.name}"]
+    if counted and q.person_detail:  # "is there a man?" with a person there: which, it cannot tell
+        return Outcome([], guess=True, interpreted_as=interpreted, note=f"I see {_people(len(counted))}. {q.note}")
     if counted or p_kind >= th.kind:
         p = max([d.score for d in counted] + [p_kind])
         return Outcome([_answer("yes", p)], interpreted_as=interpreted, note=q.note)
-    best = None if doubted(thing, look, th) else look.best(thing.detector)
-    if (best is None or best.score < th.maybe) and p_kind < th.kind_absent and not borderline:
-        return Outcome([_answer("no", 1.0 - max(p_kind, best.score if best else 0.0))], interpreted_as=interpreted)
+    if thing.detector in words.SMALL_OBJECTS and not borderline:
+        note = f"I can't tell: the detector often misses small things like a {thing.word}, and found none."
+        return Outcome([], guess=True, interpreted_as=interpreted, note=note)
+    if not borderline and p_kind < th.kind_absent:
+        return Outcome([_answer("no", 1.0 - p_kind)], interpreted_as=interpreted)
     sure = max([d.score for d in borderline] + [p_kind])
     return Outcome(
         [],
@@ -183,11 +199,16 @@ def count(q: PhotoQuestion, look: Look, th: Thresholds) -> Outcome:
     thing = q.thing
     assert thing is not None and thing.detector, "the reader asks counts only of detector classes"
     counted, borderline = confident_detections(thing, look, th)
+    if counted and q.person_detail:
+        return Outcome([], guess=True, interpreted_as=[f"count {thing.name}"], note=f"I see {_people(len(counted))}. {q.note}")
+    if not counted and look.kinds.get(thing.kind or "", 0.0) >= th.kind:
+        note = f"The classifier is sure this shows a {thing.word}, but the detector found none clearly: I can't count them."
+        return Outcome([], guess=True, interpreted_as=[f"count {thing.name}"], note=note)
     probability = min([d.score for d in counted], default=1.0 - max([d.score for d in borderline], default=0.0))
-    note = f"Maybe {len(borderline)} more, the detector is less sure of those." if borderline else None
-    note = " ".join(n for n in (q.note, note) if n) or None
+    more = f"Maybe {len(borderline)} more, the detector is less sure of those." if borderline else None
+    said = " ".join(n for n in (q.note, more) if n) or None
     return Outcome(
-        [_answer(str(len(counted)), probability)], guess=bool(borderline), note=note, interpreted_as=[f"count {thing.name}"]
+        [_answer(str(len(counted)), probability)], guess=bool(borderline), note=said, interpreted_as=[f"count {thing.name}"]
     )
 
 
@@ -213,9 +234,6 @@ def colour(q: PhotoQuestion, look: Look, th: Thresholds) -> Outcome:
         for d in look.detections
         if d.score >= th.detect and any(t.detector == d.label and not doubted(t, look, th) for t in wanted)
     ]
-    if not clear and thing is not None and look.kinds.get(thing.kind or "", 0.0) >= th.kind:
-        # a close-up: the classifier is sure of the thing but the detector finds no box
-        return _colour_of(look, None, thing.word, th, "the middle of the photo, which the classifier is sure shows it")
     if not clear:
         missing = (
             f"I can't find a {thing.word} clearly enough to name its colour."
@@ -227,18 +245,18 @@ def colour(q: PhotoQuestion, look: Look, th: Thresholds) -> Outcome:
     return _colour_of(look, clear[0].box, label, th, f"the {label}'s box")
 
 
-def _colour_of(look: Look, box, label: str, th: Thresholds, where: str) -> Outcome:
+def _colour_of(look: Look, box: tuple[float, float, float, float], label: str, th: Thresholds, where: str) -> Outcome:
     colours = dominant_colours(look.image, box, label)
     if not colours:
         return Outcome([], guess=True, interpreted_as=[f"colour {label}"], note="The box is too small to see its colour.")
     top = colours[0]
-    others = ", ".join(f"{c['colour']} ({_percent(c['share'])})" for c in colours[1:])
-    note = f"Named from {where}: {_percent(top['share'])} of its pixels; also {others}."
+    shares = ", ".join(f"{c['colour']} {_percent(c['share'])}" for c in colours)
+    interpreted = [f"colour {label}"]
+    if top["share"] < th.colour_share:  # mixed colours: say what was seen, answer nothing
+        note = f"No one colour stands out in {where}: {shares} of its pixels."
+        return Outcome([], guess=True, interpreted_as=interpreted, note=note)
     return Outcome(
-        [_answer(top["colour"], top["share"])],
-        guess=top["share"] < th.colour_share,
-        note=note,
-        interpreted_as=[f"colour {label}"],
+        [_answer(top["colour"], top["share"])], note=f"Named from {where}: {shares} of its pixels.", interpreted_as=interpreted
     )
 
 
@@ -259,8 +277,9 @@ def room(q: PhotoQuestion, look: Look, th: Thresholds) -> Outcome:
     best = max(evidence, key=lambda r: (len(evidence[r]), max(evidence[r].values())))
     because = f"I see {', '.join(sorted(evidence[best]))}."
     # one weak sign is a hint, not a room: a table is in many rooms
-    weak = len(evidence[best]) == 1 and max(evidence[best].values()) < th.doubt_unless
-    guess = len(evidence) > 1 or weak
+    if len(evidence[best]) == 1 and max(evidence[best].values()) < th.doubt_unless:
+        return Outcome([], guess=True, interpreted_as=interpreted, note=f"Perhaps a {best}, but all I see is {because[6:]}")
+    guess = len(evidence) > 1
     if q.room:
         answer = "yes" if q.room in evidence else "no"
         note = because if answer == "yes" else f"It looks like a {best}: {because[2:]}"

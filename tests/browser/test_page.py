@@ -157,7 +157,7 @@ def test_an_uploaded_photo_is_answered_by_the_photo_models(page):
     assert "Read as: “what animal is this”" in answers.locator(".vqa-details").text_content()
 
     # unsure: said in words, no bold answer and no bar
-    page.get_by_test_id("vqa-question").fill("Is there a person?")
+    page.get_by_test_id("vqa-question").fill("Is there a spoon?")
     page.get_by_test_id("vqa-ask").click()
     page.wait_for_function("document.querySelectorAll('#vqa-history li').length === 2")
     assert "can't tell" in page.get_by_test_id("vqa-unsure").inner_text()
