@@ -9,20 +9,23 @@ for the plain pixels body REST clients send, by orjson straight into numpy.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
 import numpy as np
 import orjson
 from fastapi import Request
+from PIL import Image
 from pydantic import BaseModel, Field, field_validator
 from starlette.datastructures import UploadFile
 
 from app.config import Settings
 from app.errors import BadRequest, UnsupportedMediaType, parse_json_body
+from app.limits import DecodeBudget
 from app.openapi import form_or_json_body
 from app.tasks import digits as digits_task
-from app.tasks.imaging import decode_base64, decode_image
+from app.tasks.imaging import WORKING_SIDE, decode_base64, decode_image, image_pixels
 
 VQA_FIELDS = ("question", "top_k", "explain", "model", "world")
 
@@ -81,9 +84,22 @@ def plain_pixels(body: bytes) -> np.ndarray | None:
     return pixels if _in_range(pixels) else None
 
 
-def image_to_mnist(data: bytes, settings: Settings) -> np.ndarray:
-    image = decode_image(data, max_bytes=settings.max_upload_bytes, max_pixels=settings.max_image_pixels)
-    return digits_task.image_to_mnist(image)
+async def decode_upload(request: Request, data: bytes, settings: Settings) -> Image.Image:
+    """Decode off the event loop (a 16-megapixel PNG takes a while), within the
+    app's decode budget; JPEGs at a reduced scale down to the working size."""
+    budget: DecodeBudget = request.app.state.decode_budget
+    async with budget.hold(image_pixels(data)):
+        return await asyncio.to_thread(
+            decode_image,
+            data,
+            max_bytes=settings.max_upload_bytes,
+            max_pixels=settings.max_image_pixels,
+            max_side=WORKING_SIDE,
+        )
+
+
+async def image_to_mnist(request: Request, data: bytes, settings: Settings) -> np.ndarray:
+    return digits_task.image_to_mnist(await decode_upload(request, data, settings))
 
 
 async def read_digit_request(request: Request, settings: Settings) -> tuple[np.ndarray, dict[str, Any], bool]:
@@ -98,9 +114,9 @@ async def read_digit_request(request: Request, settings: Settings) -> tuple[np.n
                     raise BadRequest("send the drawing as a multipart file field named 'image'")
                 data = await upload.read(settings.max_upload_bytes + 1)
                 options = {k: form.get(k) for k in ("mc_samples", "model") if form.get(k) not in (None, "")}
-            return image_to_mnist(data, settings), options, True
+            return await image_to_mnist(request, data, settings), options, True
         if content_type.startswith("image/"):
-            return image_to_mnist(await request.body(), settings), {}, True
+            return await image_to_mnist(request, await request.body(), settings), {}, True
         if content_type in ("application/json", "text/plain", ""):
             body = await request.body()
             if (pixels := plain_pixels(body)) is not None:
@@ -111,7 +127,7 @@ async def read_digit_request(request: Request, settings: Settings) -> tuple[np.n
                 return np.asarray(payload.pixels, np.float32), options, False
             if payload.image_b64:
                 data = decode_base64(payload.image_b64, max_bytes=settings.max_upload_bytes)
-                return image_to_mnist(data, settings), options, True
+                return await image_to_mnist(request, data, settings), options, True
             raise BadRequest("the JSON body needs 'pixels' (28 x 28 in 0..1) or 'image_b64'")
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise BadRequest("the body is not valid JSON") from None

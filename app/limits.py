@@ -1,10 +1,19 @@
-"""A pure ASGI middleware that caps request bodies before anything buffers them.
+"""Limits that protect the process: request bodies, and images being decoded.
 
-The declared Content-Length is checked first (413 without reading a byte); bodies
-without one (chunked uploads) are counted as they stream in and cut off at the cap.
+`BodySizeLimit` is a pure ASGI middleware that caps request bodies before anything
+buffers them. The declared Content-Length is checked first (413 without reading a
+byte); bodies without one (chunked uploads) are counted as they stream in and cut off
+at the cap.
+
+`DecodeBudget` bounds the pixels being decoded at once, so that many large uploads
+arriving together wait their turn instead of each holding a full-size image in memory.
 """
 
 from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -60,3 +69,26 @@ class BodySizeLimit:
         except _BodyTooLarge:
             if not response_started:
                 await self._too_large()(scope, receive, send)
+
+
+class DecodeBudget:
+    """At most `capacity` pixels in images being decoded at any moment (first come,
+    first served); one image larger than the budget is decoded alone."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self.in_use = 0
+        self._changed = asyncio.Condition()
+
+    @asynccontextmanager
+    async def hold(self, pixels: int) -> AsyncIterator[None]:
+        pixels = min(max(pixels, 1), self.capacity)
+        async with self._changed:
+            await self._changed.wait_for(lambda: self.in_use + pixels <= self.capacity)
+            self.in_use += pixels
+        try:
+            yield
+        finally:
+            async with self._changed:
+                self.in_use -= pixels
+                self._changed.notify_all()

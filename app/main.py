@@ -14,7 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from app import __version__
 from app.config import ROOT, Settings, get_settings
 from app.errors import install_error_handlers
-from app.limits import BodySizeLimit
+from app.limits import BodySizeLimit, DecodeBudget
 from app.metrics import Metrics, MetricsMiddleware
 from app.quiet import native_noise_filtered
 
@@ -51,6 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI):
         registry = ModelRegistry(settings, metrics)
         app.state.registry = registry
+        app.state.decode_budget = DecodeBudget(settings.decode_budget_pixels)
         with native_noise_filtered():
             await registry.load_all()  # models load off the event loop; see the registry
         drain_on_sigterm(registry)

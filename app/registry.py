@@ -145,7 +145,7 @@ class ModelRegistry:
             model = keras.saving.load_model(served.path / "model.keras", compile=False, safe_mode=True)
             prepared = hook(model, served.card, served.path)
             forward = prepared.forward or runtime.inference_forward(model, jit_compile=self.settings.jit_compile)
-            for size in self.settings.warmup_sizes:
+            for size in sorted({min(size, self._max_batch(served)) for size in self.settings.warmup_sizes}):
                 forward(runtime.zeros_rows(model, size))
             for extra in prepared.forwards.values():
                 extra(runtime.zeros_rows(model, 2))
@@ -158,7 +158,7 @@ class ModelRegistry:
         served.batcher = MicroBatcher(
             served.name,
             forward,
-            max_batch_size=self.settings.max_batch_size,
+            max_batch_size=self._max_batch(served),
             max_wait_ms=self.settings.max_batch_wait_ms,
             max_queue_depth=self.settings.max_queue_depth,
             metrics=self.metrics,
@@ -166,6 +166,13 @@ class ModelRegistry:
         served.load_seconds = round(time.perf_counter() - start, 3)
         served.state, served.reason = ModelState.READY, None
         log.info("model %s ready in %.2f s", served.name, served.load_seconds)
+
+    def _max_batch(self, served: ServedModel) -> int:
+        """The setting, or less where the card says larger batches gain nothing (a big
+        convolutional model is compute-bound from a few rows on, and a batch of 32 only
+        makes every request in it wait for the slowest)."""
+        card_limit = served.card.get("serving", {}).get("max_batch_size")
+        return min(self.settings.max_batch_size, int(card_limit)) if card_limit else self.settings.max_batch_size
 
     async def close(self) -> None:
         for served in self.models.values():

@@ -35,3 +35,16 @@ def test_a_folder_whose_task_no_module_serves_is_not_listed(tiny_models_dir, tmp
     (tmp_path / "odd" / "card.json").write_text('{"task": "astrology"}')
     with TestClient(create_app(make_settings(tmp_path))) as client:
         assert "odd" not in {m["name"] for m in client.get("/api/models").json()["models"]}
+
+
+def test_a_card_can_lower_the_batch_size(tiny_models_dir, tmp_path):
+    import json
+
+    shutil.copytree(tiny_models_dir / "digits", tmp_path / "digits")
+    (tmp_path / "digits" / "card.json").write_text(json.dumps({"task": "digits", "serving": {"max_batch_size": 3}}))
+    shutil.copytree(tiny_models_dir / "digits", tmp_path / "other_digits")
+    with TestClient(create_app(make_settings(tmp_path, max_batch_size=16))) as client:
+        models = client.app.state.registry.models
+        assert models["digits"].batcher.max_batch_size == 3
+        assert models["other_digits"].batcher.max_batch_size == 16
+    assert "photo_classify" in tasks.hooks() and "photo_detect" in tasks.hooks()

@@ -23,10 +23,9 @@ from pydantic import BaseModel, Field
 from app.config import ROOT, Settings
 from app.deps import RegistryDep, SettingsDep
 from app.errors import BadRequest, NotFound
-from app.inputs import VqaJson, read_vqa_request
+from app.inputs import VqaJson, decode_upload, read_vqa_request
 from app.openapi import form_or_json_body
 from app.tasks import photo_answer, vqa_answer, world
-from app.tasks.imaging import decode_image
 
 router = APIRouter(prefix="/api/vqa", tags=["vqa"])
 
@@ -167,7 +166,7 @@ async def answer_question(request: Request, registry: RegistryDep, settings: Set
     top_k = _top_k(options.get("top_k", 5), len(served.assets["labels"]))
     explain = _flag(options.get("explain", False))
     wanted = _world(options.get("world", "auto"))
-    image = decode_image(data, max_bytes=settings.max_upload_bytes, max_pixels=settings.max_image_pixels)
+    image = await decode_upload(request, data, settings)
     checked = world.check_world(image)
     photo_models = all(registry.ready_model(m) is not None for m in photo_answer.MODELS)
     if wanted == "photo":

@@ -42,12 +42,18 @@ def _fields(q: PhotoQuestion) -> dict[str, Any]:
     }
 
 
-def _evidence(seen: Look) -> dict[str, Any]:
+def _evidence(seen: Look, upload_scale: float) -> dict[str, Any]:
+    """What the models saw; boxes in the uploaded image's pixels (a large JPEG is
+    decoded at a reduced scale, `imaging.decode_image`)."""
     kinds = sorted(seen.kinds.items(), key=lambda kv: -kv[1])[:3]
+    objects = []
+    for d in seen.detections:
+        box = [round(v / upload_scale, 1) for v in d.box]
+        objects.append({**d.as_dict(), "box": box})
     return {
         "classes": seen.classes,
         "kinds": [{"kind": k, "probability": round(p, 4)} for k, p in kinds if p >= 0.01],
-        "objects": [d.as_dict() for d in seen.detections],
+        "objects": objects,
     }
 
 
@@ -69,5 +75,5 @@ async def answer(registry, image: Image.Image, question: str) -> dict[str, Any]:
         "out_of_distribution": False,
         "ood_score": None,
         "model": "+".join(MODELS),
-        "evidence": _evidence(seen),
+        "evidence": _evidence(seen, float(image.info.get("upload_scale", 1.0))),
     }

@@ -3,8 +3,8 @@
 CenterNet predicts, on a grid 4 times coarser than its 512 x 512 input, a heatmap per
 class whose local maxima are object centres, and at each cell the distances from the
 centre to the box's four sides. The Keras model (`training/convert_centernet.py`)
-ends with those maxima already kept (`KeepPeaks`) and the distances beside them;
-`decode` turns that into boxes in the uploaded photo's pixels.
+ends as the original graph does, with its 100 strongest peaks as boxes (`KeepPeaks`,
+`PeakBoxes`); `decode` keeps the sure ones and scales them to the photo's pixels.
 
 The input is the photo stretched to 512 x 512, RGB in 0..255, as the model was trained.
 """
@@ -67,6 +67,36 @@ class KeepPeaks(keras.layers.Layer):
         return heatmap * keras.ops.cast(keras.ops.equal(heatmap, pooled), heatmap.dtype)
 
 
+@keras.saving.register_keras_serializable(package="vqa_demo")
+class PeakBoxes(keras.layers.Layer):
+    """The `max_detections` strongest peaks over all classes, each as a box in input
+    pixels: x1, y1, x2, y2, score, class (the original graph's own output layout)."""
+
+    def __init__(self, max_detections: int = MAX_DETECTIONS, stride: int = STRIDE, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.max_detections, self.stride = max_detections, stride
+
+    def call(self, inputs):
+        peaks, distances = inputs
+        _, height, width, classes = peaks.shape
+        scores, index = keras.ops.top_k(keras.ops.reshape(peaks, (-1, height * width * classes)), self.max_detections)
+        cell, label = index // classes, index % classes
+        row, col = cell // width, cell % width
+        per_cell = keras.ops.reshape(distances, (-1, height * width, 4))
+        picked = keras.ops.take_along_axis(per_cell, keras.ops.repeat(keras.ops.expand_dims(cell, -1), 4, axis=-1), axis=1)
+        x = keras.ops.cast(col * self.stride, "float32")
+        y = keras.ops.cast(row * self.stride, "float32")
+        left, top, right, bottom = (picked[..., i] for i in range(4))
+        corners = [x - left, y - top, x + right, y + bottom, scores, keras.ops.cast(label, "float32")]
+        return keras.ops.stack(corners, axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0][0], self.max_detections, 6)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "max_detections": self.max_detections, "stride": self.stride}
+
+
 @dataclass(frozen=True)
 class Detection:
     label: str
@@ -82,23 +112,15 @@ def photo_to_input(image: Image.Image) -> np.ndarray:
 
 
 def decode(output: np.ndarray, labels: list[str], size: tuple[int, int], min_score: float) -> list[Detection]:
-    """Boxes from one image's output (cells x cells x (classes + 4)), best first."""
-    classes = len(labels)
-    peaks, distances = output[..., :classes], output[..., classes:]
-    flat = peaks.reshape(-1)
-    best = np.argpartition(-flat, MAX_DETECTIONS)[:MAX_DETECTIONS]
-    best = best[flat[best] >= min_score]
-    best = best[np.argsort(-flat[best])]
-    cells, label_ids = np.divmod(best, classes)
-    rows, cols = np.divmod(cells, peaks.shape[1])
-    left, top, right, bottom = distances[rows, cols].T
-    scale_x, scale_y = size[0] / SIDE, size[1] / SIDE
-    x, y = cols * STRIDE, rows * STRIDE
-    boxes = np.stack([(x - left) * scale_x, (y - top) * scale_y, (x + right) * scale_x, (y + bottom) * scale_y], axis=1)
-    boxes = np.clip(boxes, 0, [size[0], size[1], size[0], size[1]])
+    """Boxes in the photo's pixels from one image's output (max_detections x 6), best first."""
+    kept = output[output[:, 4] >= min_score]
+    kept = kept[np.argsort(-kept[:, 4], kind="stable")]
+    width, height = size
+    scale = np.array([width, height, width, height], dtype=np.float32) / SIDE
+    boxes = np.clip(kept[:, :4] * scale, 0, [width, height, width, height])
     found = [
-        Detection(labels[c], float(flat[i]), (float(b[0]), float(b[1]), float(b[2]), float(b[3])))
-        for i, c, b in zip(best, label_ids, boxes, strict=True)
+        Detection(labels[int(c)], float(s), (float(b[0]), float(b[1]), float(b[2]), float(b[3])))
+        for b, s, c in zip(boxes, kept[:, 4], kept[:, 5], strict=True)
     ]
     return suppress_duplicates(found)
 
@@ -126,6 +148,6 @@ def read_labels(folder: Path) -> list[str]:
 
 def prepare(model: keras.Model, card: dict, folder: Path) -> Prepared:
     labels = read_labels(folder)
-    if len(labels) + 4 != model.outputs[0].shape[-1]:
-        raise ValueError(f"labels.json has {len(labels)} labels for {model.outputs[0].shape[-1]} outputs")
+    if model.outputs[0].shape[-1] != 6:
+        raise ValueError(f"the model gives {model.outputs[0].shape[-1]} numbers per detection, not x1, y1, x2, y2, score, class")
     return Prepared(assets={"labels": labels})

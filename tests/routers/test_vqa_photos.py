@@ -113,3 +113,19 @@ def test_the_photo_models_are_served_like_the_others(committed_client):
 @pytest.fixture(scope="module")
 def sample_scene_png():
     return (ROOT / "static" / "samples" / "scene_00.png").read_bytes()
+
+
+def test_boxes_are_in_the_uploads_pixels_when_a_big_jpeg_is_decoded_smaller(committed_client):
+    import io
+
+    from PIL import Image
+
+    big = Image.open(PHOTOS / "astronaut.jpg").resize((2048, 2048))
+    buffer = io.BytesIO()
+    big.save(buffer, "JPEG", quality=90)
+    files = {"image": ("big.jpg", buffer.getvalue(), "image/jpeg")}
+    body = committed_client.post("/api/vqa", files=files, data={"question": "How many people are there?"}).json()
+    small = ask(committed_client, "astronaut", "How many people are there?")
+    assert body["answers"][0]["answer"] == "1"
+    big_box, small_box = body["evidence"]["objects"][0]["box"], small["evidence"]["objects"][0]["box"]
+    assert all(abs(b - 4 * s) < 40 for b, s in zip(big_box, small_box, strict=True))  # 4 x the 512 px photo

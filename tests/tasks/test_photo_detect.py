@@ -22,26 +22,30 @@ def test_keep_peaks_keeps_only_local_maxima():
     assert kept[2, 2] == np.float32(0.9) and kept[0, 0] == np.float32(0.3) and kept[2, 3] == 0
 
 
-def _output(cells=8):
-    out = np.zeros((cells, cells, len(LABELS) + 4), "float32")
-    out[2, 3, 1] = 0.8  # a cat centred at cell (row 2, col 3)
-    out[2, 3, 3:] = [4, 2, 8, 6]  # left, top, right, bottom distances in input pixels
-    out[5, 5, 0] = 0.1  # a weak person
-    return out
+def _maps(cells=8):
+    peaks = np.zeros((1, cells, cells, len(LABELS)), "float32")
+    distances = np.zeros((1, cells, cells, 4), "float32")
+    peaks[0, 2, 3, 1] = 0.8  # a cat centred at cell (row 2, col 3)
+    distances[0, 2, 3] = [4, 2, 8, 6]  # left, top, right, bottom distances in input pixels
+    peaks[0, 5, 5, 0] = 0.1  # a weak person
+    return peaks, distances
 
 
-def test_decode_turns_peaks_into_boxes_in_the_photos_pixels():
-    found = task.decode(_output(), LABELS, size=(task.SIDE * 2, task.SIDE), min_score=0.2)
-    assert len(found) == 1
-    cat = found[0]
+def test_peak_boxes_are_the_strongest_peaks_as_corners():
+    out = keras.ops.convert_to_numpy(task.PeakBoxes(3)(list(_maps())))[0]
     x, y = 3 * task.STRIDE, 2 * task.STRIDE
-    assert cat.label == "cat" and abs(cat.score - 0.8) < 1e-6
-    assert cat.box == ((x - 4) * 2, y - 2, (x + 8) * 2, y + 6)  # x scaled by 2: the photo is twice as wide
+    np.testing.assert_allclose(out[0], [x - 4, y - 2, x + 8, y + 6, 0.8, 1])
+    np.testing.assert_allclose(out[1, 4:], [0.1, 0])  # the weak person, class 0
+    assert out.shape == (3, 6)
 
 
-def test_decode_with_a_low_threshold_returns_weaker_ones_after():
-    found = task.decode(_output(), LABELS, size=(task.SIDE, task.SIDE), min_score=0.05)
-    assert [d.label for d in found] == ["cat", "person"]
+def test_decode_scales_boxes_to_the_photos_pixels_and_keeps_the_sure_ones():
+    out = keras.ops.convert_to_numpy(task.PeakBoxes(3)(list(_maps())))[0]
+    found = task.decode(out, LABELS, size=(task.SIDE * 2, task.SIDE), min_score=0.2)
+    x, y = 3 * task.STRIDE, 2 * task.STRIDE
+    assert [d.label for d in found] == ["cat"] and abs(found[0].score - 0.8) < 1e-6
+    assert found[0].box == ((x - 4) * 2, y - 2, (x + 8) * 2, y + 6)  # x scaled by 2: the photo is twice as wide
+    assert [d.label for d in task.decode(out, LABELS, (task.SIDE, task.SIDE), min_score=0.05)] == ["cat", "person"]
 
 
 def test_duplicates_of_one_object_are_suppressed_but_other_classes_kept():
@@ -54,7 +58,8 @@ def test_duplicates_of_one_object_are_suppressed_but_other_classes_kept():
 
 def test_a_model_with_the_custom_layers_saves_and_loads_safely(tmp_path):
     inputs = keras.Input((4, 4, 2))
-    outputs = task.KeepPeaks()(task.UpsampleBilinearLegacy()(inputs))
+    peaks = task.KeepPeaks()(task.UpsampleBilinearLegacy()(inputs))
+    outputs = task.PeakBoxes(5)([peaks, keras.layers.Concatenate()([peaks, peaks])])
     model = keras.Model(inputs, outputs)
     model.save(tmp_path / "m.keras")
     loaded = keras.saving.load_model(tmp_path / "m.keras", safe_mode=True)

@@ -212,17 +212,28 @@ def _tiny_graph():
 
 
 def test_the_translated_graph_computes_what_tensorflow_computes():
-    nodes, values = _tiny_graph()
-    model = convert_centernet.build_model(nodes, values)
-    x = np.random.default_rng(2).uniform(0, 255, (1, 8, 8, 3)).astype("float32")
-    ours = model.predict(x, verbose=0)[0]
     import tensorflow as tf
 
-    heatmap, distances = (t.numpy()[0] for t in convert_centernet.original_graph(nodes, values)(tf.constant(x)))
-    np.testing.assert_allclose(ours[..., 2:], distances, rtol=1e-4, atol=1e-4)
-    keep = ours[..., :2] > 0
-    np.testing.assert_allclose(ours[..., :2][keep], heatmap[keep], rtol=1e-5, atol=1e-5)
-    assert keep.any()
+    nodes, values = _tiny_graph()
+    graph = convert_centernet.GraphTranslator(nodes, values)
+    inputs = graph.tensor("tower_0/images")
+    translated = keras.Model(inputs, [graph.tensor(convert_centernet.HEATMAP), graph.tensor(convert_centernet.DISTANCES)])
+    for name, weights in graph.weights.items():
+        translated.get_layer(name).set_weights(weights)
+    x = np.random.default_rng(2).uniform(0, 255, (1, 8, 8, 3)).astype("float32")
+    ours = translated.predict(x, verbose=0)
+    outputs = (convert_centernet.HEATMAP, convert_centernet.DISTANCES)
+    theirs = [t.numpy() for t in convert_centernet.original_graph(nodes, values, outputs)(tf.constant(x))]
+    for a, b in zip(ours, theirs, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4)
+
+
+def test_the_whole_model_ends_in_the_graphs_box_layout():
+    nodes, values = _tiny_graph()
+    model = convert_centernet.build_model(nodes, values)
+    assert model.output_shape == (None, 100, 6)  # the 100 strongest of 8 x 8 cells x 2 classes
+    out = model.predict(np.zeros((2, 8, 8, 3), "float32"), verbose=0)
+    assert out.shape == (2, 100, 6) and np.all(np.diff(out[0, :, 4]) <= 0)  # best first
 
 
 def test_an_op_without_a_translation_is_refused():
