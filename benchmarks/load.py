@@ -1,8 +1,8 @@
 """Load and overload: many clients on every endpoint at once, then more than it can take.
 
 1. Mixed load: `--clients` keep-alive clients (64) for `--duration` seconds (60), each
-   sending a random mix of the page's requests (VQA questions about a sample scene,
-   digits as pixels and as an image, the autoencoder, V2 infer, health and model
+   sending a random mix of the page's requests (VQA questions about a sample scene and
+   about a sample photo, digits as pixels and as an image, the autoencoder, V2 infer, health and model
    listings): requests by status, failed requests (no answer, a dropped connection, a
    5xx), latency, and the server's resident memory sampled through the run (growth after
    the first tenth, the warm-up).
@@ -30,6 +30,8 @@ from app.config import ROOT
 from benchmarks.serve import rss_mb, server
 
 SCENE = (ROOT / "static" / "samples" / "scene_00.png").read_bytes()
+PHOTO = (ROOT / "static" / "photos" / "coffee.jpg").read_bytes()
+PHOTO_QUESTIONS = ("What is this?", "Is there a cup?", "How many people are there?", "What does the sign say?")
 QUESTIONS = ("How many circles are there?", "what colour is the big ball", "Is the small square brown?", "Why is it red?")
 PIXELS = json.dumps({"pixels": [[1.0 if 12 <= c <= 15 and 4 <= r <= 23 else 0.0 for c in range(28)] for r in range(28)]})
 V2 = json.dumps({"inputs": [{"name": "image", "datatype": "FP32", "shape": [1, 784], "data": [0.0] * 784}]})
@@ -37,7 +39,11 @@ V2 = json.dumps({"inputs": [{"name": "image", "datatype": "FP32", "shape": [1, 7
 
 def request_mix(rng: random.Random) -> tuple[str, str, dict]:
     """(method, path, httpx keyword arguments) of one request, drawn like the page's traffic."""
-    kind = rng.choices(["vqa", "digits", "digits_image", "autoencoder", "v2", "health", "models"], [4, 3, 1, 1, 1, 1, 1])[0]
+    kinds, weights = ["vqa", "photo", "digits", "digits_image", "autoencoder", "v2", "health", "models"], [4, 1, 3, 1, 1, 1, 1, 1]
+    kind = rng.choices(kinds, weights)[0]
+    if kind == "photo":
+        question = rng.choice(PHOTO_QUESTIONS)
+        return "POST", "/api/vqa", {"files": {"image": ("p.jpg", PHOTO, "image/jpeg")}, "data": {"question": question}}
     if kind == "vqa":
         return (
             "POST",

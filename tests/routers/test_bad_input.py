@@ -86,6 +86,18 @@ def test_vqa_images(tiny_client, case):
 
 
 @pytest.mark.parametrize("case", sorted(IMAGES))
+@pytest.mark.parametrize("question", ["What is this?", "What colour is the cup?", "How many people are there?"])
+def test_vqa_images_through_the_photo_models(committed_client, case, question):
+    data, allowed = IMAGES[case]
+    r = committed_client.post(
+        "/api/vqa", files={"image": ("x.png", data, "image/png")}, data={"question": question, "world": "photo"}
+    )
+    assert_held(committed_client, r, allowed)
+    if r.status_code == 200:
+        assert r.json()["world"] == "photo"
+
+
+@pytest.mark.parametrize("case", sorted(IMAGES))
 def test_digits_images(tiny_client, case):
     data, allowed = IMAGES[case]
     allowed = allowed | ({400} if 200 in allowed else set())  # a picture with no ink is "no digit", a 400
