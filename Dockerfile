@@ -10,6 +10,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     TF_CPP_MIN_LOG_LEVEL=2
 
+# Tesseract reads text in photos (Debian's package, Apache-2.0); without it, questions
+# about text are answered as out of scope.
+RUN apt-get update \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends tesseract-ocr tesseract-ocr-eng \
+    && rm -rf /var/lib/apt/lists/*
+
 # A virtual environment: the same steps work on python:3.11-slim and on a distribution's
 # own Python (Debian's refuses system-wide pip installs, PEP 668).
 RUN python3 -m venv /opt/venv

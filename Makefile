@@ -10,7 +10,7 @@ PORT ?= 8000
 KEEP_ALIVE_S ?= 75
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: run test lint format install install-dev train-digits benchmark clean
+.PHONY: run test lint format audit install install-dev train-digits benchmark clean
 
 # constraints.txt pins every package to the versions the measured numbers came from.
 $(VENV)/.installed: pyproject.toml constraints.txt
@@ -37,6 +37,14 @@ lint: install-dev
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# Known vulnerabilities in the pinned dependencies, from pip-audit in a throwaway venv.
+# Strict: a package it cannot look up fails the audit (pip-audit needs pypi.org's JSON
+# API; a machine that reaches only a package index mirror fails here, and says so).
+audit:
+	test -x .audit/bin/pip-audit || ($(PYTHON) -m venv .audit && .audit/bin/pip install --quiet pip-audit)
+	grep -v '^#' constraints.txt > .audit/requirements.txt
+	.audit/bin/pip-audit --requirement .audit/requirements.txt --no-deps --disable-pip --strict --progress-spinner off
+
 format: install-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
@@ -48,4 +56,4 @@ benchmark: install-dev
 	$(BIN)/python -m benchmarks.digits_accuracy
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache .audit

@@ -39,7 +39,7 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(10 * 1024 * 1024, ge=1024)
     max_image_pixels: int = Field(16_000_000, ge=1)
     # Pixels being decoded at once, across requests: more uploads wait their turn.
-    decode_budget_pixels: int = Field(64_000_000, ge=1)
+    decode_budget_pixels: int = Field(32_000_000, ge=1)
     max_question_chars: int = Field(300, ge=1)
     # A VQA answer whose (calibrated) probability is under this is shown as a guess.
     vqa_guess_below: float = Field(0.7, ge=0.0, le=1.0)

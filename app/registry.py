@@ -30,6 +30,7 @@ from app.errors import ModelNotReady, NotFound
 from app.metrics import Metrics
 
 log = logging.getLogger(__name__)
+FEW_ROWS = 8  # a batch limit this low is warmed at every size
 
 
 class ModelState(str, enum.Enum):
@@ -145,7 +146,7 @@ class ModelRegistry:
             model = keras.saving.load_model(served.path / "model.keras", compile=False, safe_mode=True)
             prepared = hook(model, served.card, served.path)
             forward = prepared.forward or runtime.inference_forward(model, jit_compile=self.settings.jit_compile)
-            for size in sorted({min(size, self._max_batch(served)) for size in self.settings.warmup_sizes}):
+            for size in self._warmup_sizes(served):
                 forward(runtime.zeros_rows(model, size))
             for extra in prepared.forwards.values():
                 extra(runtime.zeros_rows(model, 2))
@@ -173,6 +174,14 @@ class ModelRegistry:
         makes every request in it wait for the slowest)."""
         card_limit = served.card.get("serving", {}).get("max_batch_size")
         return min(self.settings.max_batch_size, int(card_limit)) if card_limit else self.settings.max_batch_size
+
+    def _warmup_sizes(self, served: ServedModel) -> list[int]:
+        """The settings' sizes, capped at the model's batch limit; a model that batches
+        only a few rows (the photo models) is warmed at every size it will see, so the
+        memory its calls need is taken at start-up, not under the first traffic."""
+        limit = self._max_batch(served)
+        sizes = {min(size, limit) for size in self.settings.warmup_sizes}
+        return sorted(sizes | set(range(1, limit + 1)) if limit <= FEW_ROWS else sizes)
 
     async def close(self) -> None:
         for served in self.models.values():

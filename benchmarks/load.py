@@ -115,6 +115,7 @@ def mixed_load(clients: int, seconds: int) -> dict:
         "rss_start_mb": warm[0],
         "rss_end_mb": warm[-1],
         "rss_growth": warm[-1] / warm[0] - 1,
+        "rss_quarters_mb": [warm[min(len(warm) - 1, len(warm) * q // 4)] for q in (1, 2, 3, 4)],
     }
 
 
@@ -153,7 +154,9 @@ def main() -> None:
     print(f"  latency p50 {load['p50_ms']:.1f} ms, p99 {load['p99_ms']:.1f} ms")
     print(
         f"  resident memory after warm-up {load['rss_start_mb']:.0f} -> {load['rss_end_mb']:.0f} MB "
-        f"({100 * load['rss_growth']:+.1f} %, goal under +10 %)"
+        f"({100 * load['rss_growth']:+.1f} %, goal under +10 %); at each quarter of the run "
+        + " / ".join(f"{mb:.0f}" for mb in load["rss_quarters_mb"])
+        + " MB"
     )
     shed = overload(args.clients, args.overload_seconds)
     print(f"\noverload: {args.clients} clients on /api/vqa for {args.overload_seconds} s, queue depth 4")

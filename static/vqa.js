@@ -199,6 +199,7 @@ function evidenceBlock(body) {
   const objects = ev.objects.length ? ev.objects.map((o) => `${o.label} ${pct(o.score)}`).join(", ") : "nothing";
   const block = el("details", { class: "vqa-evidence", open: "", "data-testid": "vqa-evidence" });
   block.append(el("summary", {}, "What the models saw"), el("p", {}, `Classifier: ${classes}.`), el("p", {}, `Detector: ${objects}.`));
+  if (ev.text && ev.text.length) block.append(el("p", {}, `Text read: ${ev.text.map((w) => w.text).join(" ")}.`));
   return block;
 }
 

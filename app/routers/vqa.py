@@ -62,10 +62,17 @@ class PhotoObject(BaseModel):
     box: list[float] = Field(description="x1, y1, x2, y2 in the uploaded image's pixels (after EXIF rotation)")
 
 
+class PhotoWord(BaseModel):
+    text: str
+    confidence: float = Field(ge=0, le=1)
+    box: list[float] = Field(description="x1, y1, x2, y2 in the uploaded image's pixels")
+
+
 class PhotoEvidence(BaseModel):
     classes: list[PhotoClass] = Field(description="the classifier's top five classes")
     kinds: list[PhotoKind] = Field(description="the classifier's top kinds")
     objects: list[PhotoObject] = Field(description="the detector's boxes, best first")
+    text: list[PhotoWord] = Field(description="for a question about text: the words Tesseract read clearly")
 
 
 class VqaAnswer(BaseModel):

@@ -3,19 +3,21 @@
 The router hands over the decoded image; this module reads the question
 (`photo_reading`), runs the classifier and the detector side by side through the
 registry (each micro-batched with other requests), and applies the rules
-(`photo_rules`). The response has the shapes path's fields, `world: "photo"`, and the
-evidence each answer rests on: the classifier's top classes and kinds, the boxes.
+(`photo_rules`); a question about text also runs Tesseract (`photo_text`) beside them.
+The response has the shapes path's fields, `world: "photo"`, and the evidence each
+answer rests on: the classifier's top classes and kinds, the boxes, the words read.
 """
 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from typing import Any
 
 from PIL import Image
 
-from app.tasks import photo_classify, photo_detect
-from app.tasks.photo_reading import PhotoQuestion, read_photo_question
+from app.tasks import photo_classify, photo_detect, photo_text
+from app.tasks.photo_reading import SCOPE_NOTE, TEXT_NOTE, PhotoQuestion, read_photo_question
 from app.tasks.photo_rules import RULES, Look, Outcome, Thresholds
 
 CLASSIFIER, DETECTOR = "photo_classifier", "photo_detector"
@@ -42,7 +44,11 @@ def _fields(q: PhotoQuestion) -> dict[str, Any]:
     }
 
 
-def _evidence(seen: Look, upload_scale: float) -> dict[str, Any]:
+async def _nothing() -> list:
+    return []
+
+
+def _evidence(seen: Look, upload_scale: float, words: list[photo_text.Word]) -> dict[str, Any]:
     """What the models saw; boxes in the uploaded image's pixels (a large JPEG is
     decoded at a reduced scale, `imaging.decode_image`)."""
     kinds = sorted(seen.kinds.items(), key=lambda kv: -kv[1])[:3]
@@ -54,15 +60,29 @@ def _evidence(seen: Look, upload_scale: float) -> dict[str, Any]:
         "classes": seen.classes,
         "kinds": [{"kind": k, "probability": round(p, 4)} for k, p in kinds if p >= 0.01],
         "objects": objects,
+        "text": [{**w.as_dict(), "box": [round(v / upload_scale, 1) for v in w.box]} for w in words],
     }
+
+
+def read_text_outcome(words: list[photo_text.Word]) -> Outcome:
+    if not words:
+        return Outcome([], guess=True, note="I see no text I can read clearly.", interpreted_as=["read text"])
+    sure = sum(w.confidence for w in words) / len(words) / 100
+    return Outcome([{"answer": " ".join(w.text for w in words), "probability": round(sure, 4)}], interpreted_as=["read text"])
 
 
 async def answer(registry, image: Image.Image, question: str) -> dict[str, Any]:
     """The answer to `question` about the photo, as the API returns it (less timing)."""
     q = read_photo_question(question)
+    if q.intent == "text" and not photo_text.available():
+        q = replace(q, intent=None, scope_note=f"{TEXT_NOTE} {SCOPE_NOTE}")
     thresholds = Thresholds.from_card(registry.get(DETECTOR).card)
-    seen = await look(registry, image, thresholds)
-    outcome = RULES[q.intent](q, seen, thresholds) if q.intent else Outcome(guess=True)
+    reading = asyncio.to_thread(photo_text.read_text, image) if q.intent == "text" else None
+    seen, words = await asyncio.gather(look(registry, image, thresholds), reading or _nothing())
+    if q.intent == "text":
+        outcome = read_text_outcome(words)
+    else:
+        outcome = RULES[q.intent](q, seen, thresholds) if q.intent else Outcome(guess=True)
     return {
         "question": question,
         "world": "photo",
@@ -75,5 +95,5 @@ async def answer(registry, image: Image.Image, question: str) -> dict[str, Any]:
         "out_of_distribution": False,
         "ood_score": None,
         "model": "+".join(MODELS),
-        "evidence": _evidence(seen, float(image.info.get("upload_scale", 1.0))),
+        "evidence": _evidence(seen, float(image.info.get("upload_scale", 1.0)), words),
     }

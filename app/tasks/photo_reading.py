@@ -5,9 +5,10 @@ The photo path answers five kinds of question, each grounded in a model's output
 - exists: "is there a cup?", "are there any people?", "is this a cat?";
 - count: "how many people are there?";
 - colour: "what colour is the car?", "what color is it?";
-- room: "what room is this?", "where was this taken?".
-Everything else (reading text, what people do, wear or hold, why, when, who) is out
-of scope and said so. Typing slips are corrected to the photo words, as in the shapes
+- room: "what room is this?", "where was this taken?";
+- text: "what does the sign say?", "what is written here?" (with Tesseract installed).
+Everything else (what people do, wear or hold, why, when, who) is out of scope and
+said so. Typing slips are corrected to the photo words, as in the shapes
 reader (`vqa_spelling.Speller`).
 """
 
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from app.tasks import photo_words as words
 from app.tasks.vqa_spelling import Speller, clean
 
-INTENTS = ("identify", "exists", "count", "colour", "room")
+INTENTS = ("identify", "exists", "count", "colour", "room", "text")
 
 
 def _words(text: str) -> set[str]:
@@ -59,9 +60,9 @@ FILLER = _words("""
 SCOPE_NOTE = (
     "About photos I can say what the main thing is (an animal, a vehicle, some food, or one of 1,000 everyday "
     "objects), whether something is there, how many people, animals, cups or cars there are, what colour a "
-    "thing is, and which room this is. I cannot read text or say what people are doing, wearing or holding."
+    "thing is, which room this is, and what clear text says. I cannot say what people are doing, wearing or holding."
 )
-TEXT_NOTE = "Reading text in photos is not something these models do (no text recogniser ships with the service)."
+TEXT_NOTE = "Reading text needs the Tesseract OCR program, which is not installed on this server."
 PERSON_NOTE = "The detector finds people; it cannot tell a man from a woman or a child from an adult."
 
 
@@ -148,6 +149,8 @@ def find_thing(tokens: list[str]) -> tuple[Thing | None, int]:
 
 def _intent(tokens: list[str], thing: Thing | None, category: str | None) -> str | None:
     said = set(tokens)
+    if said & {"what", "read", "which"} and said & TEXT_CUES:
+        return "text"
     if "how" in said and ("many" in said or "much" in said) or "count" in said or "number" in said:
         return "count"
     if said & COLOUR_WORDS:
@@ -175,8 +178,8 @@ def _intent(tokens: list[str], thing: Thing | None, category: str | None) -> str
 def _scope_problem(tokens: list[str], intent: str | None, thing: Thing | None, unknown: list[str]) -> str | None:
     """Why the question is out of scope (the sentence's first part), or None."""
     said = set(tokens)
-    if "what" in said and said & TEXT_CUES:
-        return TEXT_NOTE + " "
+    if intent == "text":
+        return None
     if said & OUT_OF_SCOPE - ({"do"} if tokens[0] == "do" else set()):
         return ""
     if intent == "count" and thing is not None and thing.detector is None:

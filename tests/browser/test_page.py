@@ -163,10 +163,10 @@ def test_an_uploaded_photo_is_answered_by_the_photo_models(page):
     assert "can't tell" in page.get_by_test_id("vqa-unsure").inner_text()
     assert answers.locator(".top-answer").count() == 0 and answers.locator(".vqa-bars li").count() == 0
 
-    page.get_by_test_id("vqa-question").fill("What does the sign say?")
+    page.get_by_test_id("vqa-question").fill("What is the cat doing?")
     page.get_by_test_id("vqa-ask").click()
     page.wait_for_function("document.querySelectorAll('#vqa-history li').length === 3")
-    assert "Reading text" in page.get_by_test_id("vqa-scope").inner_text()  # what it cannot answer, in words
+    assert "doing, wearing or holding" in page.get_by_test_id("vqa-scope").inner_text()  # what it cannot answer, in words
     assert "can't answer this" in page.get_by_test_id("vqa-history").inner_text()
     assert page.console_errors == []
 
@@ -174,7 +174,7 @@ def test_an_uploaded_photo_is_answered_by_the_photo_models(page):
 def test_sample_photos_come_with_questions(page):
     page.goto("/")
     page.get_by_test_id("vqa-photo-sample").first.wait_for()
-    assert page.get_by_test_id("vqa-photo-sample").count() == 5
+    assert page.get_by_test_id("vqa-photo-sample").count() == 6
     page.get_by_test_id("vqa-photo-sample").first.click()
     page.locator("#vqa-suggestions .chip").first.wait_for()
     page.locator("#vqa-suggestions .chip").first.click()

@@ -1,8 +1,11 @@
 """Photos through `POST /api/vqa` with the committed (converted) photo models."""
 
+import os
+
 import pytest
 
 from app.config import ROOT
+from app.tasks import photo_text
 
 PHOTOS = ROOT / "static" / "photos"
 
@@ -48,7 +51,7 @@ def test_a_photo_answer_carries_its_evidence(committed_client):
 def test_what_photos_cannot_answer_is_said_not_guessed(committed_client):
     body = ask(committed_client, "grace_hopper", "What is she wearing?")
     assert not body["question_in_scope"] and body["answers"] == [] and body["guess"]
-    assert "cannot read text" in body["scope_note"]
+    assert "doing, wearing or holding" in body["scope_note"]
 
 
 def test_unsure_is_no_answer(committed_client):
@@ -93,7 +96,7 @@ def test_without_the_photo_models_a_photo_gets_the_shapes_model_and_says_why(tin
 
 def test_sample_photos_are_listed_with_questions(committed_client):
     photos = committed_client.get("/api/vqa/photos").json()["photos"]
-    assert {p["id"] for p in photos} == {"astronaut", "cat", "coffee", "rocket", "grace_hopper"}
+    assert {p["id"] for p in photos} == {"astronaut", "cat", "coffee", "rocket", "grace_hopper", "page"}
     for p in photos:
         assert committed_client.get(p["image_url"]).status_code == 200 and p["licence"] and len(p["questions"]) >= 3
 
@@ -129,3 +132,32 @@ def test_boxes_are_in_the_uploads_pixels_when_a_big_jpeg_is_decoded_smaller(comm
     assert body["answers"][0]["answer"] == "1"
     big_box, small_box = body["evidence"]["objects"][0]["box"], small["evidence"]["objects"][0]["box"]
     assert all(abs(b - 4 * s) < 40 for b, s in zip(big_box, small_box, strict=True))  # 4 x the 512 px photo
+
+
+needs_tesseract = pytest.mark.skipif(
+    not photo_text.available() and not os.environ.get("VQADEMO_REQUIRE_OCR"),
+    reason="Tesseract is not installed (apt-get install tesseract-ocr); CI sets VQADEMO_REQUIRE_OCR",
+)
+
+
+@needs_tesseract
+def test_text_is_read_with_its_boxes(committed_client):
+    data = (PHOTOS / "page.png").read_bytes()
+    files = {"image": ("page.png", data, "image/png")}
+    body = committed_client.post("/api/vqa", files=files, data={"question": "What does it say?"}).json()
+    assert body["world"] == "photo" and body["interpreted_as"] == ["read text"]
+    said = body["answers"][0]["answer"]
+    assert "segmentation" in said and "markers" in said and "coins" in said
+    assert all(0 <= w["box"][0] < w["box"][2] <= 384 for w in body["evidence"]["text"])
+
+
+@needs_tesseract
+def test_a_photo_without_text_is_said_to_have_none_readable(committed_client):
+    body = ask(committed_client, "coffee", "What is written on the cup?")
+    assert body["answers"] == [] and "no text I can read" in body["note"]
+
+
+def test_without_tesseract_text_questions_say_what_is_missing(committed_client, monkeypatch):
+    monkeypatch.setattr(photo_text, "tesseract", lambda: None)
+    body = ask(committed_client, "coffee", "What does the sign say?")
+    assert not body["question_in_scope"] and "Tesseract" in body["scope_note"]
