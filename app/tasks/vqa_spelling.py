@@ -34,12 +34,20 @@ class Speller:
     """Corrects typing slips to the words of one vocabulary (the shapes world's here,
     the photo path's in `app.tasks.photo_reading`)."""
 
-    def __init__(self, ranked: list[list[str]] | tuple, also_known: set[str] | frozenset[str] = frozenset()) -> None:
-        # Words a slip may be corrected to, best first when two are equally close.
+    def __init__(
+        self,
+        ranked: list[list[str]] | tuple,
+        also_known: set[str] | frozenset[str] = frozenset(),
+        last: dict[str, int] | None = None,
+    ) -> None:
+        # Words a slip may be corrected to, best first when two are equally close; `last`
+        # (word -> rank) come after all the others when rank and length tie too.
         self.rank: dict[str, int] = {}
         for rank, words in enumerate(ranked):
             for word in words:
                 self.rank.setdefault(word, rank)
+        for word, rank in (last or {}).items():
+            self.rank.setdefault(word, rank)
         self.targets = list(self.rank)
         self.known = set(self.targets) | set(also_known)
 
@@ -96,11 +104,12 @@ def _dropped_or_doubled(token: str, word: str) -> bool:
 SHAPES_SPELLER = Speller(
     (
         [*NOUNS, *ADJECTIVES, *ATTRIBUTE_OF, *DIRECTION_OF, *EXTREME_OF, *COMPARATIVE_OF, *w.CLOSEST, *w.FARTHEST],
-        list(w.NUMBERS) + list(w.CUES),
+        w.CUES,
         w.FILLER,
         w.OUT_OF_SCOPE,
     ),
     {t for k, _ in _PHRASES for t in k},
+    last=dict.fromkeys(w.NUMBERS, 1),  # "thre" is "there" before it is "three"
 )
 KNOWN = SHAPES_SPELLER.known
 correct_word = SHAPES_SPELLER.correct_word

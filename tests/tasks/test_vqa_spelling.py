@@ -45,3 +45,9 @@ def test_joined_words_are_split_and_phrases_joined():
 def test_a_side_phrase_before_of_stays_a_relation():
     assert join_phrases("the square on the left".split()) == ["the", "square", "leftmost"]
     assert join_phrases("on the left of the square".split())[:3] == ["on", "the", "left"]
+
+
+def test_a_slip_between_a_cue_and_a_number_is_the_cue():
+    from app.tasks.vqa_spelling import correct_word
+
+    assert correct_word("thre") == "there"
