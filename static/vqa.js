@@ -183,11 +183,15 @@ function renderBoxes(body) {
   const [w, h] = [preview.naturalWidth, preview.naturalHeight];
   boxesLayer.setAttribute("viewBox", `0 0 ${w} ${h}`);
   const line = Math.max(2, Math.round(Math.max(w, h) / 200));
+  const placed = []; // label positions so far: a label near another moves down a line
   for (const o of objects) {
     const [x1, y1, x2, y2] = o.box;
+    let y = Math.max(y1 + 11 * line, 11 * line);
+    while (placed.some(([px, py]) => Math.abs(px - x1) < 60 * line && Math.abs(py - y) < 11 * line)) y += 11 * line;
+    placed.push([x1, y]);
     const group = svgEl("g", { class: o.score >= 0.35 ? "box sure" : "box unsure", "data-testid": "vqa-box" });
     group.append(svgEl("rect", { x: x1, y: y1, width: x2 - x1, height: y2 - y1, "stroke-width": line }),
-      svgEl("text", { x: x1 + line, y: Math.max(y1 + 4 * line, 12 * line), "font-size": 10 * line }, `${o.label} ${pct(o.score)}`));
+      svgEl("text", { x: x1 + 2 * line, y, "font-size": 10 * line }, `${o.label} ${pct(o.score)}`));
     boxesLayer.append(group);
   }
 }
