@@ -24,9 +24,12 @@ ENV PATH=/opt/venv/bin:$PATH
 WORKDIR /srv
 # Dependencies first, so code changes do not reinstall TensorFlow.
 COPY pyproject.toml README.md constraints.txt ./
+# For `docker run --gpus all`: --build-arg EXTRAS=gpu installs TensorFlow with CUDA
+# (several GB); VQADEMO_DEVICE=auto then picks the GPU, with memory growth on.
+ARG EXTRAS=""
 RUN mkdir app training \
     && touch app/__init__.py training/__init__.py \
-    && pip install -c constraints.txt . \
+    && pip install -c constraints.txt ".${EXTRAS:+[$EXTRAS]}" \
     && pip uninstall -y vqa-demo \
     && rm -rf app training build *.egg-info
 
