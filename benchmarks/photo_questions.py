@@ -35,10 +35,11 @@ import numpy as np
 from PIL import Image
 
 from app.config import ROOT
+from training.common import read_card, write_card
 
 QUESTIONS = ROOT / "benchmarks" / "questions" / "photo_questions.json"
 PHOTOS = ROOT / "static" / "photos"
-CARD = ROOT / "models" / "photo_detector" / "card.json"
+CARD_DIR = ROOT / "models" / "photo_detector"  # where the thresholds and these tables are kept
 OUT, CANT = "out of scope", "cannot tell"
 MAX_WRONG = 5.0  # percent of all questions, the issue's ceiling
 GRID = {
@@ -116,11 +117,11 @@ def grade(expect, body: dict) -> str:
     return "right" if body["answers"][0]["answer"] in accepted else "wrong"
 
 
-def question_table(results: list[tuple[dict, str, float]]) -> dict:
-    groundable = [g for item, g, _ in results if item["expect"] not in (OUT, CANT)]
-    outs = [g for item, g, _ in results if item["expect"] == OUT]
-    cants = [g for item, g, _ in results if item["expect"] == CANT]
-    every = [g for _, g, _ in results]
+def question_table(results: list[tuple[dict, str, float, dict]]) -> dict:
+    groundable = [g for item, g, *_ in results if item["expect"] not in (OUT, CANT)]
+    outs = [g for item, g, *_ in results if item["expect"] == OUT]
+    cants = [g for item, g, *_ in results if item["expect"] == CANT]
+    every = [g for _, g, *_ in results]
     pct = lambda part, whole: round(100 * part / len(whole), 1) if whole else None  # noqa: E731
     return {
         "questions": len(results),
@@ -129,11 +130,12 @@ def question_table(results: list[tuple[dict, str, float]]) -> dict:
         "wrong_percent_of_all": pct(every.count("wrong"), every),
         "out_of_scope_said_percent": pct(outs.count("right"), outs),
         "cannot_tell_kept_percent": pct(cants.count("right"), cants),
-        "p50_ms_in_process": round(statistics.median(t for *_, t in results), 1),
+        "p50_ms_in_process": round(statistics.median(t for _, _, t, _ in results), 1),
     }
 
 
-def ask_all(client, items: list[dict]) -> list[tuple[dict, str, float]]:
+def ask_all(client, items: list[dict]) -> list[tuple[dict, str, float, dict]]:
+    """(item, grade, milliseconds, response body) for each question."""
     photos = {p.name: p.read_bytes() for p in PHOTOS.glob("*.jpg")}
     results = []
     for item in items:
@@ -141,17 +143,15 @@ def ask_all(client, items: list[dict]) -> list[tuple[dict, str, float]]:
         files = {"image": (item["photo"], photos[item["photo"]], "image/jpeg")}
         body = client.post("/api/vqa", files=files, data={"question": item["question"]}).json()
         results.append((item, grade(item["expect"], body), (time.perf_counter() - start) * 1000, body))
-    return [(i, g, t) for i, g, t, _ in results], [(i, g, b) for i, g, _, b in results]
+    return results
 
 
 # -- fitting the thresholds ----------------------------------------------------------
 
 
-def fit_thresholds(registry, items: list[dict]):
+def fit_thresholds(client, items: list[dict]):
     """The grid point with the most right answers and wrong <= MAX_WRONG %; the models
-    look at each photo once, the rules run for every point."""
-    import asyncio
-
+    look at each photo once (on the app's own event loop), the rules run for every point."""
     from app.tasks import photo_answer
     from app.tasks.photo_reading import read_photo_question
     from app.tasks.photo_rules import RULES, Outcome, Thresholds
@@ -161,14 +161,15 @@ def fit_thresholds(registry, items: list[dict]):
     for item in items:
         if item["photo"] not in looks:
             image = Image.open(PHOTOS / item["photo"])
-            looks[item["photo"]] = asyncio.run(photo_answer.look(registry, image, base))
+            looks[item["photo"]] = client.portal.call(photo_answer.look, client.app.state.registry, image, base)
     best = None
     for values in itertools.product(*GRID.values()):
         th = replace(base, **dict(zip(GRID, values, strict=True)))
         grades = []
         for item in items:
             q = read_photo_question(item["question"])
-            outcome = RULES[q.intent](q, looks[item["photo"]], th) if q.intent else Outcome()
+            # text questions do not depend on these thresholds (Tesseract answers them): no answer here
+            outcome = RULES[q.intent](q, looks[item["photo"]], th) if q.intent in RULES else Outcome()
             body = {"question_in_scope": q.in_scope, "answers": outcome.answers}
             grades.append((item, grade(item["expect"], body)))
         right = sum(g == "right" for i, g in grades if i["expect"] not in (OUT, CANT))
@@ -203,13 +204,12 @@ def main() -> None:
     settings = Settings(warmup_batch_sizes="1")
     with TestClient(create_app(settings)) as client:
         if args.fit:
-            th = fit_thresholds(client.app.state.registry, items)
-            card = json.loads(CARD.read_text())
-            card["photo_thresholds"] = asdict(th)
-            CARD.write_text(json.dumps(card, indent=2) + "\n")
+            th = fit_thresholds(client, items)
+            card = read_card(CARD_DIR) | {"photo_thresholds": asdict(th)}
+            write_card(CARD_DIR, card)
             client.app.state.registry.get("photo_detector").card = card
             print("thresholds fitted and written:", asdict(th))
-        results, bodies = ask_all(client, items)
+        results = ask_all(client, items)
     table = question_table(results)
     print(
         f"questions: {table['questions']} ({table['groundable']} the models can ground): right "
@@ -217,12 +217,12 @@ def main() -> None:
         f"out of scope said {table['out_of_scope_said_percent']} %; 'cannot tell' kept {table['cannot_tell_kept_percent']} %; "
         f"p50 {table['p50_ms_in_process']} ms in process"
     )
-    for item, g, body in bodies:
+    for item, g, _, body in results:
         if g != "right":
             said = body["answers"][0]["answer"] if body["answers"] else (body.get("note") or body.get("scope_note") or "")[:70]
             print(f"  {g:>17}: {item['photo']:<16} {item['question']!r}: expected {item['expect']!r}, said {said!r}")
     if args.write_card:
-        card = json.loads(CARD.read_text())
+        card = read_card(CARD_DIR)
         key = "photo_path" if args.questions == QUESTIONS else f"photo_path_{args.questions.stem}"
         card[key] = {
             "routing": routing,
@@ -231,7 +231,7 @@ def main() -> None:
             + (" --fit" if args.fit else "")
             + " --write-card",
         }
-        CARD.write_text(json.dumps(card, indent=2) + "\n")
+        write_card(CARD_DIR, card)
 
 
 if __name__ == "__main__":

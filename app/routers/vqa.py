@@ -174,17 +174,18 @@ async def answer_question(request: Request, registry: RegistryDep, settings: Set
     explain = _flag(options.get("explain", False))
     wanted = _world(options.get("world", "auto"))
     image = await decode_upload(request, data, settings)
-    checked = world.check_world(image)
-    photo_models = all(registry.ready_model(m) is not None for m in photo_answer.MODELS)
     if wanted == "photo":
         for photo_model in photo_answer.MODELS:
             registry.require_ready(photo_model)  # asked for by name: a clear 503 if one is missing
-    reason = checked.reason if wanted == "auto" else f"asked for the {wanted} world"
-    if wanted == "photo" or (wanted == "auto" and checked.world == "photo" and photo_models):
+    # the world check runs only when the client leaves the choice to the server
+    checked = world.check_world(image) if wanted == "auto" else None
+    seen_world, reason = (checked.world, checked.reason) if checked else (wanted, f"asked for the {wanted} world")
+    photo_models = all(registry.ready_model(m) is not None for m in photo_answer.MODELS)
+    if seen_world == "photo" and photo_models:
         request.state.model = "photo"
         answer = await photo_answer.answer(registry, image, question)
     else:
-        if checked.world == "photo" and wanted == "auto":
+        if seen_world == "photo":
             reason += "; the photo models are not loaded, so the shapes model answered"
         choices = vqa_answer.Options(top_k=top_k, explain=explain, guess_below=settings.vqa_guess_below)
         answer = await vqa_answer.answer(registry, served, image, question, choices)
@@ -196,14 +197,21 @@ async def answer_question(request: Request, registry: RegistryDep, settings: Set
 # -- samples ------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=4)
-def _load_samples(folder: Path) -> list[dict]:
+def _listing(folder: Path, name: str) -> tuple[dict, str | None]:
+    """A sample folder's JSON listing ({} when missing or broken) and the URL its files
+    are served under (None outside static/)."""
     try:
-        data = json.loads((folder / "samples.json").read_text())
+        data = json.loads((folder / name).read_text())
     except (OSError, ValueError):
-        return []
+        data = {}
     static = ROOT / "static"
     base = f"/static/{folder.relative_to(static).as_posix()}" if folder.is_relative_to(static) else None
+    return data, base
+
+
+@lru_cache(maxsize=4)
+def _load_samples(folder: Path) -> list[dict]:
+    data, base = _listing(folder, "samples.json")
     return [
         {
             "id": s["id"],
@@ -213,7 +221,7 @@ def _load_samples(folder: Path) -> list[dict]:
             "questions": s["questions"],
             "objects": [{k: o[k] for k in ("shape", "color", "size", "pixel_coords", "bbox")} for o in s["scene"]["objects"]],
         }
-        for s in data["samples"]
+        for s in data.get("samples", [])
     ]
 
 
@@ -227,12 +235,7 @@ async def samples(settings: SettingsDep) -> dict:
 
 @lru_cache(maxsize=4)
 def _load_photos(folder: Path) -> list[dict]:
-    try:
-        data = json.loads((folder / "photos.json").read_text())
-    except (OSError, ValueError):
-        return []
-    static = ROOT / "static"
-    base = f"/static/{folder.relative_to(static).as_posix()}" if folder.is_relative_to(static) else None
+    data, base = _listing(folder, "photos.json")
     keep = ("title", "credit", "licence", "source")
     return [
         {
@@ -241,7 +244,7 @@ def _load_photos(folder: Path) -> list[dict]:
             **{k: p[k] for k in keep},
             "questions": [{"question": q} for q in p.get("questions", [])],
         }
-        for p in data["photos"]
+        for p in data.get("photos", [])
     ]
 
 

@@ -17,8 +17,9 @@ from typing import Any
 from PIL import Image
 
 from app.tasks import photo_classify, photo_detect, photo_text
-from app.tasks.photo_reading import SCOPE_NOTE, TEXT_NOTE, PhotoQuestion, read_photo_question
+from app.tasks.photo_reading import SCOPE_NOTE, TEXT_NOTE, read_photo_question
 from app.tasks.photo_rules import RULES, Look, Outcome, Thresholds
+from app.tasks.vqa_answer import reading_fields
 
 CLASSIFIER, DETECTOR = "photo_classifier", "photo_detector"
 MODELS = (CLASSIFIER, DETECTOR)
@@ -34,33 +35,15 @@ async def look(registry, image: Image.Image, thresholds: Thresholds) -> Look:
     return Look.from_outputs(image, probabilities[0], classifier.assets, detections)
 
 
-def _fields(q: PhotoQuestion) -> dict[str, Any]:
-    return {
-        "read_as": q.read_as,
-        "corrections": q.corrections,
-        "unknown_words": q.unknown_words,
-        "question_in_scope": q.in_scope,
-        "scope_note": q.scope_note,
-    }
-
-
-async def _nothing() -> list:
-    return []
-
-
 def _evidence(seen: Look, upload_scale: float, words: list[photo_text.Word]) -> dict[str, Any]:
     """What the models saw; boxes in the uploaded image's pixels (a large JPEG is
     decoded at a reduced scale, `imaging.decode_image`)."""
     kinds = sorted(seen.kinds.items(), key=lambda kv: -kv[1])[:3]
-    objects = []
-    for d in seen.detections:
-        box = [round(v / upload_scale, 1) for v in d.box]
-        objects.append({**d.as_dict(), "box": box})
     return {
         "classes": seen.classes,
         "kinds": [{"kind": k, "probability": round(p, 4)} for k, p in kinds if p >= 0.01],
-        "objects": objects,
-        "text": [{**w.as_dict(), "box": [round(v / upload_scale, 1) for v in w.box]} for w in words],
+        "objects": [d.as_dict(upload_scale) for d in seen.detections],
+        "text": [w.as_dict(upload_scale) for w in words],
     }
 
 
@@ -77,16 +60,17 @@ async def answer(registry, image: Image.Image, question: str) -> dict[str, Any]:
     if q.intent == "text" and not photo_text.available():
         q = replace(q, intent=None, scope_note=f"{TEXT_NOTE} {SCOPE_NOTE}")
     thresholds = Thresholds.from_card(registry.get(DETECTOR).card)
-    reading = asyncio.to_thread(photo_text.read_text, image) if q.intent == "text" else None
-    seen, words = await asyncio.gather(look(registry, image, thresholds), reading or _nothing())
-    if q.intent == "text":
+    words: list[photo_text.Word] = []
+    if q.intent == "text":  # Tesseract on its own thread, beside the two models
+        seen, words = await asyncio.gather(look(registry, image, thresholds), asyncio.to_thread(photo_text.read_text, image))
         outcome = read_text_outcome(words)
     else:
+        seen = await look(registry, image, thresholds)
         outcome = RULES[q.intent](q, seen, thresholds) if q.intent else Outcome(guess=True)
     return {
         "question": question,
         "world": "photo",
-        **_fields(q),
+        **reading_fields(q),
         "interpreted_as": outcome.interpreted_as,
         "answers": outcome.answers,
         "guess": bool(outcome.guess or not outcome.answers),

@@ -45,9 +45,16 @@ def photo_to_input(image: Image.Image) -> np.ndarray:
     return pixels_to_input(photo_to_pixels(image))
 
 
-def top_classes(probabilities: np.ndarray, labels: Sequence[str], k: int = 5) -> list[dict]:
+def top_classes(
+    probabilities: np.ndarray, labels: Sequence[str], k: int = 5, kind_of: Sequence[str | None] | None = None
+) -> list[dict]:
+    """The k most probable classes, each with its kind when `kind_of` (`kind_of_class`) is given."""
     order = np.argsort(-probabilities)[:k]
-    return [{"label": labels[i], "probability": round(float(probabilities[i]), 4)} for i in order]
+    top = [{"label": labels[i], "probability": round(float(probabilities[i]), 4)} for i in order]
+    if kind_of is not None:
+        for entry, i in zip(top, order, strict=True):
+            entry["kind"] = kind_of[i]
+    return top
 
 
 def read_labels(folder: Path) -> list[str]:
@@ -78,4 +85,7 @@ def prepare(model: keras.Model, card: dict, folder: Path) -> Prepared:
     if len(labels) != model.outputs[0].shape[-1]:
         raise ValueError(f"labels.json has {len(labels)} labels for {model.outputs[0].shape[-1]} outputs")
     kinds = kind_indices(labels)
-    return Prepared(assets={"labels": labels, "kinds": kinds, "kind_of_class": kind_of_class(kinds, len(labels))})
+    # the classes that say which room a photo shows, looked up once, not per request
+    room_classes = {label: labels.index(label) for names in words.ROOM_CLASSES.values() for label in names}
+    assets = {"labels": labels, "kinds": kinds, "kind_of_class": kind_of_class(kinds, len(labels)), "room_classes": room_classes}
+    return Prepared(assets=assets)

@@ -103,8 +103,9 @@ class Detection:
     score: float
     box: tuple[float, float, float, float]  # x1, y1, x2, y2 in the photo's pixels
 
-    def as_dict(self) -> dict:
-        return {"label": self.label, "score": round(self.score, 4), "box": [round(v, 1) for v in self.box]}
+    def as_dict(self, upload_scale: float = 1.0) -> dict:
+        """With the box in the upload's pixels when the image was decoded at `upload_scale`."""
+        return {"label": self.label, "score": round(self.score, 4), "box": [round(v / upload_scale, 1) for v in self.box]}
 
 
 def photo_to_input(image: Image.Image) -> np.ndarray:

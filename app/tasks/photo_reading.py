@@ -136,15 +136,15 @@ SPELLER = Speller(
 )
 
 
-def find_thing(tokens: list[str]) -> tuple[Thing | None, int]:
-    """The first thing named (two-word names first), and where it was found."""
+def find_thing(tokens: list[str]) -> Thing | None:
+    """The first thing named (two-word names first)."""
     for i in range(len(tokens)):
         pair = " ".join(tokens[i : i + 2])
         if pair in THINGS and " " in pair:
-            return THINGS[pair], i
+            return THINGS[pair]
         if tokens[i] in THINGS:
-            return THINGS[tokens[i]], i
-    return None, -1
+            return THINGS[tokens[i]]
+    return None
 
 
 def _intent(tokens: list[str], thing: Thing | None, category: str | None) -> str | None:
@@ -196,7 +196,7 @@ def read_photo_question(question: str) -> PhotoQuestion:
     read = PhotoQuestion(None, read_as=" ".join(tokens), corrections=corrections)
     if not tokens:
         return replace(read, scope_note="The question is empty. " + SCOPE_NOTE)
-    thing, _ = find_thing(tokens)
+    thing = find_thing(tokens)
     category = next((words.CATEGORY_WORDS[t] for t in tokens if t in words.CATEGORY_WORDS), None)
     unknown = [t for t in tokens if t not in SPELLER.known and not t.isdigit()]
     read = replace(read, thing=thing, category=category, unknown_words=unknown)

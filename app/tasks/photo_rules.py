@@ -25,6 +25,7 @@ from dataclasses import dataclass, field, fields
 import numpy as np
 from PIL import Image
 
+from app.tasks import photo_classify
 from app.tasks import photo_words as words
 from app.tasks.photo_colour import dominant_colours
 from app.tasks.photo_detect import Detection
@@ -60,16 +61,10 @@ class Look:
 
     @classmethod
     def from_outputs(cls, image: Image.Image, probabilities: np.ndarray, assets: dict, detections: list[Detection]) -> Look:
-        labels, owner = assets["labels"], assets["kind_of_class"]
-        order = np.argsort(-probabilities)[:5]
-        classes = [{"label": labels[i], "probability": round(float(probabilities[i]), 4), "kind": owner[i]} for i in order]
+        classes = photo_classify.top_classes(probabilities, assets["labels"], 5, kind_of=assets["kind_of_class"])
         kinds = {k: float(probabilities[idx].sum()) for k, idx in assets["kinds"].items()}
-        wanted = {c for names in words.ROOM_CLASSES.values() for c in names}
-        by_label = {label: float(probabilities[i]) for i, label in enumerate(labels) if label in wanted}
+        by_label = {label: float(probabilities[i]) for label, i in assets["room_classes"].items()}
         return cls(image, by_label, classes, kinds, detections)
-
-    def best(self, label: str | None) -> Detection | None:
-        return next((d for d in self.detections if d.label == label), None)
 
     def top_kind(self, among: tuple[str, ...] | None = None) -> tuple[str | None, float]:
         candidates = {k: p for k, p in self.kinds.items() if among is None or k in among}

@@ -31,8 +31,9 @@ class Word:
     confidence: float
     box: tuple[float, float, float, float]  # x1, y1, x2, y2 in the image's pixels
 
-    def as_dict(self) -> dict:
-        return {"text": self.text, "confidence": round(self.confidence / 100, 3), "box": [round(v, 1) for v in self.box]}
+    def as_dict(self, upload_scale: float = 1.0) -> dict:
+        box = [round(v / upload_scale, 1) for v in self.box]
+        return {"text": self.text, "confidence": round(self.confidence / 100, 3), "box": box}
 
 
 @cache

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import base64
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 from PIL import Image
@@ -24,7 +24,7 @@ from PIL import Image
 from app.tasks import vqa as task
 from app.tasks import vqa_plans as plans
 from app.tasks.imaging import png_bytes
-from app.tasks.vqa_reading import Reading, read_question
+from app.tasks.vqa_reading import read_question
 
 OOD_MODEL = "scene_ood"
 
@@ -77,7 +77,22 @@ async def heatmap_png(registry, served, pixels: np.ndarray, question_ids: np.nda
     return base64.b64encode(png_bytes(task.heatmap_image(heat))).decode("ascii")
 
 
-def reading_fields(reading: Reading) -> dict[str, Any]:
+class ReadQuestion(Protocol):
+    """What both readers (shapes and photos) say about a question."""
+
+    @property
+    def read_as(self) -> str: ...
+    @property
+    def corrections(self) -> list[dict[str, str]]: ...
+    @property
+    def unknown_words(self) -> list[str]: ...
+    @property
+    def scope_note(self) -> str | None: ...
+    @property
+    def in_scope(self) -> bool: ...
+
+
+def reading_fields(reading: ReadQuestion) -> dict[str, Any]:
     return {
         "read_as": reading.read_as,
         "corrections": reading.corrections,

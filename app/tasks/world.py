@@ -57,14 +57,6 @@ class WorldCheck:
     other_share: float
     reason: str
 
-    def as_dict(self) -> dict:
-        return {
-            "world": self.world,
-            "background_share": round(self.background_share, 4),
-            "other_share": round(self.other_share, 4),
-            "reason": self.reason,
-        }
-
 
 _PALETTE = np.array(list(PALETTE.values()), dtype=np.float32)
 

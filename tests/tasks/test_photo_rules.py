@@ -94,7 +94,7 @@ def test_thresholds_come_from_the_card():
 
 def test_look_from_outputs_sums_kinds():
     labels = ["tabby", "tiger cat", "tripod"]
-    assets = {"labels": labels, "kinds": {"cat": np.array([0, 1])}, "kind_of_class": ["cat", "cat", None]}
+    assets = {"labels": labels, "kinds": {"cat": np.array([0, 1])}, "kind_of_class": ["cat", "cat", None], "room_classes": {}}
     seen = rules.Look.from_outputs(Image.new("RGB", (4, 4)), np.array([0.3, 0.5, 0.2]), assets, [])
     assert abs(seen.kinds["cat"] - 0.8) < 1e-6 and seen.classes[0] == {"label": "tiger cat", "probability": 0.5, "kind": "cat"}
 
