@@ -122,16 +122,25 @@ def sequential_latency(
 
 
 def wrk(
-    url: str, body: bytes | None, concurrency: int, seconds: int, script_dir: Path, content_type: str = "application/json"
+    url: str,
+    body: bytes | None,
+    concurrency: int,
+    seconds: int,
+    script_dir: Path,
+    content_type: str = "application/json",
+    headers: dict[str, str] | None = None,
 ) -> dict:
     """Requests/s, p50/p99 (ms) and failures from one wrk run."""
     args = ["wrk", "-t1", f"-c{concurrency}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
     if body is not None:
-        script = script_dir / f"post_{abs(hash(body))}.lua"
+        script = script_dir / f"post_{abs(hash((body, content_type, str(headers))))}.lua"
         body_path = script.with_suffix(".body")
         body_path.write_bytes(body)  # binary (a PNG inside multipart): read by Lua, not quoted
+        more = "".join(
+            f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}\n" for k, v in (headers or {}).items() if k != "Content-Type"
+        )
         script.write_text(
-            f'wrk.method = "POST"\nwrk.headers["Content-Type"] = {json.dumps(content_type)}\n'
+            f'wrk.method = "POST"\nwrk.headers["Content-Type"] = {json.dumps(content_type)}\n{more}'
             f'local f = io.open({json.dumps(str(body_path))}, "rb")\nwrk.body = f:read("*all")\nf:close()\n'
         )
         args += ["-s", str(script)]

@@ -7,6 +7,8 @@ any status other than 200 as false.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
@@ -90,8 +92,8 @@ def _input_rows(served: ServedModel, parsed) -> Rows:
     arrays = []
     for spec in specs:
         shape, tensor = tuple(spec["shape"][1:]), parsed.inputs[spec["name"]]
-        size = int(np.prod(shape))
-        if tensor.ndim < 2 or int(np.prod(tensor.shape[1:])) != size:
+        size = math.prod(shape)
+        if tensor.ndim < 2 or math.prod(tensor.shape[1:]) != size:
             raise BadRequest(
                 f"input {spec['name']!r} has shape {list(tensor.shape)}; model {served.name!r} takes {[-1, *shape]}"
                 f" (or any shape with the batch first and {size} values per item)"
@@ -116,7 +118,7 @@ async def _infer(served: ServedModel, request: Request, registry: ModelRegistry,
     name = served.name
     request.state.model = name  # the metrics label
     metadata = served.v2_metadata
-    row_size = sum(int(np.prod(s["shape"][1:])) for s in metadata["inputs"])
+    row_size = sum(math.prod(s["shape"][1:]) for s in metadata["inputs"])
     parsed = parse_infer_request(await request.body(), request.headers, max_elements=settings.max_v2_batch * row_size)
     output_name = metadata["outputs"][0]["name"]
     for out in parsed.outputs:

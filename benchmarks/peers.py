@@ -1,0 +1,410 @@
+"""Peer benchmark: this server against the servers people would pick instead, one run.
+
+The committed `digits` model (and `vqa`, with two inputs) served by:
+- ours: `uvicorn app.main:app`, one worker, as `make run` starts it;
+- PyTriton 0.7 (Triton's C++ HTTP front end, the model in a Python stub with `@batch`
+  and Triton's dynamic batcher);
+- MLServer 1.7 (a custom runtime with adaptive batching, one process: its docs'
+  advice for a model that batches; `parallel_workers` 0);
+- BentoML 1.4 (a service with a batchable API, one worker), on its own JSON route,
+  since it has no V2 endpoint.
+
+Every peer runs the same Keras file through the same compiled forward pass (a
+`tf.function` with a batch-free signature, as the app compiles it) in its own virtual
+environment under `.peers/` (made by this script with pip, never a dependency of the
+service). The script checks all answer the same argmax, then drives one server at a time
+with wrk at c = 1, 8, 32, 64 in interleaved rounds (every server once per round), over
+V2 JSON, and over V2 binary tensors (the extension `tritonclient` uses) for the two that
+speak it. It prints requests/s and p50/p99 per server with medians and ranges over the
+rounds, and our throughput divided by each peer's, paired within each round.
+
+    python -m benchmarks.peers                      # 3 rounds, about 15 minutes
+    python -m benchmarks.peers --rounds 1 --seconds 3 --peers pytriton
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import numpy as np
+
+from benchmarks.serve import free_port, wrk
+
+ROOT = Path(__file__).resolve().parents[1]
+PEERS_DIR = ROOT / ".peers"
+CONCURRENCY = (1, 8, 32, 64)
+MAX_BATCH = 32  # the app's VQADEMO_MAX_BATCH_SIZE, given to every peer's batcher
+
+# Versions measured; the TensorFlow and Keras of the app, so the forward pass is the same.
+SHARED = ["tensorflow==2.21.0", "keras==3.15.1"]
+REQUIREMENTS = {
+    "pytriton": ["nvidia-pytriton==0.7.0"],
+    # MLServer's parallel workers crash-loop under uvloop 0.23 (no current event loop).
+    "mlserver": ["mlserver==1.7.1", "uvloop<0.22"],
+    "bentoml": ["bentoml==1.4.40"],
+}
+
+# -- the same forward pass in every peer --------------------------------------------------
+
+FORWARD = """
+import os
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+import numpy as np
+import keras
+import tensorflow as tf
+
+def load_forward(path, specs):
+    model = keras.saving.load_model(path, compile=False)
+    signature = [tf.TensorSpec((None, *shape), dtype) for shape, dtype in specs]
+    call = (lambda x: model(x, training=False)) if len(specs) == 1 else (lambda *xs: model(list(xs), training=False))
+    concrete = tf.function(call, input_signature=signature, reduce_retracing=True).get_concrete_function()
+    def forward(*rows):
+        return concrete(*rows).numpy()
+    for n in (1, 8, 32):
+        forward(*(np.zeros((n, *shape), dtype) for shape, dtype in specs))
+    return forward
+"""
+
+
+@dataclass
+class ModelSpec:
+    name: str  # the app's model name
+    inputs: list[tuple[str, tuple, str]]  # (name, shape without batch, dtype)
+    output: str
+
+    @property
+    def specs(self) -> list[tuple[tuple, str]]:
+        return [(shape, dtype) for _, shape, dtype in self.inputs]
+
+    @property
+    def path(self) -> str:
+        return str(ROOT / "models" / self.name / "model.keras")
+
+
+DIGITS = ModelSpec("digits", [("image", (28, 28, 1), "float32")], "probabilities")
+VQA = ModelSpec("vqa", [("image", (64, 64, 3), "float32"), ("question", (24,), "int32")], "probabilities")
+
+
+def pytriton_script(model: ModelSpec, port: int) -> str:
+    tensors = ", ".join(f'Tensor(name="{n}", dtype=np.{d}, shape={s})' for n, s, d in model.inputs)
+    args = ", ".join(n for n, _, _ in model.inputs)
+    return FORWARD + textwrap.dedent(f"""
+        from pytriton.decorators import batch
+        from pytriton.model_config import DynamicBatcher, ModelConfig, Tensor
+        from pytriton.triton import Triton, TritonConfig
+
+        forward = load_forward({model.path!r}, {model.specs!r})
+
+        @batch
+        def infer({args}):
+            return {{"{model.output}": forward({args})}}
+
+        config = TritonConfig(http_port={port}, grpc_port={free_port()}, metrics_port={free_port()}, log_verbose=0)
+        with Triton(config=config) as triton:
+            triton.bind(
+                model_name="{model.name}",
+                infer_func=infer,
+                inputs=[{tensors}],
+                outputs=[Tensor(name="{model.output}", dtype=np.float32, shape=(-1,))],
+                config=ModelConfig(max_batch_size={MAX_BATCH}, batcher=DynamicBatcher(max_queue_delay_microseconds=0)),
+                strict=False,
+            )
+            triton.serve()
+        """)
+
+
+def mlserver_files(model: ModelSpec, port: int, folder: Path) -> list[str]:
+    (folder / "runtime.py").write_text(
+        FORWARD
+        + textwrap.dedent(f"""
+        from mlserver import MLModel
+        from mlserver.codecs import NumpyCodec
+        from mlserver.types import InferenceResponse
+
+        class Runtime(MLModel):
+            async def load(self):
+                self.forward = load_forward({model.path!r}, {model.specs!r})
+                return True
+
+            async def predict(self, payload):
+                by_name = {{i.name: NumpyCodec.decode_input(i) for i in payload.inputs}}
+                dtypes = {{n: d for n, _, d in {model.inputs!r}}}
+                rows = [by_name[n].astype(dtypes[n]) for n, _, _ in {model.inputs!r}]
+                out = self.forward(*rows)
+                return InferenceResponse(model_name=self.name, outputs=[NumpyCodec.encode_output("{model.output}", out)])
+        """)
+    )
+    (folder / "settings.json").write_text(
+        json.dumps({"http_port": port, "grpc_port": free_port(), "metrics_port": free_port(), "parallel_workers": 0})
+    )
+    (folder / "model-settings.json").write_text(
+        json.dumps(
+            {
+                "name": model.name,
+                "implementation": "runtime.Runtime",
+                "max_batch_size": MAX_BATCH,
+                "max_batch_time": 0.002,
+            }
+        )
+    )
+    return ["mlserver", "start", str(folder)]
+
+
+def bentoml_files(model: ModelSpec, port: int, folder: Path) -> list[str]:
+    params = ", ".join(f"{n}: np.ndarray" for n, _, _ in model.inputs)
+    args = ", ".join(f"{n}.astype(np.{d})" for n, _, d in model.inputs)
+    (folder / "service.py").write_text(
+        FORWARD
+        + textwrap.dedent(f"""
+        import bentoml
+
+        @bentoml.service(workers=1)
+        class Peer:
+            def __init__(self):
+                self.forward = load_forward({model.path!r}, {model.specs!r})
+
+            @bentoml.api(batchable=True, max_batch_size={MAX_BATCH}, max_latency_ms=1000)
+            def predict(self, {params}) -> np.ndarray:
+                return self.forward({args})
+        """)
+    )
+    return ["bentoml", "serve", "service:Peer", "--port", str(port), "--host", "127.0.0.1"]
+
+
+# -- servers ------------------------------------------------------------------------------
+
+
+def ensure_venv(peer: str) -> Path:
+    """The peer's virtual environment, made with pip on first use."""
+    venv = PEERS_DIR / peer
+    marker = venv / ".installed"
+    wanted = " ".join(REQUIREMENTS[peer] + SHARED)
+    if not marker.exists() or marker.read_text() != wanted:
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([venv / "bin" / "pip", "install", "--quiet", *REQUIREMENTS[peer], *SHARED], check=True)
+        marker.write_text(wanted)
+    return venv
+
+
+def peer_env(venv: Path) -> dict[str, str]:
+    env = os.environ | {"PATH": f"{venv / 'bin'}:{os.environ['PATH']}", "TF_CPP_MIN_LOG_LEVEL": "3"}
+    env.pop("PYTHONPATH", None)
+    # Triton's Python stub links the system libpython; a venv whose standard library is a
+    # different patch release must find its own first (or the stub fails on RLock).
+    libdir = subprocess.run(
+        [venv / "bin" / "python", "-c", "import sysconfig; print(sysconfig.get_config_var('LIBDIR'))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    env["LD_LIBRARY_PATH"] = f"{libdir}:{os.environ.get('LD_LIBRARY_PATH', '')}"
+    return env
+
+
+@dataclass
+class Server:
+    name: str
+    url: str  # the infer URL
+    json_body: bytes
+    binary: tuple[bytes, dict[str, str]] | None = None  # body and headers, for the V2 binary extension
+    extra: dict = field(default_factory=dict)
+
+
+def sample_inputs(model: ModelSpec) -> dict[str, np.ndarray]:
+    if model.name == "digits":
+        image = np.zeros((1, 28, 28, 1), np.float32)
+        image[0, 4:24, 12:16] = 1.0  # a "1"
+        return {"image": image}
+    from PIL import Image
+
+    from app.tasks.vqa import image_to_array, read_assets
+
+    scene = image_to_array(Image.open(ROOT / "static" / "samples" / "scene_00.png").convert("RGB"))
+    ids, _ = read_assets(ROOT / "models" / "vqa")["encoder"].encode("What color is the large circle?")
+    return {"image": scene[None], "question": ids[None]}
+
+
+def v2_json(model: ModelSpec, inputs: dict[str, np.ndarray]) -> bytes:
+    tensors = [
+        {
+            "name": n,
+            "shape": list(inputs[n].shape),
+            "datatype": "FP32" if d == "float32" else "INT32",
+            "data": inputs[n].ravel().tolist(),
+        }
+        for n, _, d in model.inputs
+    ]
+    return json.dumps({"inputs": tensors}).encode()
+
+
+def v2_binary(model: ModelSpec, inputs: dict[str, np.ndarray]) -> tuple[bytes, dict[str, str]]:
+    tensors, blobs = [], []
+    for n, _, d in model.inputs:
+        blob = inputs[n].astype("<f4" if d == "float32" else "<i4").tobytes()
+        tensors.append(
+            {
+                "name": n,
+                "shape": list(inputs[n].shape),
+                "datatype": "FP32" if d == "float32" else "INT32",
+                "parameters": {"binary_data_size": len(blob)},
+            }
+        )
+        blobs.append(blob)
+    header = json.dumps({"inputs": tensors, "outputs": [{"name": model.output, "parameters": {"binary_data": True}}]}).encode()
+    return header + b"".join(blobs), {
+        "Content-Type": "application/octet-stream",
+        "Inference-Header-Content-Length": str(len(header)),
+    }
+
+
+@contextmanager
+def running(peer: str, model: ModelSpec, tmp: Path):
+    """Starts one server; yields a Server once it has answered a real inference."""
+    port = free_port()
+    inputs = sample_inputs(model)
+    v2 = v2_json(model, inputs)
+    folder = Path(tempfile.mkdtemp(dir=tmp))
+    if peer == "ours":
+        env = os.environ | {"VQADEMO_MODELS": model.name, "TF_CPP_MIN_LOG_LEVEL": "3"}
+        cmd = [sys.executable, "-m", "uvicorn", "app.main:app", "--port", str(port), "--no-access-log", "--log-level", "warning"]
+        server = Server(peer, f"http://127.0.0.1:{port}/v2/models/{model.name}/infer", v2, v2_binary(model, inputs))
+        cwd = ROOT
+    else:
+        venv = ensure_venv(peer)
+        env, cwd = peer_env(venv), folder
+        if peer == "pytriton":
+            (folder / "serve.py").write_text(pytriton_script(model, port))
+            cmd = [str(venv / "bin" / "python"), "serve.py"]
+            server = Server(peer, f"http://127.0.0.1:{port}/v2/models/{model.name}/infer", v2, v2_binary(model, inputs))
+        elif peer == "mlserver":
+            cmd = mlserver_files(model, port, folder)
+            server = Server(peer, f"http://127.0.0.1:{port}/v2/models/{model.name}/infer", v2)
+        else:
+            cmd = bentoml_files(model, port, folder)
+            body = json.dumps({n: inputs[n].tolist() for n, _, _ in model.inputs}).encode()
+            server = Server(peer, f"http://127.0.0.1:{port}/predict", body)
+    log = open(folder / "server.log", "wb")
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        # Readiness routes answer before some peers load the model: wait for a real answer.
+        deadline = time.monotonic() + 300
+        while True:
+            try:
+                r = httpx.post(server.url, content=server.json_body, headers={"content-type": "application/json"}, timeout=10)
+                if r.status_code == 200:
+                    server.extra["answer"] = answer_of(r.json(), model)
+                    break
+            except httpx.TransportError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"{peer} did not start; see {folder / 'server.log'}:\n" + (folder / "server.log").read_text()[-3000:]
+                )
+            time.sleep(0.5)
+        yield server
+    finally:
+        # Peers' helper processes can outlive SIGTERM: stop the whole session group.
+        for sig, wait in ((signal.SIGTERM, 20), (signal.SIGKILL, 10)):
+            try:
+                os.killpg(proc.pid, sig)
+                proc.wait(timeout=wait)
+                break
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                continue
+        log.close()
+
+
+def answer_of(body, model: ModelSpec) -> int:
+    """The argmax of the model's output, from a V2 response or BentoML's array."""
+    if isinstance(body, dict):
+        out = next(o for o in body["outputs"] if o["name"] == model.output)
+        data = out["data"]
+    else:
+        data = body
+    return int(np.argmax(np.asarray(data, np.float32).ravel()))
+
+
+# -- the run ------------------------------------------------------------------------------
+
+
+def drive(server: Server, seconds: int, tmp: Path, concurrency: tuple[int, ...]) -> dict:
+    rows = {}
+    wrk(server.url, server.json_body, 8, 2, tmp)  # warm connections and batch sizes
+    for c in concurrency:
+        rows[("json", c)] = wrk(server.url, server.json_body, c, seconds, tmp)
+    if server.binary:
+        body, headers = server.binary
+        for c in concurrency:
+            rows[("binary", c)] = wrk(server.url, body, c, seconds, tmp, headers["Content-Type"], headers)
+    return rows
+
+
+def summarize(results: dict[str, list[dict]], concurrency: tuple[int, ...]) -> None:
+    def span(values: list[float], fmt: str) -> str:
+        if len(values) == 1:
+            return format(values[0], fmt)
+        return f"{format(statistics.median(values), fmt)} ({format(min(values), fmt)}-{format(max(values), fmt)})"
+
+    print(f"\n{'server':<10} {'body':<7} {'c':>3} | {'requests/s, median (range)':>28} | {'p50 ms':>18} | {'p99 ms':>18} | fail")
+    for name, rounds in results.items():
+        for key in rounds[0]:
+            rps = [r[key]["rps"] for r in rounds]
+            p50 = [r[key]["p50"] for r in rounds]
+            p99 = [r[key]["p99"] for r in rounds]
+            fail = sum(r[key]["failures"] for r in rounds)
+            print(
+                f"{name:<10} {key[0]:<7} {key[1]:>3} | {span(rps, '.0f'):>28} | {span(p50, '.2f'):>18} | {span(p99, '.1f'):>18} | {fail}"
+            )
+    ours = results["ours"]
+    print("\nours / peer, requests/s paired within each round: median (range)")
+    for name, rounds in results.items():
+        if name == "ours":
+            continue
+        for key in rounds[0]:
+            ratios = [o[key]["rps"] / p[key]["rps"] for o, p in zip(ours, rounds, strict=True) if key in o]
+            if ratios:
+                label = f"{key[0]} c={key[1]}"
+                print(f"  vs {name:<9} {label:<12} {span(ratios, '.2f')}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=int, default=5, help="per wrk run")
+    parser.add_argument("--peers", default="pytriton,mlserver,bentoml")
+    parser.add_argument("--model", choices=("digits", "vqa"), default="digits")
+    parser.add_argument("--concurrency", default=",".join(map(str, CONCURRENCY)))
+    args = parser.parse_args()
+    model = DIGITS if args.model == "digits" else VQA
+    concurrency = tuple(int(c) for c in args.concurrency.split(","))
+    names = ["ours", *[p for p in args.peers.split(",") if p]]
+    results: dict[str, list[dict]] = {n: [] for n in names}
+    answers: dict[str, int] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for i in range(args.rounds):
+            order = names if i % 2 == 0 else names[::-1]  # alternate who goes first
+            for name in order:
+                with running(name, model, Path(tmp)) as server:
+                    answers[name] = server.extra["answer"]
+                    print(f"round {i + 1}: {name} up, answers {answers[name]}", flush=True)
+                    results[name].append(drive(server, args.seconds, Path(tmp), concurrency))
+    if len(set(answers.values())) != 1:
+        raise SystemExit(f"the servers disagree: {answers}")
+    summarize(results, concurrency)
+
+
+if __name__ == "__main__":
+    main()
