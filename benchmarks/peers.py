@@ -56,6 +56,9 @@ REQUIREMENTS = {
     "mlserver": ["mlserver==1.7.1", "uvloop<0.22"],
     "bentoml": ["bentoml==1.4.40"],
 }
+# The VQA file's custom layers live in the app's own modules: the peer gets the app
+# installed (with its dependencies, as the peer's own pins allow) to import them.
+MODEL_REQUIREMENTS = {"vqa": [str(ROOT)]}
 
 # -- the same forward pass in every peer --------------------------------------------------
 
@@ -67,6 +70,8 @@ import keras
 import tensorflow as tf
 
 def load_forward(path, specs):
+    if "/vqa/" in path:
+        import app.tasks.vqa_models  # registers the VQA model's layers
     model = keras.saving.load_model(path, compile=False)
     signature = [tf.TensorSpec((None, *shape), dtype) for shape, dtype in specs]
     call = (lambda x: model(x, training=False)) if len(specs) == 1 else (lambda *xs: model(list(xs), training=False))
@@ -95,7 +100,7 @@ class ModelSpec:
 
 
 DIGITS = ModelSpec("digits", [("image", (28, 28, 1), "float32")], "probabilities")
-VQA = ModelSpec("vqa", [("image", (64, 64, 3), "float32"), ("question", (24,), "int32")], "probabilities")
+VQA = ModelSpec("vqa", [("image", (64, 64, 3), "float32"), ("question", (24,), "int32")], "answers")
 
 
 def pytriton_script(model: ModelSpec, port: int) -> str:
@@ -187,15 +192,17 @@ def bentoml_files(model: ModelSpec, port: int, folder: Path) -> list[str]:
 # -- servers ------------------------------------------------------------------------------
 
 
-def ensure_venv(peer: str) -> Path:
-    """The peer's virtual environment, made with pip on first use."""
+def ensure_venv(peer: str, model: ModelSpec) -> Path:
+    """The peer's virtual environment, made with pip on first use, topped up with what a
+    model needs."""
     venv = PEERS_DIR / peer
     marker = venv / ".installed"
-    wanted = " ".join(REQUIREMENTS[peer] + SHARED)
-    if not marker.exists() or marker.read_text() != wanted:
+    wanted = REQUIREMENTS[peer] + SHARED + MODEL_REQUIREMENTS.get(model.name, [])
+    installed = marker.read_text().split() if marker.exists() else []
+    if not set(wanted) <= set(installed):
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        subprocess.run([venv / "bin" / "pip", "install", "--quiet", *REQUIREMENTS[peer], *SHARED], check=True)
-        marker.write_text(wanted)
+        subprocess.run([venv / "bin" / "pip", "install", "--quiet", *wanted], check=True)
+        marker.write_text(" ".join(sorted(set(wanted) | set(installed))))
     return venv
 
 
@@ -283,7 +290,7 @@ def running(peer: str, model: ModelSpec, tmp: Path):
         server = Server(peer, f"http://127.0.0.1:{port}/v2/models/{model.name}/infer", v2, v2_binary(model, inputs))
         cwd = ROOT
     else:
-        venv = ensure_venv(peer)
+        venv = ensure_venv(peer, model)
         env, cwd = peer_env(venv), folder
         if peer == "pytriton":
             (folder / "serve.py").write_text(pytriton_script(model, port))
@@ -337,6 +344,28 @@ def answer_of(body, model: ModelSpec) -> int:
     return int(np.argmax(np.asarray(data, np.float32).ravel()))
 
 
+def cost_per_row(model: ModelSpec) -> dict[str, float]:
+    """GFLOP per row (TensorFlow's profiler on the traced forward pass, batch 1) and the
+    raw forward pass in ms at batch 1 and 32 on this machine."""
+    import keras
+    import tensorflow as tf
+    from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
+    from tensorflow.python.profiler import model_analyzer, option_builder
+
+    from app.tasks import vqa_models  # noqa: F401  (registers the VQA layers)
+    from benchmarks.serve import raw_forward_ms
+
+    net = keras.saving.load_model(model.path, compile=False)
+    signature = [tf.TensorSpec((1, *shape), dtype) for shape, dtype in model.specs]
+    call = (lambda x: net(x, training=False)) if len(signature) == 1 else (lambda *xs: net(list(xs), training=False))
+    graph = convert_variables_to_constants_v2(tf.function(call).get_concrete_function(*signature)).graph
+    options = option_builder.ProfileOptionBuilder.float_operation()
+    options["output"] = "none"
+    flops = model_analyzer.profile(graph, options=options).total_float_ops
+    ms = raw_forward_ms(Path(model.path))
+    return {"gflop": flops / 1e9, "ms_batch_1": ms[1], "ms_per_row_batch_32": ms[32] / 32}
+
+
 # -- the run ------------------------------------------------------------------------------
 
 
@@ -387,8 +416,16 @@ def main() -> None:
     parser.add_argument("--peers", default="pytriton,mlserver,bentoml")
     parser.add_argument("--model", choices=("digits", "vqa"), default="digits")
     parser.add_argument("--concurrency", default=",".join(map(str, CONCURRENCY)))
+    parser.add_argument("--cost", action="store_true", help="print the model's GFLOP and ms per row, then stop")
     args = parser.parse_args()
     model = DIGITS if args.model == "digits" else VQA
+    if args.cost:
+        cost = cost_per_row(model)
+        print(
+            f"{model.name}: {cost['gflop']:.4f} GFLOP a row; raw forward pass {cost['ms_batch_1']:.2f} ms at batch 1, "
+            f"{cost['ms_per_row_batch_32']:.2f} ms a row at batch 32 ({cost['gflop'] / cost['ms_per_row_batch_32'] * 1000:.1f} GFLOP/s)"
+        )
+        return
     concurrency = tuple(int(c) for c in args.concurrency.split(","))
     names = ["ours", *[p for p in args.peers.split(",") if p]]
     results: dict[str, list[dict]] = {n: [] for n in names}
