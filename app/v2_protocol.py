@@ -62,6 +62,7 @@ def _tensor(spec: dict, raw: bytes | None, max_elements: int) -> tuple[str, np.n
     if count > max_elements:
         raise BadRequest(f"input {name!r}: {count:,} values is over the limit of {max_elements:,}")
     dtype = np.dtype(DTYPES[datatype]).newbyteorder("<")
+    array: np.ndarray
     if raw is not None:
         if len(raw) != count * dtype.itemsize:
             raise BadRequest(f"input {name!r}: {len(raw)} bytes of binary data for shape {shape} ({datatype})")
