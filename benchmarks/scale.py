@@ -70,6 +70,8 @@ def ray_cluster(env: dict[str, str]):
 
     saved = dict(os.environ)
     os.environ.update(MODELS | env)
+    # HAProxy's stats page and metrics exporter default to fixed ports: free ones here.
+    os.environ.update(RAY_SERVE_HAPROXY_STATS_PORT=str(free_port()), RAY_SERVE_HAPROXY_METRICS_PORT=str(free_port()))
     port = free_port()
     ray.init(num_cpus=os.cpu_count(), include_dashboard=False, log_to_driver=False, configure_logging=False)
     try:

@@ -27,6 +27,9 @@ def serve_url():
     saved = dict(os.environ)
     # The ingress `python -m deploy.ray_serve` starts by default (HAProxy).
     os.environ.update(ray_env("haproxy"), VQADEMO_MODELS="digits", VQADEMO_WARMUP_BATCH_SIZES="1")
+    # HAProxy's stats page and metrics exporter have fixed ports by default: free ones
+    # here, so a second cluster on the machine (or a leftover one) cannot collide.
+    os.environ.update(RAY_SERVE_HAPROXY_STATS_PORT=str(free_port()), RAY_SERVE_HAPROXY_METRICS_PORT=str(free_port()))
     port = free_port()
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
     try:
