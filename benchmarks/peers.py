@@ -35,7 +35,7 @@ import tempfile
 import textwrap
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -227,7 +227,7 @@ class Server:
     url: str  # the infer URL
     json_body: bytes
     binary: tuple[bytes, dict[str, str]] | None = None  # body and headers, for the V2 binary extension
-    extra: dict = field(default_factory=dict)
+    answer: int = -1  # the argmax of its first real answer
 
 
 def sample_inputs(model: ModelSpec) -> dict[str, np.ndarray]:
@@ -244,12 +244,15 @@ def sample_inputs(model: ModelSpec) -> dict[str, np.ndarray]:
     return {"image": scene[None], "question": ids[None]}
 
 
+V2_DATATYPES = {"float32": "FP32", "int32": "INT32"}
+
+
 def v2_json(model: ModelSpec, inputs: dict[str, np.ndarray]) -> bytes:
     tensors = [
         {
             "name": n,
             "shape": list(inputs[n].shape),
-            "datatype": "FP32" if d == "float32" else "INT32",
+            "datatype": V2_DATATYPES[d],
             "data": inputs[n].ravel().tolist(),
         }
         for n, _, d in model.inputs
@@ -260,12 +263,12 @@ def v2_json(model: ModelSpec, inputs: dict[str, np.ndarray]) -> bytes:
 def v2_binary(model: ModelSpec, inputs: dict[str, np.ndarray]) -> tuple[bytes, dict[str, str]]:
     tensors, blobs = [], []
     for n, _, d in model.inputs:
-        blob = inputs[n].astype("<f4" if d == "float32" else "<i4").tobytes()
+        blob = inputs[n].astype(np.dtype(d).newbyteorder("<")).tobytes()
         tensors.append(
             {
                 "name": n,
                 "shape": list(inputs[n].shape),
-                "datatype": "FP32" if d == "float32" else "INT32",
+                "datatype": V2_DATATYPES[d],
                 "parameters": {"binary_data_size": len(blob)},
             }
         )
@@ -284,10 +287,11 @@ def running(peer: str, model: ModelSpec, tmp: Path):
     inputs = sample_inputs(model)
     v2 = v2_json(model, inputs)
     folder = Path(tempfile.mkdtemp(dir=tmp))
+    v2_url = f"http://127.0.0.1:{port}/v2/models/{model.name}/infer"
     if peer == "ours":
         env = os.environ | {"VQADEMO_MODELS": model.name, "TF_CPP_MIN_LOG_LEVEL": "3"}
         cmd = [sys.executable, "-m", "uvicorn", "app.main:app", "--port", str(port), "--no-access-log", "--log-level", "warning"]
-        server = Server(peer, f"http://127.0.0.1:{port}/v2/models/{model.name}/infer", v2, v2_binary(model, inputs))
+        server = Server(peer, v2_url, v2, v2_binary(model, inputs))
         cwd = ROOT
     else:
         venv = ensure_venv(peer, model)
@@ -295,10 +299,10 @@ def running(peer: str, model: ModelSpec, tmp: Path):
         if peer == "pytriton":
             (folder / "serve.py").write_text(pytriton_script(model, port))
             cmd = [str(venv / "bin" / "python"), "serve.py"]
-            server = Server(peer, f"http://127.0.0.1:{port}/v2/models/{model.name}/infer", v2, v2_binary(model, inputs))
+            server = Server(peer, v2_url, v2, v2_binary(model, inputs))
         elif peer == "mlserver":
             cmd = mlserver_files(model, port, folder)
-            server = Server(peer, f"http://127.0.0.1:{port}/v2/models/{model.name}/infer", v2)
+            server = Server(peer, v2_url, v2)
         else:
             cmd = bentoml_files(model, port, folder)
             body = json.dumps({n: inputs[n].tolist() for n, _, _ in model.inputs}).encode()
@@ -312,7 +316,7 @@ def running(peer: str, model: ModelSpec, tmp: Path):
             try:
                 r = httpx.post(server.url, content=server.json_body, headers={"content-type": "application/json"}, timeout=10)
                 if r.status_code == 200:
-                    server.extra["answer"] = answer_of(r.json(), model)
+                    server.answer = answer_of(r.json(), model)
                     break
             except httpx.TransportError:
                 pass
@@ -435,7 +439,7 @@ def main() -> None:
             order = names if i % 2 == 0 else names[::-1]  # alternate who goes first
             for name in order:
                 with running(name, model, Path(tmp)) as server:
-                    answers[name] = server.extra["answer"]
+                    answers[name] = server.answer
                     print(f"round {i + 1}: {name} up, answers {answers[name]}", flush=True)
                     results[name].append(drive(server, args.seconds, Path(tmp), concurrency))
     if len(set(answers.values())) != 1:

@@ -24,7 +24,6 @@ import os
 import statistics
 import tempfile
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -37,8 +36,7 @@ MODELS = {"VQADEMO_MODELS": "digits,vqa,scene_ood"}
 CONCURRENCY = 32
 # Ray's own Python proxy, and Ray's HAProxy ingress (HAProxy in front, each replica
 # serving HTTP itself), the one `deploy/ray_serve.py` starts by default.
-HAPROXY = {"RAY_SERVE_ENABLE_HA_PROXY": "1", "RAY_SERVE_HAPROXY_NBTHREAD": "1"}
-SETUPS = (("ray x2 py", 2, {}), ("ray x1 ha", 1, HAPROXY), ("ray x2 ha", 2, HAPROXY))
+SETUPS = (("ray x2 py", 2, "python"), ("ray x1 ha", 1, "haproxy"), ("ray x2 ha", 2, "haproxy"))
 
 
 def busy_seconds() -> float:
@@ -59,29 +57,6 @@ def measure(url: str, seconds: int, tmp: Path) -> dict:
         result["cpu_ms"] = (busy_seconds() - before) * 1000 / max(result["requests"], 1)
         row[name] = result
     return row
-
-
-@contextmanager
-def ray_cluster(env: dict[str, str]):
-    """A local Ray cluster on loopback with Serve's HTTP ingress; yields its URL. Ray's
-    processes read the proxy flags from the environment they start in."""
-    import ray
-    from ray import serve
-
-    saved = dict(os.environ)
-    os.environ.update(MODELS | env)
-    # HAProxy's stats page and metrics exporter default to fixed ports: free ones here.
-    os.environ.update(RAY_SERVE_HAPROXY_STATS_PORT=str(free_port()), RAY_SERVE_HAPROXY_METRICS_PORT=str(free_port()))
-    port = free_port()
-    ray.init(num_cpus=os.cpu_count(), include_dashboard=False, log_to_driver=False, configure_logging=False)
-    try:
-        serve.start(http_options={"host": "127.0.0.1", "port": port})
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        serve.shutdown()
-        ray.shutdown()
-        os.environ.clear()
-        os.environ.update(saved)
 
 
 def deploy(replicas: int, url: str) -> set[str]:
@@ -135,12 +110,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=int, default=10, help="per wrk run")
     args = parser.parse_args()
+    from deploy.ray_serve import local_cluster
+
     rows: dict[str, dict] = {}
     with tempfile.TemporaryDirectory() as tmp:
         with server("app.main:app", MODELS) as (url, _, _):
             rows["direct"] = measure(url, args.seconds, Path(tmp))
-        for name, replicas, env in SETUPS:
-            with ray_cluster(env) as url:
+        for name, replicas, proxy in SETUPS:
+            with local_cluster(proxy, port=free_port(), env=MODELS, free_side_ports=True, quiet=True) as url:
                 seen = deploy(replicas, url)
                 print(f"{name}: {len(seen)} replica(s) answered", flush=True)
                 rows[name] = measure(url, args.seconds, Path(tmp))

@@ -30,7 +30,10 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import socket
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from fastapi import FastAPI
 from ray import serve
@@ -146,6 +149,45 @@ def application(
 service = application()  # for `serve run deploy.ray_serve:service`
 
 
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def local_cluster(
+    proxy: str = "haproxy",
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    env: dict[str, str] | None = None,
+    *,
+    free_side_ports: bool = False,
+    quiet: bool = False,
+    num_cpus: int | None = None,
+) -> Iterator[str]:
+    """A Ray cluster on this machine with Serve's HTTP ingress on host:port; yields its
+    URL. Ray's processes read their settings from the environment they start in, so
+    `ray_env(proxy)` and `env` are set for the cluster's lifetime, then put back.
+    `free_side_ports` moves HAProxy's stats page and exporter off their fixed ports
+    (8404, 9101), so two clusters on one machine do not collide."""
+    import ray
+
+    saved = dict(os.environ)
+    os.environ.update(ray_env(proxy) | (env or {}))
+    if free_side_ports:
+        os.environ.update(RAY_SERVE_HAPROXY_STATS_PORT=str(_free_port()), RAY_SERVE_HAPROXY_METRICS_PORT=str(_free_port()))
+    ray.init(num_cpus=num_cpus, include_dashboard=False, log_to_driver=not quiet, configure_logging=not quiet)
+    try:
+        serve.start(http_options={"host": host, "port": port})
+        yield f"http://{host}:{port}"
+    finally:
+        serve.shutdown()
+        ray.shutdown()
+        os.environ.clear()
+        os.environ.update(saved)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--replicas", type=int, default=2)
@@ -163,23 +205,16 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8000)
     args = parser.parse_args()
 
-    import ray
-
-    # Read by Ray's processes when they start, so set before the cluster starts.
-    os.environ.update(ray_env(args.proxy))
-    ray.init(include_dashboard=False)
-    serve.start(http_options={"host": args.host, "port": args.port})
-    app = application(args.replicas, args.min_replicas, args.max_replicas, args.cpus_per_replica, args.gpus_per_replica)
-    serve.run(app, name="vqa_demo", route_prefix="/")
-    print(f"serving on http://{args.host}:{args.port} (Ctrl-C stops)", flush=True)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    try:
-        stop.wait()
-    except KeyboardInterrupt:
-        pass
-    serve.shutdown()
-    ray.shutdown()
+    with local_cluster(args.proxy, args.host, args.port) as url:
+        app = application(args.replicas, args.min_replicas, args.max_replicas, args.cpus_per_replica, args.gpus_per_replica)
+        serve.run(app, name="vqa_demo", route_prefix="/")
+        print(f"serving on {url} (Ctrl-C stops)", flush=True)
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        try:
+            stop.wait()
+        except KeyboardInterrupt:
+            pass
 
 
 if __name__ == "__main__":

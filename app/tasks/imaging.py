@@ -76,6 +76,12 @@ def decode_image(data: bytes, *, max_bytes: int, max_pixels: int, max_side: int 
         raise ImageError(f"the image could not be decoded ({exc.__class__.__name__}); is the file complete?") from exc
 
 
+def upload_box(box: tuple[float, float, float, float], upload_scale: float) -> list[float]:
+    """A box found in an image decoded at `upload_scale` (decode_image), in the
+    upload's own pixels, to a tenth of a pixel."""
+    return [round(v / upload_scale, 1) for v in box]
+
+
 def decode_base64(text: str, *, max_bytes: int) -> bytes:
     """Base64 (optionally a `data:` URL) to bytes, refusing oversized input early."""
     if text.startswith("data:"):

@@ -20,6 +20,7 @@ import numpy as np
 from PIL import Image
 
 from app.tasks import Prepared
+from app.tasks.imaging import upload_box
 
 SERVES = ("photo_detect",)
 
@@ -105,7 +106,7 @@ class Detection:
 
     def as_dict(self, upload_scale: float = 1.0) -> dict:
         """With the box in the upload's pixels when the image was decoded at `upload_scale`."""
-        return {"label": self.label, "score": round(self.score, 4), "box": [round(v / upload_scale, 1) for v in self.box]}
+        return {"label": self.label, "score": round(self.score, 4), "box": upload_box(self.box, upload_scale)}
 
 
 def photo_to_input(image: Image.Image) -> np.ndarray:

@@ -18,6 +18,8 @@ from functools import cache
 
 from PIL import Image
 
+from app.tasks.imaging import upload_box
+
 MIN_CONFIDENCE = 80.0  # Tesseract's own 0-100 word confidence
 MAX_SIDE = 1600  # a larger photo is shrunk first: more pixels cost time, not words
 TIMEOUT_S = 5.0
@@ -32,8 +34,7 @@ class Word:
     box: tuple[float, float, float, float]  # x1, y1, x2, y2 in the image's pixels
 
     def as_dict(self, upload_scale: float = 1.0) -> dict:
-        box = [round(v / upload_scale, 1) for v in self.box]
-        return {"text": self.text, "confidence": round(self.confidence / 100, 3), "box": box}
+        return {"text": self.text, "confidence": round(self.confidence / 100, 3), "box": upload_box(self.box, upload_scale)}
 
 
 @cache

@@ -4,7 +4,6 @@ replica's actor killed mid-traffic while clients keep sending and retry what fai
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections import Counter
@@ -17,31 +16,18 @@ ray = pytest.importorskip("ray")
 from ray import serve  # noqa: E402
 
 from benchmarks.serve import digits_body, free_port  # noqa: E402
-from deploy.ray_serve import application, ray_env  # noqa: E402
+from deploy.ray_serve import application, local_cluster  # noqa: E402
 
 CLIENTS = 6
 
 
 @pytest.fixture(scope="module")
 def serve_url():
-    saved = dict(os.environ)
-    # The ingress `python -m deploy.ray_serve` starts by default (HAProxy).
-    os.environ.update(ray_env("haproxy"), VQADEMO_MODELS="digits", VQADEMO_WARMUP_BATCH_SIZES="1")
-    # HAProxy's stats page and metrics exporter have fixed ports by default: free ones
-    # here, so a second cluster on the machine (or a leftover one) cannot collide.
-    os.environ.update(RAY_SERVE_HAPROXY_STATS_PORT=str(free_port()), RAY_SERVE_HAPROXY_METRICS_PORT=str(free_port()))
-    port = free_port()
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
-    try:
-        serve.start(http_options={"host": "127.0.0.1", "port": port})
+    # The ingress `python -m deploy.ray_serve` starts by default (HAProxy), on free ports.
+    env = {"VQADEMO_MODELS": "digits", "VQADEMO_WARMUP_BATCH_SIZES": "1"}
+    with local_cluster("haproxy", port=free_port(), env=env, free_side_ports=True, quiet=True, num_cpus=2) as url:
         serve.run(application(replicas=2), name="vqa_demo", route_prefix="/")
-        url = f"http://127.0.0.1:{port}"
         yield url, first_answers(url, replicas=2)
-    finally:
-        serve.shutdown()
-        ray.shutdown()
-        os.environ.clear()
-        os.environ.update(saved)
 
 
 def first_answers(url: str, replicas: int) -> dict[str, int]:
