@@ -6,11 +6,16 @@ Two tables, both through the real endpoint (in process, the committed models):
   out of scope): right, answered wrongly, out of scope, and the expected calibration
   error of the answers given;
 - templates: questions of the spec's 11 families from the generator, on fresh scenes,
-  read by the same reader, per family.
+  read by the same reader, per family;
+- model alone (`--model-alone`): the same hand-written questions of the kinds one
+  model call can answer (paraphrase, typo, false premise), given to the model as typed,
+  with no reader: what training on people's words taught the model itself, against
+  what the reader's spelling correction and plans add.
 
     python -m benchmarks.vqa_language                    # print the tables
     python -m benchmarks.vqa_language --fit-temperature  # fit the card's temperature first
     python -m benchmarks.vqa_language --write-card       # also record them on the card
+    python -m benchmarks.vqa_language --model-alone      # the model without the reader
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np
 
 from app.config import ROOT
+from training.common import read_card, write_card
 
 QUESTIONS_FILE = ROOT / "benchmarks" / "questions" / "vqa_people_questions.txt"
 SAMPLES = ROOT / "static" / "samples"
@@ -196,6 +202,35 @@ def fit_temperature(model_dir: Path, n_questions: int, seed: int) -> float:
     return best
 
 
+# -- the model without the reader -------------------------------------------------------
+
+ALONE_KINDS = ("paraphrase", "typo", "false_premise")
+
+
+def model_alone_table(model_dir: Path, items: list[dict]) -> dict:
+    """Right % per kind when the model reads the question exactly as typed."""
+    import keras
+    from PIL import Image
+
+    from app.tasks import vqa as task
+    from app.tasks import vqa_models  # noqa: F401  (custom layers)
+
+    assets = task.read_assets(model_dir)
+    model = keras.saving.load_model(model_dir / "model.keras", compile=False)
+    side = model.inputs[0].shape[1]
+    chosen = [item for item in items if item["kind"] in ALONE_KINDS]
+    images = np.stack([task.image_to_array(Image.open(item["file"]), side) for item in chosen])
+    probabilities = model.predict([images, assets["encoder"].encode_batch([i["question"] for i in chosen])], verbose=0)
+    given = [assets["labels"][k] for k in probabilities.argmax(-1)]
+    right: dict[str, list[bool]] = defaultdict(list)
+    for item, answer in zip(chosen, given):
+        right[item["kind"]].append(answer == item["answer"])
+    table = {kind: {"questions": len(r), "right": round(100 * float(np.mean(r)), 2)} for kind, r in right.items()}
+    everything = [x for r in right.values() for x in r]
+    table["all"] = {"questions": len(everything), "right": round(100 * float(np.mean(everything)), 2)}
+    return table
+
+
 # -- running --------------------------------------------------------------------------
 
 
@@ -226,6 +261,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=20261201)
     parser.add_argument("--fit-temperature", action="store_true", help="fit and write the card's temperature first")
     parser.add_argument("--write-card", action="store_true", help="record the tables on the model's card")
+    parser.add_argument("--model-alone", action="store_true", help="only the model, reading the questions as typed")
     args = parser.parse_args()
 
     from fastapi.testclient import TestClient
@@ -241,6 +277,20 @@ def main() -> None:
         card_path.write_text(json.dumps(card, indent=2) + "\n")
         print(f"temperature {temperature} written to {card_path.relative_to(ROOT)}")
     items = expected_answers(read_items(args.questions))
+    if args.model_alone:
+        alone = model_alone_table(card_path.parent, items)
+        print(f"\nthe model alone, questions as typed ({args.questions.name})")
+        print("| kind | questions | right % |\n| --- | --- | --- |")
+        for kind, row in alone.items():
+            print(f"| {kind} | {row['questions']} | {row['right']} |")
+        if args.write_card:
+            card = read_card(card_path.parent)
+            card.setdefault("metrics", {}).setdefault("model_alone", {})[args.questions.stem] = {
+                **alone,
+                "command": f"python -m benchmarks.vqa_language --questions {args.questions} --model-alone --write-card",
+            }
+            write_card(card_path.parent, card)
+        return
     settings = Settings(models=f"{args.model},scene_ood", warmup_batch_sizes="1,8")
     start = time.perf_counter()
     with TestClient(create_app(settings)) as client:

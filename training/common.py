@@ -99,6 +99,10 @@ class Stopwatch:
     def __exit__(self, *exc) -> None:
         self.seconds = time.perf_counter() - self.start
 
+    def elapsed(self) -> float:
+        """Seconds since the block began (while it runs)."""
+        return time.perf_counter() - self.start
+
 
 def run_totals(previous: dict, epochs: int, seconds: float, history: dict[str, list]) -> dict:
     """Card fields that add up over `--resume` runs (`previous` is the saved card, or

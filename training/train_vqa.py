@@ -32,11 +32,12 @@ from PIL import Image
 
 from app.tasks import vqa as task
 from app.tasks import vqa_models
-from training import common
+from training import common, vqa_growth
 from training.common import MODELS_DIR, Stopwatch, command_line, read_card, save_model_with_card, set_seed, write_card
 from training.datasets import vqa_files
 from training.datasets.shapes_arrays import ShapesArrays, make_arrays
-from training.datasets.shapes_language import ANSWERS, FAMILIES, vocabulary
+from training.datasets.shapes_language import ANSWERS, FAMILIES
+from training.datasets.shapes_questions import LANGUAGES
 from training.datasets.shapes_stream import TEST_SEED, VALIDATION_SEED, ShapesStream
 
 MODELS = ("vqa", "vqa_baseline", "question_only")
@@ -52,19 +53,27 @@ PUBLISHED = {
 # -- data --------------------------------------------------------------------------------
 
 
-def shapes_encoder() -> task.QuestionEncoder:
-    return task.QuestionEncoder(vocabulary())
+def shapes_encoder(folder: Path | None = None) -> task.QuestionEncoder:
+    """Both languages' words; a resumed model's (in `folder`) first, so their ids stay."""
+    return task.QuestionEncoder(vqa_growth.resumed_words(folder, resume=True) if folder else vqa_growth.grown_words())
+
+
+PEOPLE_SEED_OFFSET = 7  # the people's-language sets: scenes of their own seeds
 
 
 def shapes_test_sets(
     encoder: task.QuestionEncoder, n_questions: int, image_side: int = task.DEFAULT_IMAGE_SIDE
 ) -> dict[str, ShapesArrays]:
-    """The two test sets: the plain renderer of the training split, and scenes rendered
-    differently (anti-aliased, other sizes, non-square, noisy). Fixed seeds."""
+    """The test sets: the plain renderer of the training split, scenes rendered
+    differently (anti-aliased, other sizes, non-square, noisy), and plain scenes asked
+    in people's language (paraphrases, slips, false premises). Fixed seeds."""
     return {
         "test": make_arrays(np.random.default_rng(TEST_SEED), n_questions, encoder, image_side, style="plain"),
         "test_rendered_differently": make_arrays(
             np.random.default_rng(TEST_SEED + 1), n_questions, encoder, image_side, style="different"
+        ),
+        "test_people": make_arrays(
+            np.random.default_rng(TEST_SEED + PEOPLE_SEED_OFFSET), n_questions, encoder, image_side, language="people"
         ),
     }
 
@@ -159,18 +168,30 @@ def keras_predictor(model: keras.Model):
 
 
 class FamilyValidation(keras.callbacks.Callback):
-    """Logs validation accuracy per family after every epoch (and keeps the history)."""
+    """Logs validation accuracy per family after every epoch (and keeps the history);
+    with `people`, also the people's-language set's overall accuracy; with `save`, saves
+    the model as it goes (`save(history)`), so a run of hours can be stopped."""
 
-    def __init__(self, data: ShapesArrays) -> None:
+    def __init__(self, data: ShapesArrays, people: ShapesArrays | None = None, save=None) -> None:
         super().__init__()
-        self.data = data
+        self.data, self.people, self.save = data, people, save
         self.history: list[dict] = []
 
+    def _table(self, data: ShapesArrays) -> dict:
+        return family_table(predict_arrays(keras_predictor(self.model), data, input_names(self.model)), data)
+
     def on_epoch_end(self, epoch: int, logs=None) -> None:
-        table = family_table(predict_arrays(keras_predictor(self.model), self.data, input_names(self.model)), self.data)
-        self.history.append({"epoch": epoch + 1, "loss": round(float((logs or {}).get("loss", 0)), 4), **table})
+        table = self._table(self.data)
+        entry = {"epoch": epoch + 1, "loss": round(float((logs or {}).get("loss", 0)), 4), **table}
+        people = ""
+        if self.people is not None:
+            entry["validation_people"] = self._table(self.people)["overall"]
+            people = f", people {entry['validation_people']:.2f} %"
+        self.history.append(entry)
         worst = min(table["families"].items(), key=lambda kv: kv[1])
-        print(f"epoch {epoch + 1}: validation {table['overall']:.2f} %, weakest {worst[0]} {worst[1]:.1f} %", flush=True)
+        print(f"epoch {epoch + 1}: validation {table['overall']:.2f} %{people}, weakest {worst[0]} {worst[1]:.1f} %", flush=True)
+        if self.save is not None:
+            self.save(self.history)
 
 
 # -- save ----------------------------------------------------------------------------------
@@ -209,14 +230,20 @@ def evaluate_saved(name: str, args: argparse.Namespace) -> dict:
 # -- train ---------------------------------------------------------------------------------
 
 
-def model_to_train(args: argparse.Namespace, out_dir: Path, vocab_size: int, n_answers: int, steps: int):
+def model_to_train(args: argparse.Namespace, out_dir: Path, encoder: task.QuestionEncoder, n_answers: int, steps: int):
     """(model, its previous card): resumed with its weights and Adam's moments and a fresh
-    warm-up + cosine cycle, or built new."""
+    warm-up + cosine cycle (grown first, with a fresh Adam, when it knows fewer words or
+    answers), or built new."""
     if args.resume:
         model = keras.saving.load_model(out_dir / "model.keras", safe_mode=True)
+        if args.dataset == "shapes":
+            model, grown = vqa_growth.grown_if_needed(model, out_dir, encoder.words, n_answers, args.seed)
+            if grown:
+                print("grown for new words and answers; frozen:", ", ".join(vqa_growth.freeze_vision(model)))
+                return compile_model(model, common.lr_schedule(args.learning_rate, steps)), read_card(out_dir)
         common.restart_schedule(model, args.learning_rate, steps)
         return model, read_card(out_dir)
-    model = build_model(args.model, vocab_size, n_answers, args.image_side)
+    model = build_model(args.model, len(encoder), n_answers, args.image_side)
     return compile_model(model, common.lr_schedule(args.learning_rate, steps)), {}
 
 
@@ -240,7 +267,13 @@ def fit(
     answer is in the vocabulary (`keep`)."""
     if data is None:
         stream = ShapesStream(
-            encoder, args.batch_size, args.steps_per_epoch, seed=args.seed, image_side=args.image_side, input_names=names
+            encoder,
+            args.batch_size,
+            args.steps_per_epoch,
+            seed=args.seed,
+            image_side=args.image_side,
+            language=args.language,
+            input_names=names,
         )
         model.fit(stream, epochs=args.epochs, callbacks=[validation_log], verbose=2)
         return
@@ -254,11 +287,20 @@ def train(args: argparse.Namespace) -> dict:
     set_seed(args.seed)
     out_dir = args.out / args.model
     answers = list(ANSWERS)
+    people = None
     if args.dataset == "shapes":  # a fresh stream every epoch
-        encoder = shapes_encoder()
+        encoder = shapes_encoder(out_dir if args.resume else None)
         validation = make_arrays(
             np.random.default_rng(VALIDATION_SEED), args.validation_questions, encoder, args.image_side, style="plain"
         )
+        if args.language == "people":
+            people = make_arrays(
+                np.random.default_rng(VALIDATION_SEED + PEOPLE_SEED_OFFSET),
+                args.validation_questions,
+                encoder,
+                args.image_side,
+                language="people",
+            )
         samples_per_epoch = args.steps_per_epoch * args.batch_size
         data, keep = None, None
     else:  # the official files, questions with an answer outside the vocabulary left out
@@ -268,11 +310,43 @@ def train(args: argparse.Namespace) -> dict:
         samples_per_epoch = len(keep)
     steps = args.epochs * int(np.ceil(samples_per_epoch / args.batch_size))
 
-    model, previous = model_to_train(args, out_dir, len(encoder), len(answers), steps)
+    model, previous = model_to_train(args, out_dir, encoder, len(answers), steps)
     names = input_names(model)
 
-    validation_log = FamilyValidation(validation)
-    with Stopwatch() as clock:
+    def card_for(history: list[dict], metrics: dict, seconds: float, samples: int) -> dict:
+        return {
+            "version": int(previous.get("version", 0)) + 1,
+            "description": vqa_models.DESCRIPTIONS[args.model],
+            "dataset": args.dataset,
+            "data": f"shapes scenes generated per docs/shapes-scenes.md (style 'varied', language '{args.language}'), "
+            "fresh every batch"
+            if args.dataset == "shapes"
+            else str(args.data_dir),
+            "training_command": command_line("training.train_vqa"),
+            "training_runs": [
+                *previous.get("training_runs", []),
+                {
+                    "samples": samples,
+                    "seconds": round(seconds, 1),
+                    "how": "fit",
+                    "device": common.accelerator(keras.backend.backend()) or f"cpu, {os.cpu_count()} cores",
+                },
+            ],
+            "epochs": args.epochs,
+            "validation_history": [*previous.get("validation_history", []), *history],
+            "metrics": metrics,
+            "published": PUBLISHED,
+        }
+
+    clock = Stopwatch()
+
+    def save_so_far(history: list[dict]) -> None:
+        seconds = clock.elapsed()
+        card = card_for(history, {"validation": history[-1], "unfinished": True}, seconds, len(history) * samples_per_epoch)
+        save_vqa_model(model, out_dir, encoder, answers, card)
+
+    validation_log = FamilyValidation(validation, people, save_so_far if args.save_every_epoch else None)
+    with clock:
         fit(model, args, encoder, names, data, keep, validation_log)
 
     metrics: dict = {"validation": validation_log.history[-1] if validation_log.history else {}}
@@ -282,23 +356,7 @@ def train(args: argparse.Namespace) -> dict:
     else:
         metrics["validation_vqa_accuracy"] = vqa_accuracy(model, validation, names, answers, records["validation"])
 
-    card = {
-        "version": int(previous.get("version", 0)) + 1,
-        "description": vqa_models.DESCRIPTIONS[args.model],
-        "dataset": args.dataset,
-        "data": "shapes scenes generated per docs/shapes-scenes.md (style 'varied'), fresh every batch"
-        if args.dataset == "shapes"
-        else str(args.data_dir),
-        "training_command": command_line("training.train_vqa"),
-        "training_runs": [
-            *previous.get("training_runs", []),
-            {"samples": args.epochs * samples_per_epoch, "seconds": round(clock.seconds, 1), "how": "fit"},
-        ],
-        "epochs": args.epochs,
-        "validation_history": validation_log.history,
-        "metrics": metrics,
-        "published": PUBLISHED,
-    }
+    card = card_for(validation_log.history, metrics, clock.seconds, args.epochs * samples_per_epoch)
     save_vqa_model(model, out_dir, encoder, answers, card)
     print(json.dumps(metrics, indent=2))
     return card
@@ -323,9 +381,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="peak of the warm-up + cosine schedule (use less, e.g. 2e-4, to fine-tune with --resume)",
     )
     parser.add_argument("--image-side", type=int, default=task.DEFAULT_IMAGE_SIDE)
+    parser.add_argument("--language", choices=LANGUAGES, default="people", help="the shapes questions' language")
     parser.add_argument("--validation-questions", type=int, default=5000)
     parser.add_argument("--test-questions", type=int, default=20000)
     parser.add_argument("--resume", action="store_true", help="continue from the model in --out")
+    parser.add_argument("--save-every-epoch", action="store_true", help="save the model after every epoch, not only at the end")
     parser.add_argument("--evaluate", action="store_true", help="only re-measure the saved model's test tables")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=MODELS_DIR)

@@ -19,11 +19,18 @@ The models, cards and test tables are written as `train_vqa` writes them. Run wi
 the JAX backend on a machine with a GPU:
 
     KERAS_BACKEND=jax python -m training.vqa_fast --models vqa:330,vqa_baseline:75,question_only:20
+
+Questions are in people's language by default (`--language people`: paraphrases, typing
+slips, false premises answered `none`; `shapes_questions`). `--resume` grows a model
+trained on a narrower language first (`training.vqa_growth`: new words, new answers).
+On a CPU the same loop runs, slower; it saves the model every `--save-every` seconds,
+so a long run can be stopped and resumed.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import itertools
 import json
 import math
@@ -37,13 +44,13 @@ import numpy as np
 
 from app.tasks import vqa as task
 from training.datasets.shapes_arrays import ShapesArrays, make_arrays
-from training.datasets.shapes_language import vocabulary
+from training.datasets.shapes_questions import LANGUAGES
 
 
 def _make_chunk(job: tuple) -> ShapesArrays:
-    seed, index, n_questions, style, image_side = job
-    encoder = task.QuestionEncoder(vocabulary())
-    return make_arrays(np.random.default_rng([seed, index]), n_questions, encoder, image_side, style)
+    seed, index, n_questions, style, image_side, words, language = job
+    encoder = task.QuestionEncoder(words)
+    return make_arrays(np.random.default_rng([seed, index]), n_questions, encoder, image_side, style, language=language)
 
 
 class ShapesProducer:
@@ -54,6 +61,8 @@ class ShapesProducer:
         workers: int,
         seed: int,
         image_side: int,
+        words: tuple[str, ...],
+        language: str = "people",
         chunk: int = 2048,
         style: str = "varied",
         max_questions: int = 20_000_000,
@@ -64,14 +73,14 @@ class ShapesProducer:
         self.questions = np.empty((max_questions, task.MAX_QUESTION_TOKENS), np.int32)
         self.answers = np.empty(max_questions, np.int32)
         self.n_scenes = self.n_questions = 0
-        self.job = (seed, chunk, style, image_side)
+        self.job = (seed, chunk, style, image_side, words, language)
         self.pool = multiprocessing.get_context("spawn").Pool(workers)
 
     def start(self) -> None:
         """Start the endless stream (after any `pool_map`: the pool hands out its tasks
         in order, and this stream's never end)."""
-        seed, chunk, style, image_side = self.job
-        jobs = ((seed, i, chunk, style, image_side) for i in itertools.count())
+        seed, chunk, style, image_side, words, language = self.job
+        jobs = ((seed, i, chunk, style, image_side, words, language) for i in itertools.count())
         results = self.pool.imap_unordered(_make_chunk, jobs)
         self.started = time.perf_counter()
         self.thread = threading.Thread(target=self._collect, args=(results,), daemon=True)
@@ -113,9 +122,21 @@ def lr_scale(elapsed: float, budget: float, warmup: float = 0.03) -> float:
     return 0.5 * (1.0 + math.cos(math.pi * (progress - warmup) / (1.0 - warmup)))
 
 
-def pool_map(pool, n_questions: int, seed: int, style: str, image_side: int, chunk: int = 2000) -> ShapesArrays:
+def pool_map(
+    pool,
+    n_questions: int,
+    seed: int,
+    style: str,
+    image_side: int,
+    words: tuple[str, ...],
+    language: str = "templates",
+    chunk: int = 2000,
+) -> ShapesArrays:
     """A fixed set (validation / test) made by the pool, in a deterministic order."""
-    jobs = [(seed, i, min(chunk, n_questions - i * chunk), style, image_side) for i in range(math.ceil(n_questions / chunk))]
+    jobs = [
+        (seed, i, min(chunk, n_questions - i * chunk), style, image_side, words, language)
+        for i in range(math.ceil(n_questions / chunk))
+    ]
     parts = pool.map(_make_chunk, jobs)
     offsets = np.cumsum([0] + [len(p.images) for p in parts[:-1]])
     return ShapesArrays(
@@ -202,40 +223,60 @@ def padded_predictor(predict_step, state, batch: int):
     return predict
 
 
-def load_or_build(name: str, args: argparse.Namespace, vocab_size: int):
+def load_or_build(name: str, args: argparse.Namespace, encoder: task.QuestionEncoder):
     """The saved model (`--resume`, at a constant peak learning rate that the wall-clock
-    schedule scales) and its card, or a fresh one."""
+    schedule scales; grown first when it knows fewer words or answers) and its card, or
+    a fresh one."""
     import keras
 
-    from training import train_vqa
+    from training import train_vqa, vqa_growth
 
     path = args.out / name / "model.keras"
     if args.resume and path.is_file():
         model = keras.saving.load_model(path, safe_mode=True)
+        model, grown = vqa_growth.grown_if_needed(model, path.parent, encoder.words, len(train_vqa.ANSWERS), args.seed)
+        if grown:
+            vqa_growth.freeze_vision(model)
+            model = train_vqa.compile_model(model, args.learning_rate)  # Adam starts afresh for the new shapes
         model.optimizer.learning_rate = keras.optimizers.schedules.PiecewiseConstantDecay([1], [args.learning_rate] * 2)
         return model, train_vqa.read_card(path.parent)
     keras.utils.set_random_seed(args.seed)
-    return train_vqa.compile_model(train_vqa.build_model(name, vocab_size, image_side=args.image_side), args.learning_rate), {}
+    model = train_vqa.build_model(name, len(encoder), image_side=args.image_side)
+    return train_vqa.compile_model(model, args.learning_rate), {}
 
 
-def progress(elapsed: float, seen: int, generated: int, loss, accuracy, validation: dict) -> dict:
-    """One entry of the card's validation history."""
-    return {
+def training_words(args: argparse.Namespace) -> tuple[str, ...]:
+    """The vocabulary to train with (every model of the run shares it): the first resumed
+    model's words first, so their ids stay."""
+    from training import vqa_growth
+
+    return tuple(vqa_growth.resumed_words(args.out / args.models.split(",")[0].split(":")[0], args.resume))
+
+
+def progress(elapsed: float, seen: int, generated: int, loss, accuracy, tables: dict) -> dict:
+    """One entry of the card's validation history: the template validation set's table,
+    and the people's-language set's overall accuracy when there is one."""
+    entry = {
         "seconds": round(elapsed, 1),
         "samples": seen,
         "generated": generated,
         "loss": round(float(loss), 4),
         "train_batch_accuracy": round(100 * float(accuracy), 2),
-        "validation": validation["overall"],
-        "families": validation["families"],
+        "validation": tables["validation"]["overall"],
+        "families": tables["validation"]["families"],
     }
+    if "validation_people" in tables:
+        entry["validation_people"] = tables["validation_people"]["overall"]
+    return entry
 
 
 def progress_line(entry: dict, generation_rate: float) -> str:
     families = " ".join(f"{f[:10]}={a:.1f}" for f, a in entry["families"].items())
+    people = f" people {entry['validation_people']:.2f}" if "validation_people" in entry else ""
     return (
         f"{entry['seconds']:6.1f}s {entry['samples'] / max(entry['seconds'], 1e-9):8,.0f} samples/s, generated "
-        f"{entry['generated']:,} ({generation_rate:,.0f}/s) loss {entry['loss']:.4f} val {entry['validation']:.2f} {families}"
+        f"{entry['generated']:,} ({generation_rate:,.0f}/s) loss {entry['loss']:.4f} val {entry['validation']:.2f}"
+        f"{people} {families}"
     )
 
 
@@ -250,8 +291,8 @@ def train_one(name: str, seconds: float, producer: ShapesProducer, sets: dict, a
     """Build (or resume), train for `seconds` of wall clock, evaluate and save one model."""
     from training import train_vqa
 
-    encoder = train_vqa.shapes_encoder()
-    model, previous = load_or_build(name, args, len(encoder))
+    encoder = task.QuestionEncoder(args.words)
+    model, previous = load_or_build(name, args, encoder)
     model.optimizer.build(model.trainable_variables)
     names = train_vqa.input_names(model)
     train_step, predict_step = jax_steps(model, names)
@@ -263,46 +304,57 @@ def train_one(name: str, seconds: float, producer: ShapesProducer, sets: dict, a
     state = model_state(model)
     rng = np.random.default_rng([args.seed, len(name)])
     history, steps, seen = [], 0, 0
-    start = last_log = time.perf_counter()
+    start = last_log = last_save = time.perf_counter()
+
+    def card_for(metrics: dict, train_seconds: float) -> dict:
+        return {
+            "version": int(previous.get("version", 0)) + 1,
+            "description": train_vqa.vqa_models.DESCRIPTIONS[name],
+            "dataset": "shapes",
+            "data": "shapes scenes generated per docs/shapes-scenes.md (style 'varied') by "
+            f"{args.workers} processes while training ran; batches sampled from all generated so far",
+            "training_command": "KERAS_BACKEND=jax python -m training.vqa_fast " + " ".join(args.argv),
+            "training_runs": [
+                *previous.get("training_runs", []),
+                {
+                    "samples": seen,
+                    "unique_questions": producer.n_questions,
+                    "steps": steps,
+                    "seconds": round(train_seconds, 1),
+                    "batch_size": args.batch_size,
+                    "peak_learning_rate": args.learning_rate,
+                    "how": "vqa_fast (jitted JAX step)",
+                    "device": device_name(),
+                },
+            ],
+            "validation_history": [*previous.get("validation_history", []), *history],
+            "metrics": metrics,
+            "published": train_vqa.PUBLISHED,
+        }
+
+    def save(metrics: dict, train_seconds: float) -> dict:
+        assign_state(model, state)
+        card = card_for(metrics, train_seconds)
+        train_vqa.save_vqa_model(model, args.out / name, encoder, train_vqa.ANSWERS, card)
+        return card
+
     while (elapsed := time.perf_counter() - start) < seconds:
         pixels, questions, answers = producer.sample(rng, args.batch_size)
         state, loss, accuracy = train_step(state, pixels, questions, answers, lr_scale(elapsed, seconds))
         steps, seen = steps + 1, seen + args.batch_size
         if time.perf_counter() - last_log > args.log_every:
             last_log = time.perf_counter()
-            history.append(progress(elapsed, seen, producer.n_questions, loss, accuracy, table(state, sets["validation"])))
+            validation = {k: table(state, v) for k, v in sets.items() if k.startswith("validation")}
+            history.append(progress(elapsed, seen, producer.n_questions, loss, accuracy, validation))
             log(f"{name} {progress_line(history[-1], producer.rate())}")
-    train_seconds = time.perf_counter() - start
+        if args.save_every and time.perf_counter() - last_save > args.save_every:
+            last_save = time.perf_counter()
+            save({"validation": history[-1] if history else {}, "unfinished": True}, time.perf_counter() - start)
+            log(f"{name} saved at {time.perf_counter() - start:.0f} s (schedule still running)")
 
-    assign_state(model, state)
     metrics = {k: table(state, v) for k, v in sets.items()}
     log(f"{name} final: " + json.dumps({k: (v["overall"], v["families"]) for k, v in metrics.items()}))
-    card = {
-        "version": int(previous.get("version", 0)) + 1,
-        "description": train_vqa.vqa_models.DESCRIPTIONS[name],
-        "dataset": "shapes",
-        "data": "shapes scenes generated per docs/shapes-scenes.md (style 'varied') by "
-        f"{args.workers} processes while training ran; batches sampled from all generated so far",
-        "training_command": "KERAS_BACKEND=jax python -m training.vqa_fast " + " ".join(args.argv),
-        "training_runs": [
-            *previous.get("training_runs", []),
-            {
-                "samples": seen,
-                "unique_questions": producer.n_questions,
-                "steps": steps,
-                "seconds": round(train_seconds, 1),
-                "batch_size": args.batch_size,
-                "peak_learning_rate": args.learning_rate,
-                "how": "vqa_fast (jitted JAX step)",
-                "device": device_name(),
-            },
-        ],
-        "validation_history": [*previous.get("validation_history", []), *history],
-        "metrics": metrics,
-        "published": train_vqa.PUBLISHED,
-    }
-    train_vqa.save_vqa_model(model, args.out / name, encoder, train_vqa.ANSWERS, card)
-    return card
+    return save(metrics, time.perf_counter() - start)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -322,11 +374,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--log-every", type=float, default=30.0, help="seconds between validation logs")
     parser.add_argument("--warm-questions", type=int, default=100_000, help="generate this many before training starts")
     parser.add_argument("--max-questions", type=int, default=16_000_000, help="host memory for generated questions")
-    parser.add_argument("--resume", action="store_true")
+    parser.add_argument("--language", choices=LANGUAGES, default="people", help="the training questions' language")
+    parser.add_argument("--save-every", type=float, default=0, help="seconds between saves while training (0: at the end)")
+    parser.add_argument("--resume", action="store_true", help="continue from the saved model (grown for new words/answers)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[1] / "models")
     args = parser.parse_args(argv)
     args.argv = argv if argv is not None else __import__("sys").argv[1:]
+    args.words = training_words(args)
     return args
 
 
@@ -342,16 +397,26 @@ def main(argv: list[str] | None = None) -> dict:
 
     # The pool first: its processes are spawned before Keras or JAX exist in this one.
     producer = ShapesProducer(
-        args.workers, args.seed + 17, args.image_side, max_questions=args.max_questions, max_scenes=args.max_questions // 5
+        args.workers,
+        args.seed + 17,
+        args.image_side,
+        args.words,
+        args.language,
+        max_questions=args.max_questions,
+        max_scenes=args.max_questions // 5,
     )
     from training.datasets.shapes_stream import TEST_SEED, VALIDATION_SEED  # noqa: E402  (imports Keras)
 
     started = time.perf_counter()
+    fixed = functools.partial(pool_map, producer.pool, image_side=args.image_side, words=args.words)
     sets = {
-        "validation": pool_map(producer.pool, args.validation_questions, VALIDATION_SEED, "plain", args.image_side),
-        "test": pool_map(producer.pool, args.test_questions, TEST_SEED, "plain", args.image_side),
-        "test_rendered_differently": pool_map(producer.pool, args.test_questions, TEST_SEED + 1, "different", args.image_side),
+        "validation": fixed(args.validation_questions, VALIDATION_SEED, "plain"),
+        "test": fixed(args.test_questions, TEST_SEED, "plain"),
+        "test_rendered_differently": fixed(args.test_questions, TEST_SEED + 1, "different"),
     }
+    if args.language == "people":  # scenes of their own seeds, asked in people's words
+        sets["validation_people"] = fixed(args.validation_questions, VALIDATION_SEED + 7, "plain", language="people")
+        sets["test_people"] = fixed(args.test_questions, TEST_SEED + 7, "plain", language="people")
     log(f"fixed sets in {time.perf_counter() - started:.1f} s; waiting for {args.warm_questions:,} training questions")
     producer.start()
     producer.wait_for(args.warm_questions)

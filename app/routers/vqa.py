@@ -109,7 +109,7 @@ VQA_BODY = form_or_json_body(
     {
         "image": {"type": "string", "format": "binary"},
         "question": {"type": "string", "example": "How many circles are there?"},
-        "top_k": {"type": "integer", "minimum": 1, "maximum": 22, "default": 5},
+        "top_k": {"type": "integer", "minimum": 1, "maximum": 23, "default": 5},
         "explain": {"type": "boolean", "default": False},
         "model": {"type": "string", "enum": ["vqa", "vqa_baseline"], "default": "vqa"},
         "world": {"type": "string", "enum": ["auto", "shapes", "photo"], "default": "auto"},

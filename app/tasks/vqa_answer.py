@@ -130,7 +130,7 @@ async def answer(registry, served, image: Image.Image, question: str, options: O
         answers=[{"answer": a["answer"], "probability": round(float(a["probability"]), 6)} for a in outcome.answers],
         ambiguous=outcome.ambiguous,
         note=outcome.note,
-        guess=bool(out_of_distribution or outcome.ambiguous or outcome.probability < options.guess_below),
+        guess=bool(out_of_distribution or outcome.ambiguous or outcome.guess or outcome.probability < options.guess_below),
     )
     if options.explain and questions:
         main = questions[-1]

@@ -27,7 +27,7 @@ from app.tasks.vqa_forward import CachedQuestionForward, splittable
 
 SERVES = ("vqa", "scene_ood")
 
-NUM_ANSWERS = 22
+NUM_ANSWERS = 23  # the spec's 22 and `none` (docs/shapes-scenes.md)
 DESCRIPTIONS = {
     "vqa": "FiLM (Perez et al. 2018) with coordinate channels: 3 conv layers, a bidirectional GRU question "
     "encoder, 4 FiLM residual blocks on a 16 x 16 map, max-pool and an MLP over the answers",

@@ -12,10 +12,12 @@ more. Every meaning is answered from template questions, asked together in one b
 
 from __future__ import annotations
 
+import numpy as np
+
 from app.tasks import vqa as task
 from app.tasks.vqa_composed import COMPOSED, composed_questions
 from app.tasks.vqa_meaning import Meaning, Reference
-from app.tasks.vqa_templates import Asked, Outcome, count_question, family_question, nothing_named, single, yes_no
+from app.tasks.vqa_templates import NONE, Asked, Outcome, count_question, family_question, nothing_named, single, yes_no
 
 __all__ = ["Asked", "Outcome", "conclude", "model_questions", "needs_one"]
 
@@ -100,6 +102,23 @@ def _foreign_answer(meaning: Meaning, asked: Asked) -> Outcome:
     return yes_no(value, pa * pb)
 
 
+def _family_answer(meaning: Meaning, asked: Asked, top_k: int) -> Outcome:
+    """The model's answers to the family question, given that the objects it names are
+    there (the plan counted them): `none` left out and the rest renormalised. A model that
+    knows `none` may still say it: then its two readings disagree, and the best other
+    answer is given as a guess, with a note."""
+    row = asked.probabilities[family_question(meaning)]
+    labels = list(asked.labels)
+    doubted = labels[int(np.argmax(row))] == NONE
+    if NONE in labels:
+        row = row.copy()
+        row[labels.index(NONE)] = 0.0
+        row = row / max(float(row.sum()), 1e-12)
+    answers = [a for a in task.top_answers(row, labels, top_k + 1) if a["answer"] != NONE][:top_k]
+    note = "The model is not sure that object is in the picture; this is a guess." if doubted else None
+    return Outcome(answers[0]["answer"], answers[0]["probability"], answers, note=note, guess=doubted)
+
+
 def conclude(meaning: Meaning, asked: Asked, top_k: int) -> Outcome:
     premise = _premises(meaning, asked)
     if premise is not None and not premise.ambiguous:
@@ -109,9 +128,8 @@ def conclude(meaning: Meaning, asked: Asked, top_k: int) -> Outcome:
     elif meaning.kind.startswith("query_") and meaning.refs[0].names(meaning.attribute or ""):
         outcome = single(meaning.refs[0].names(meaning.attribute or "") or "", 1.0)  # "what colour is the red circle?"
     else:
-        answers = task.top_answers(asked.probabilities[family_question(meaning)], asked.labels, top_k)
-        outcome = Outcome(answers[0]["answer"], answers[0]["probability"], answers)
+        outcome = _family_answer(meaning, asked, top_k)
     if premise is not None:
-        outcome.ambiguous, outcome.note = premise.ambiguous, premise.note
+        outcome.ambiguous, outcome.note = premise.ambiguous, premise.note or outcome.note
     outcome.answers = outcome.answers[:top_k]
     return outcome

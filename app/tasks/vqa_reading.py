@@ -29,6 +29,7 @@ from app.tasks.vqa_spelling import (
     EXTREME_OF,
     KNOWN,
     NOUNS,
+    candidates,
     clean,
     correct,
     join_phrases,
@@ -357,7 +358,7 @@ def _checking(parts: Parts, cues: Cues) -> Meaning | None:
 
 def understand(parts: Parts) -> Meaning:
     cues = Cues.of(parts)
-    stray = [t for t in cues.words if t in w.OUT_OF_SCOPE]
+    stray = [t for t in cues.words if t in w.OUT_OF_SCOPE and not (t == "painted" and cues.attribute == "color")]
     if stray:
         raise OutOfScope(f"The shapes models cannot tell '{stray[0]}': {SCOPE_NOTE}")
     if parts.ref_unknown:
@@ -379,8 +380,11 @@ def understand(parts: Parts) -> Meaning:
     raise OutOfScope(SCOPE_NOTE)
 
 
-def read_question(question: str) -> Reading:
-    tokens, corrections = correct(clean(question))
+SECOND_TRIES = 2  # other words tried for each corrected slip when the first reading fails
+
+
+def _reading(question: str, words: list[str], prefer: dict[str, str] | None = None) -> Reading:
+    tokens, corrections = correct(words, prefer)
     tokens = join_phrases(tokens)
     reading = Reading(question, " ".join(tokens), corrections)
     reading.unknown_words = list(dict.fromkeys(t for t in tokens if t not in KNOWN and not t.isdigit()))
@@ -388,4 +392,20 @@ def read_question(question: str) -> Reading:
         reading.meaning = understand(cut(tokens))
     except OutOfScope as exc:
         reading.scope_note = str(exc)
+    return reading
+
+
+def read_question(question: str) -> Reading:
+    """The question's reading. When the most likely correction of a slip leaves no
+    meaning ("whay shape is it": "why"), the next likely words for that slip are tried
+    ("what"); a word typed correctly is never replaced."""
+    words = clean(question)
+    reading = _reading(question, words)
+    if reading.meaning is not None:
+        return reading
+    for slip in dict.fromkeys(c["from"] for c in reading.corrections):
+        for other in candidates(slip)[1 : 1 + SECOND_TRIES]:
+            second = _reading(question, words, {slip: other})
+            if second.meaning is not None:
+                return second
     return reading

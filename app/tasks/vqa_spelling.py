@@ -5,8 +5,9 @@ The first step of reading a question (`app.tasks.vqa_reading`). Rules:
   dropped, doubled or wrong letter; the first letter kept in words of up to four
   letters), or two for words of six letters or more, keeping the first letter; words
   the reader knows, including the ones it knows it cannot answer, are never "corrected";
-- between equally close words, a dropped or doubled letter or a swap wins, then the
-  shapes world's own words;
+- between equally close words, two swapped letters win, then the shapes world's own
+  words, then cues, filler and out-of-scope words, then a dropped or doubled letter;
+  `candidates` lists them in that order, for the reader's second try;
 - phrases ("far left", "on top of", "what's") become the template language's words.
 """
 
@@ -53,25 +54,29 @@ class Speller:
 
     def correct_word(self, token: str) -> str | None:
         """The known word a slip most likely meant, or None."""
+        candidates = self.candidates(token)
+        return candidates[0] if candidates else None
+
+    def candidates(self, token: str) -> list[str]:
+        """The known words a slip may have meant, most likely first."""
         if token in self.known or not token.isalpha() or len(token) < 3:
-            return None
+            return []
         limit = 1 if len(token) <= 5 else 2
         found = process.extract(token, self.targets, scorer=DamerauLevenshtein.distance, score_cutoff=limit, limit=None)
         # Slips rarely touch the first letter: short words and two-edit matches must keep it,
         # and two edits are allowed only between long words ("zebra" is not "zero").
         found = [f for f in found if (f[0][0] == token[0] or (f[1] == 1 and len(token) > 4)) and (f[1] == 1 or len(f[0]) >= 5)]
-        if not found:
-            return None
-        return min(
-            found,
+        found.sort(
             key=lambda f: (
                 f[1],
                 f[0][0] != token[0],
-                not (_dropped_or_doubled(token, f[0]) or sorted(token) == sorted(f[0])),
+                sorted(token) != sorted(f[0]),  # two letters swapped: "teh" is "the", not "ten"
                 self.rank[f[0]],
+                not _dropped_or_doubled(token, f[0]),
                 abs(len(f[0]) - len(token)),
             ),
-        )[0]
+        )
+        return [f[0] for f in found]
 
     def split_joined(self, token: str) -> list[str] | None:
         """'howmany' -> ['how', 'many'] when both halves are known words."""
@@ -80,11 +85,13 @@ class Speller:
                 return [token[:i], token[i:]]
         return None
 
-    def correct(self, tokens: list[str]) -> tuple[list[str], list[dict[str, str]]]:
+    def correct(self, tokens: list[str], prefer: dict[str, str] | None = None) -> tuple[list[str], list[dict[str, str]]]:
+        """Tokens with their slips corrected, and the corrections; `prefer` (slip -> word)
+        overrides the most likely word for a slip (the reader's second try)."""
         out: list[str] = []
         corrections: list[dict[str, str]] = []
         for token in tokens:
-            fixed = self.correct_word(token)
+            fixed = (prefer or {}).get(token) or self.correct_word(token)
             parts = [fixed] if fixed else (self.split_joined(token) if token not in self.known else None)
             if parts:
                 corrections.append({"from": token, "to": " ".join(parts)})
@@ -113,6 +120,7 @@ SHAPES_SPELLER = Speller(
 )
 KNOWN = SHAPES_SPELLER.known
 correct_word = SHAPES_SPELLER.correct_word
+candidates = SHAPES_SPELLER.candidates
 split_joined = SHAPES_SPELLER.split_joined
 correct = SHAPES_SPELLER.correct
 # "on the left of X" is a relation, "the square on the left" an extreme: these phrases

@@ -83,8 +83,10 @@ class Asked:
     probabilities: dict[str, np.ndarray]
 
     def top(self, question: str) -> tuple[str, float]:
+        """The model's answer, `none` left out: a plan checks its premises by counting."""
         row = self.probabilities[question]
-        best = int(np.argmax(row))
+        order = np.argsort(-row, kind="stable")
+        best = next((int(i) for i in order if self.labels[i] != NONE), int(order[0]))
         return self.labels[best], float(row[best])
 
     def count(self, ref: Reference) -> tuple[int, float]:
@@ -107,6 +109,7 @@ class Outcome:
     answers: list[dict] = field(default_factory=list)
     ambiguous: list[dict] = field(default_factory=list)
     note: str | None = None
+    guess: bool = False  # shown as a guess whatever its probability
 
 
 def yes_no(value: bool, probability: float) -> Outcome:

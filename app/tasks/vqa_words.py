@@ -118,6 +118,9 @@ PHRASES = {
     "furthest away from": "farthest",
     "most distant from": "farthest",
     "as many": "same number",
+    "equally many": "same number",
+    "equal in number": "same number",
+    "or not": "whether",  # "is the circle left of the square or not?" asks the yes/no question itself
     "the same amount of": "same number of",
     "same amount of": "same number of",
     "round shape": "circle",
@@ -194,6 +197,11 @@ PHRASES = {
     "let s": "let us",
     "i m": "i am",
 }
+# "Is the number of circles bigger than the number of squares?" compares counts, not sizes.
+for _word in ("bigger", "greater", "larger", "higher"):
+    PHRASES[f"{_word} than the number of"] = "more than"
+for _word in ("smaller", "lower", "less"):
+    PHRASES[f"{_word} than the number of"] = "fewer than"
 # Generated phrases: "the very top", "the bottom of the picture", "triangular shapes".
 for _side, _extreme in (("left", "leftmost"), ("right", "rightmost"), ("top", "topmost"), ("bottom", "bottommost")):
     for _lead in ("furthest", "farthest", "most"):

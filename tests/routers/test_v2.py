@@ -211,7 +211,7 @@ def test_vqa_takes_an_image_and_token_ids(tiny_client):
     r = tiny_client.post("/v2/models/vqa/infer", json=_vqa_body(n=2))
     assert r.status_code == 200, r.text
     out = r.json()["outputs"][0]
-    assert out["name"] == "answers" and out["shape"] == [2, 22]
+    assert out["name"] == "answers" and out["shape"] == [2, 23]
 
 
 @pytest.mark.parametrize(

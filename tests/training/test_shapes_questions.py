@@ -85,6 +85,6 @@ def test_same_seed_same_questions():
 def test_language_words_and_answers():
     words = set(vocabulary())
     assert {"leftmost", "tiny", "big", "circles", "closest"} <= words
-    assert len(ANSWERS) == 22 and len(set(ANSWERS)) == 22
+    assert len(ANSWERS) == 23 and len(set(ANSWERS)) == 23 and ANSWERS[-1] == "none"
     assert parse_question("IS THERE A BIG, RED CIRCLE?") == ("exist", 0, {"R": "big red circle"})
     assert parse_question("What is the weather like?") is None

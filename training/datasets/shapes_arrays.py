@@ -86,12 +86,15 @@ def make_arrays(
     image_side: int = task.DEFAULT_IMAGE_SIDE,
     style: str = "plain",
     per_scene: int = 8,
+    language: str = "templates",
 ) -> ShapesArrays:
-    """`n_questions` balanced questions about freshly sampled scenes, in `style`."""
+    """`n_questions` balanced questions about freshly sampled scenes, in `style`, worded
+    in `language` (`shapes_questions.LANGUAGES`)."""
     if style not in STYLES:
         raise ValueError(f"style must be one of {STYLES}, not {style!r}")
     images, scene_index, texts, answers, families = [], [], [], [], []
-    for scene, questions in generate(rng, n_questions, lambda r: style_scene(r, style), per_scene=per_scene):
+    scenes = generate(rng, n_questions, lambda r: style_scene(r, style), per_scene=per_scene, language=language)
+    for scene, questions in scenes:
         images.append(task.image_to_pixels(style_render(scene, rng, style), image_side))
         for q in questions:
             scene_index.append(len(images) - 1)

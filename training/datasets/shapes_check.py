@@ -3,7 +3,8 @@
 It reads a question's text back with the language's parser and recomputes the answer
 from the CLEVR-style scene description (pixel boxes, as written to
 `scenes_{split}.json`), with its own arithmetic rather than the generator's. It also
-checks what the spec promises: "the" references name exactly one object, questions
+checks what the spec promises: "the" references name exactly one object (or none at
+all, a false premise, whose answer is `none`), questions
 never name the attribute they ask about or compare, articles follow English, and
 every ambiguity margin holds (for triangles at the box centre and at the centroid).
 """
@@ -49,9 +50,13 @@ class _Check:
     tokens: list[str]
     refs: dict = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    absent: bool = False  # a "the" reference names no object: the answer is `none`
 
     def the(self, key: str) -> dict | None:
         found = [o for o in self.objs if _matches(o, self.refs[key])]
+        if not found:
+            self.absent = True
+            return None
         if len(found) != 1:
             self.problems.append(f"'the {self.words[key]}' matches {len(found)} objects")
             return None
@@ -208,7 +213,8 @@ def derive_answer(scene: dict, question: str) -> tuple[str | None, list[str]]:
     check = _Check(scene["objects"], float(max(scene["image_size"])), words, tokens)
     check.refs = {k: parse_ref(words[k]) for k in ("R", "R1", "R2") if k in words}
     check.problems += _style_problems(family, template, words, tokens)
-    return FAMILY_ANSWERS[family](check, template), check.problems
+    answer = FAMILY_ANSWERS[family](check, template)
+    return ("none" if check.absent else answer), check.problems
 
 
 def check_question(scene: dict, question: str, answer: str) -> list[str]:

@@ -20,7 +20,9 @@ ATTRIBUTES = ("color", "shape", "size")
 DIRECTIONS = ("left", "right", "above", "below")
 EXTREMES = {"left": "leftmost", "right": "rightmost", "above": "topmost", "below": "bottommost"}
 
-ANSWERS = "yes no 0 1 2 3 4 5 6 gray red blue green brown purple cyan yellow circle square triangle small large".split()
+# `none` (last, so that a model trained before it keeps its indices) answers a question
+# about an object the picture does not have.
+ANSWERS = "yes no 0 1 2 3 4 5 6 gray red blue green brown purple cyan yellow circle square triangle small large none".split()
 FAMILIES = (
     "exist",
     "count",

@@ -11,6 +11,14 @@ answer away. Needs no state across batches, so any number of workers can stream 
 
 Ambiguity margins (from the spec) are checked against every anchor of an object (a
 triangle's box centre and its centroid), so a person reading either gets the answer.
+
+Languages. `templates` asks in the spec's phrasings only (the test sets). `people` also
+asks about objects that are not there (answer `none`, for every family that needs "the"
+object) and words most questions the way people type them (`shapes_paraphrase`), a
+share of them with typing slips; the template text stays on the question as
+`canonical`, which is what the checker reads. A false premise copies a real question of
+the same scene and swaps one reference for an absent one naming the same attributes, so
+which attributes a reference names does not give the answer away.
 """
 
 from __future__ import annotations
@@ -33,6 +41,7 @@ from training.datasets.shapes_language import (
     Ref,
     with_article,
 )
+from training.datasets.shapes_paraphrase import paraphrase, typo
 
 POSITION_MARGIN = 0.08  # fraction of the image side
 DISTANCE_FACTOR = 1.25
@@ -41,6 +50,20 @@ DISTANCE_FACTOR = 1.25
 SLACK = 1e-4
 COMPARISONS = ("more", "fewer", "same")
 COUNT_TEMPLATE = {"more": (0,), "fewer": (1,), "same": (2, 3)}
+LANGUAGES = ("templates", "people")
+PEOPLE_SHARE = 0.7  # of `people` questions, worded by people's grammar (the rest: templates)
+TYPO_SHARE = 0.2  # of those, with one or two typing slips
+NONE = "none"
+# Families that need "the" object: a reference that names nothing makes the answer `none`.
+NEEDS_THE = (
+    "query_color",
+    "query_shape",
+    "query_size",
+    "compare_attribute",
+    "relate_position",
+    "relate_count",
+    "closest_farthest",
+)
 
 VALUES = {"color": tuple(COLORS), "shape": SHAPES, "size": ("small", "large")}
 YES_NO = ("yes", "no")
@@ -54,6 +77,7 @@ class Question:
     text: str = ""
     template: int = 0
     program: dict = field(default_factory=dict, compare=False)
+    canonical: str = ""  # the same question in the spec's template wording
 
 
 # ----------------------------------------------------------------------------------
@@ -74,7 +98,9 @@ VARIANTS: dict[str, tuple[str | None, ...]] = {
 }
 
 
-def possible_answers(family: str, variant: str | None) -> tuple[str, ...]:
+def possible_answers(family: str, variant: str | None, false_premises: bool = False) -> tuple[str, ...]:
+    if false_premises and family in NEEDS_THE:
+        return (*possible_answers(family, variant), NONE)
     if family in ("exist", "compare_count", "compare_attribute", "relate_position"):
         return YES_NO
     if family == "count":
@@ -145,6 +171,12 @@ def all_refs() -> tuple[Ref, ...]:
     )
 
 
+@cache
+def refs_naming(named: frozenset[str]) -> tuple[Ref, ...]:
+    """The references that name exactly these attributes."""
+    return tuple(r for r in all_refs() if {a for a in ATTRIBUTES if r.names(a)} == named)
+
+
 def count(scene: Scene, ref: Ref) -> int:
     return sum(ref.matches(o) for o in scene.objects)
 
@@ -156,7 +188,7 @@ class SceneMemo:
         self.scene = scene
         self.counts = {ref: count(scene, ref) for ref in all_refs()}
         self._unique: dict[tuple[int, str | None], list[Ref]] = {}
-        self.candidates: dict[tuple[str, str | None], list[tuple[str, dict]]] = {}
+        self.candidates: dict[tuple[str | None, ...], list[tuple[str, dict]]] = {}
 
     def unique_refs(self, obj: SceneObject, exclude: str | None = None) -> list[Ref]:
         """Every way to name `obj` as "the ..." without the attribute `exclude`."""
@@ -243,6 +275,21 @@ def _candidates(memo: SceneMemo, family: str, variant: str | None, rng: np.rando
     return out
 
 
+def _false_premises(memo: SceneMemo, real: list[tuple[str, dict]], rng: np.random.Generator) -> list[tuple[str, dict]]:
+    """`none` questions: real programs of this scene with one reference swapped for an
+    absent one that names the same attributes."""
+    out: list[tuple[str, dict]] = []
+    for index in rng.permutation(len(real))[:40]:
+        program = real[index][1]
+        keys = [k for k in ("ref", "ref1", "ref2") if k in program]
+        key = keys[rng.integers(len(keys))]
+        named = frozenset(a for a in ATTRIBUTES if program[key].names(a))
+        absent = [r for r in refs_naming(named) if memo.counts[r] == 0]
+        if absent:
+            out.append((NONE, {**program, key: absent[rng.integers(len(absent))]}))
+    return out
+
+
 # ----------------------------------------------------------------------------------
 # Words
 # ----------------------------------------------------------------------------------
@@ -291,16 +338,20 @@ def phrase(family: str, program: dict, rng: np.random.Generator) -> tuple[str, i
 # ----------------------------------------------------------------------------------
 
 
-def draw_slot(rng: np.random.Generator, families: tuple[str, ...] = FAMILIES) -> tuple[str, str | None, str]:
+def draw_slot(
+    rng: np.random.Generator, families: tuple[str, ...] = FAMILIES, false_premises: bool = False
+) -> tuple[str, str | None, str]:
     """Family, variant and wanted answer, each uniform."""
     family = families[rng.integers(len(families))]
     variants = VARIANTS.get(family, (None,))
     variant = variants[rng.integers(len(variants))]
-    answers = possible_answers(family, variant)
+    answers = possible_answers(family, variant, false_premises)
     return family, variant, answers[rng.integers(len(answers))]
 
 
-def ask(scene: Scene | SceneMemo, family: str, variant: str | None, answer: str, rng: np.random.Generator) -> Question | None:
+def ask(
+    scene: Scene | SceneMemo, family: str, variant: str | None, answer: str, rng: np.random.Generator, language: str = "templates"
+) -> Question | None:
     """A question of this family and variant whose answer in `scene` is `answer`.
     Pass a `SceneMemo` to ask several questions about one scene cheaply."""
     memo = scene if isinstance(scene, SceneMemo) else SceneMemo(scene)
@@ -308,29 +359,49 @@ def ask(scene: Scene | SceneMemo, family: str, variant: str | None, answer: str,
     if key not in memo.candidates:
         memo.candidates[key] = _candidates(memo, family, variant, rng)
     candidates = memo.candidates[key]
+    if answer == NONE:
+        none_key = (family, variant, NONE)
+        if none_key not in memo.candidates:
+            memo.candidates[none_key] = _false_premises(memo, candidates, rng)
+        candidates = memo.candidates[none_key]
     matching = [program for a, program in candidates if a == answer]
     if not matching:
         return None
     program = matching[rng.integers(len(matching))]
-    text, template = phrase(family, program, rng)
-    return Question(family, variant, answer, text, template, program)
+    canonical, template = phrase(family, program, rng)
+    text = canonical
+    if language == "people" and rng.random() < PEOPLE_SHARE:
+        text = paraphrase(family, program, rng)
+        if rng.random() < TYPO_SHARE:
+            text = typo(text, rng)
+    return Question(family, variant, answer, text, template, program, canonical)
 
 
-def generate(rng: np.random.Generator, n_questions: int, sample_scene, per_scene: int = 10, families: tuple[str, ...] = FAMILIES):
+def generate(
+    rng: np.random.Generator,
+    n_questions: int,
+    sample_scene,
+    per_scene: int = 10,
+    families: tuple[str, ...] = FAMILIES,
+    language: str = "templates",
+):
     """Yield (scene, questions) until `n_questions` questions are made.
 
     `sample_scene(rng)` makes a scene. A scene takes at most `per_scene` questions; one
     that cannot answer the current slot is handed out with what it has, and the slot
     carries over to a fresh scene, so no slot's answer is ever given up."""
+    if language not in LANGUAGES:
+        raise ValueError(f"language must be one of {LANGUAGES}, not {language!r}")
+    false_premises = language == "people"
     made = 0
     memo, questions = SceneMemo(sample_scene(rng)), []
-    slot = draw_slot(rng, families)
+    slot = draw_slot(rng, families, false_premises)
     while made < n_questions:
-        question = ask(memo, *slot, rng)
+        question = ask(memo, *slot, rng, language=language)
         if question is not None:
             questions.append(question)
             made += 1
-            slot = draw_slot(rng, families)
+            slot = draw_slot(rng, families, false_premises)
         if question is None or len(questions) >= per_scene or made >= n_questions:
             if questions:
                 yield memo.scene, questions

@@ -32,6 +32,7 @@ class ShapesStream(keras.utils.PyDataset):
         image_side: int = task.DEFAULT_IMAGE_SIDE,
         style: str = "varied",
         per_scene: int = 8,
+        language: str = "templates",
         input_names: tuple[str, ...] = ("image", "question"),
         **kwargs,
     ) -> None:
@@ -43,7 +44,7 @@ class ShapesStream(keras.utils.PyDataset):
         self.fixed = fixed
         self.epoch = 0
         self.input_names = input_names  # a question-only model takes no image
-        self.options = {"image_side": image_side, "style": style, "per_scene": per_scene}
+        self.options = {"image_side": image_side, "style": style, "per_scene": per_scene, "language": language}
 
     def __len__(self) -> int:
         return self.steps
