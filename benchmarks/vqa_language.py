@@ -7,6 +7,10 @@ Two tables, both through the real endpoint (in process, the committed models):
   error of the answers given;
 - templates: questions of the spec's 11 families from the generator, on fresh scenes,
   read by the same reader, per family;
+- generated (`--generated N`): the generator's own people's wording
+  (`training/datasets/shapes_paraphrase.py`, a grammar written apart from the reader),
+  with and without typing slips, read back by the reader: the share read as the template
+  question it came from, per family (no model needed);
 - model alone (`--model-alone`): the same hand-written questions of the kinds one
   model call can answer (paraphrase, typo, false premise), given to the model as typed,
   with no reader: what training on people's words taught the model itself, against
@@ -16,6 +20,7 @@ Two tables, both through the real endpoint (in process, the committed models):
     python -m benchmarks.vqa_language --fit-temperature  # fit the card's temperature first
     python -m benchmarks.vqa_language --write-card       # also record them on the card
     python -m benchmarks.vqa_language --model-alone      # the model without the reader
+    python -m benchmarks.vqa_language --generated 3000   # the reader on generated paraphrases
 """
 
 from __future__ import annotations
@@ -202,6 +207,40 @@ def fit_temperature(model_dir: Path, n_questions: int, seed: int) -> float:
     return best
 
 
+# -- the generator's paraphrases, read back ------------------------------------------------
+
+
+def generated_table(n_questions: int, seed: int) -> dict:
+    """% of generated paraphrases (and of the same with slips) that the reader reads as
+    the template question they were made from, per family."""
+    from app.tasks import vqa_plans
+    from app.tasks.vqa_reading import read_question
+    from training.datasets.shapes import sample_scene
+    from training.datasets.shapes_paraphrase import paraphrase, typo
+    from training.datasets.shapes_questions import generate
+
+    def plan(text: str) -> list[str] | None:
+        meaning = read_question(text).meaning
+        return None if meaning is None else vqa_plans.model_questions(meaning)
+
+    rng = np.random.default_rng(seed)
+    agree: dict[str, dict[str, list[bool]]] = {"paraphrase": defaultdict(list), "with slips": defaultdict(list)}
+    for _, questions in generate(rng, n_questions, sample_scene):
+        for q in questions:
+            said = paraphrase(q.family, q.program, rng)
+            agree["paraphrase"][q.family].append(plan(said) == plan(q.text))
+            agree["with slips"][q.family].append(plan(typo(said, rng)) == plan(q.text))
+    table = {}
+    for kind, families in agree.items():
+        everything = [x for r in families.values() for x in r]
+        table[kind] = {
+            "overall": round(100 * float(np.mean(everything)), 2),
+            "questions": len(everything),
+            "families": {f: round(100 * float(np.mean(r)), 2) for f, r in sorted(families.items())},
+        }
+    return {**table, "seed": seed}
+
+
 # -- the model without the reader -------------------------------------------------------
 
 ALONE_KINDS = ("paraphrase", "typo", "false_premise")
@@ -262,7 +301,15 @@ def main() -> None:
     parser.add_argument("--fit-temperature", action="store_true", help="fit and write the card's temperature first")
     parser.add_argument("--write-card", action="store_true", help="record the tables on the model's card")
     parser.add_argument("--model-alone", action="store_true", help="only the model, reading the questions as typed")
+    parser.add_argument("--generated", type=int, default=0, help="only the reader, on this many generated paraphrases")
     args = parser.parse_args()
+    if args.generated:
+        generated = generated_table(args.generated, args.seed)
+        for kind in ("paraphrase", "with slips"):
+            row = generated[kind]
+            print(f"{kind}: {row['overall']} % of {row['questions']} read as their template question")
+            print(" | ".join(f"{f} {v}" for f, v in row["families"].items()))
+        return
 
     from fastapi.testclient import TestClient
 

@@ -114,6 +114,8 @@ SHAPES_SPELLER = Speller(
         w.CUES,
         w.FILLER,
         w.OUT_OF_SCOPE,
+        # the longer words of phrases ("outnumber", "distant"), after every other word
+        sorted({t for k, _ in _PHRASES for t in k if len(t) >= 5}),
     ),
     {t for k, _ in _PHRASES for t in k},
     last=dict.fromkeys(w.NUMBERS, 1),  # "thre" is "there" before it is "three"

@@ -153,6 +153,7 @@ PHRASES = {
     "wat": "what",
     "whta": "what",
     "hw many": "how many",
+    "how man": "how many",  # a slip that makes a real word; "how man" means nothing here
     "there s": "there is",
     "theres": "there is",
     "isn t": "is not",

@@ -19,6 +19,9 @@ from app.tasks.vqa_spelling import clean, correct, correct_word, join_phrases
         ("teh", "the"),
         ("bellow", "below"),
         ("purpel", "purple"),
+        ("ctan", "cyan"),  # the world's word before filler ("can")
+        ("sixe", "size"),  # before a number ("six")
+        ("otnumber", "outnumber"),  # a phrase's word
     ],
 )
 def test_typing_slips_are_read_as_the_word_meant(typed, meant):
@@ -51,3 +54,19 @@ def test_a_slip_between_a_cue_and_a_number_is_the_cue():
     from app.tasks.vqa_spelling import correct_word
 
     assert correct_word("thre") == "there"
+
+
+def test_a_reading_that_fails_tries_the_next_correction():
+    reading = read_question("whay shape is the big ball")  # most likely "why", out of scope
+    assert reading.in_scope and reading.corrections == [{"from": "whay", "to": "what"}]
+
+
+@pytest.mark.parametrize(
+    ("question", "read_as"),
+    [
+        ("how man circles are there", "how many circles are there"),
+        ("is the ball left of the box or not", "is the ball left of the box whether"),
+    ],
+)
+def test_slips_that_make_real_words_and_trailing_or_not(question, read_as):
+    assert read_question(question).read_as == read_as
