@@ -316,27 +316,26 @@ def main() -> None:
     from app.config import Settings
     from app.main import create_app
 
-    card_path = ROOT / "models" / args.model / "card.json"
+    model_dir = ROOT / "models" / args.model
     if args.fit_temperature:
-        temperature = fit_temperature(card_path.parent, 4000, args.seed + 1)
-        card = json.loads(card_path.read_text())
-        card["temperature"] = temperature
-        card_path.write_text(json.dumps(card, indent=2) + "\n")
-        print(f"temperature {temperature} written to {card_path.relative_to(ROOT)}")
+        temperature = fit_temperature(model_dir, 4000, args.seed + 1)
+        write_card(model_dir, {**read_card(model_dir), "temperature": temperature})
+        print(f"temperature {temperature} written to {(model_dir / 'card.json').relative_to(ROOT)}")
     items = expected_answers(read_items(args.questions))
     if args.model_alone:
-        alone = model_alone_table(card_path.parent, items)
+        alone = model_alone_table(model_dir, items)
         print(f"\nthe model alone, questions as typed ({args.questions.name})")
         print("| kind | questions | right % |\n| --- | --- | --- |")
         for kind, row in alone.items():
             print(f"| {kind} | {row['questions']} | {row['right']} |")
         if args.write_card:
-            card = read_card(card_path.parent)
+            card = read_card(model_dir)
             card.setdefault("metrics", {}).setdefault("model_alone", {})[args.questions.stem] = {
                 **alone,
-                "command": f"python -m benchmarks.vqa_language --questions {args.questions} --model-alone --write-card",
+                "command": f"python -m benchmarks.vqa_language --model {args.model} --questions {args.questions} "
+                "--model-alone --write-card",
             }
-            write_card(card_path.parent, card)
+            write_card(model_dir, card)
         return
     settings = Settings(models=f"{args.model},scene_ood", warmup_batch_sizes="1,8")
     start = time.perf_counter()
@@ -347,15 +346,17 @@ def main() -> None:
     print_tables(people, templates, args.questions)
     print(f"\n{time.perf_counter() - start:.0f} s")
     if args.write_card:
-        card = json.loads(card_path.read_text())
-        key = "people_questions" if args.questions == QUESTIONS_FILE else f"people_questions_{args.questions.stem}"
+        card = read_card(model_dir)
+        main_set = args.questions.resolve() == QUESTIONS_FILE
+        key = "people_questions" if main_set else f"people_questions_{args.questions.stem}"
         card.setdefault("metrics", {})[key] = {
             **people["table"],
             "file": str(args.questions.resolve().relative_to(ROOT)),
             "command": f"python -m benchmarks.vqa_language --questions {args.questions} --write-card",
         }
-        card["metrics"]["templates_through_reader"] = templates
-        card_path.write_text(json.dumps(card, indent=2) + "\n")
+        if main_set:  # the template table is measured with the main set, at its full size
+            card["metrics"]["templates_through_reader"] = templates
+        write_card(model_dir, card)
 
 
 if __name__ == "__main__":

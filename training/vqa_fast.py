@@ -114,6 +114,9 @@ class ShapesProducer:
         self.pool.terminate()
 
 
+SYNC_EVERY = 20  # steps between waits for the device
+
+
 def lr_scale(elapsed: float, budget: float, warmup: float = 0.03) -> float:
     """Fraction of the peak learning rate at `elapsed` seconds of `budget`."""
     progress = min(elapsed / budget, 1.0)
@@ -342,6 +345,8 @@ def train_one(name: str, seconds: float, producer: ShapesProducer, sets: dict, a
         pixels, questions, answers = producer.sample(rng, args.batch_size)
         state, loss, accuracy = train_step(state, pixels, questions, answers, lr_scale(elapsed, seconds))
         steps, seen = steps + 1, seen + args.batch_size
+        if steps % SYNC_EVERY == 0:  # JAX runs ahead of Python: keep the clock (and the queue) honest
+            loss.block_until_ready()
         if time.perf_counter() - last_log > args.log_every:
             last_log = time.perf_counter()
             validation = {k: table(state, v) for k, v in sets.items() if k.startswith("validation")}
