@@ -352,6 +352,11 @@ def _checking(parts: Parts, cues: Cues) -> Meaning | None:
             return Meaning("any", tuple(refs), attribute, value=value)
         return Meaning("verify", tuple(refs), attribute, value=value)
     if len(refs) == 1 and not loose:
+        if parts.extremes:  # "is there a red thing on the left?": a part of the picture, not the leftmost
+            raise OutOfScope(
+                "I cannot look in one part of the picture yet; ask about the object furthest that way, "
+                "for example 'What color is the leftmost object?'"
+            )
         return Meaning("exist", tuple(refs))
     return None
 

@@ -102,6 +102,7 @@ def test_words_for_things_the_world_never_has_name_nothing():
         ("What is left of the green triangle?", "how many objects"),
         ("how many red or blue objects are there", "one kind of object"),
         ("Is the circle not red?", "not"),
+        ("is there a red thing on the left", "one part of the picture"),
         ("", "circles, squares and triangles"),
     ],
 )
