@@ -263,6 +263,11 @@ def _counting(parts: Parts, cues: Cues) -> Meaning | None:
         return None  # comparing two counts is `_comparison`'s
     if cues.attribute and cues.has("different", "distinct", "unique", "kinds", "types", "sorts"):
         return Meaning("distinct", tuple(parts.refs[:1]), cues.attribute)
+    asked_of = cues.has(*(f"how many {word}" for word in ("color", "colour", "colors", "colours", "sizes"))) or not (
+        parts.refs or parts.loose
+    )
+    if cues.attribute in ("color", "size") and asked_of:  # "how many colours (do the circles have)?"
+        return Meaning("distinct", tuple(parts.refs[:1]), cues.attribute)  # ("how many shapes" counts objects)
     if cues.directions:
         return Meaning("relate_count", _one_generic_target(parts), direction=cues.directions[0])
     refs, loose = parts.refs, parts.loose

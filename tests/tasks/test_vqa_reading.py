@@ -55,6 +55,9 @@ def meaning(question):
         ("Are all the circles small?", ("all", ["circles"], "size", None, None, "small")),
         ("Are any of the squares cyan?", ("any", ["squares"], "color", None, None, "cyan")),
         ("How many different colors are there?", ("distinct", [], "color", None, None, None)),
+        ("how many colours are there", ("distinct", [], "color", None, None, None)),
+        ("how many colours do the big things have", ("distinct", ["large objects"], "color", None, None, None)),
+        ("how many shapes are there", ("count", ["objects"], None, None, None, None)),
         (
             "Which is bigger, the red circle or the blue square?",
             ("which_size", ["red circle", "blue square"], "size", None, None, "large"),
