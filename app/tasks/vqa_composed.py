@@ -22,6 +22,7 @@ from app.tasks.vqa_templates import (
     Outcome,
     count_question,
     extreme_question,
+    family_question,
     nothing_named,
     position_question,
     query_question,
@@ -142,6 +143,16 @@ def _side_of(meaning: Meaning, asked: Asked) -> Outcome:
     return single("neither clearly", p)
 
 
+def _anything_beside(meaning: Meaning, asked: Asked) -> Outcome:
+    """ "Is there anything to the left of the circle?": how many objects are, above 0."""
+    n, p = asked.top(_beside_question(meaning))
+    return yes_no(n.isdigit() and int(n) > 0, p)
+
+
+def _beside_question(meaning: Meaning) -> str:
+    return family_question(Meaning("relate_count", meaning.refs, direction=meaning.direction))
+
+
 def _both(meaning: Meaning, asked: Asked) -> Outcome:
     values = [asked.value(meaning.attribute or "", r) for r in meaning.refs]
     return yes_no(all(v == meaning.value for v, _ in values), float(np.prod([p for _, p in values])))
@@ -189,6 +200,7 @@ COMPOSED: dict[str, Callable[[Meaning, Asked], Outcome]] = {
     "count_sum": _count_sum,
     "side_of": _side_of,
     "both": _both,
+    "anything_beside": _anything_beside,
 }
 
 
@@ -208,6 +220,8 @@ def composed_questions(meaning: Meaning) -> list[str]:
     if kind in ("distinct", "all_same"):
         base = refs[0] if refs else Reference(plural=True)
         return [count_question(_restricted(base, attribute, v)) for v in _values(attribute)]
+    if kind == "anything_beside":
+        return [_beside_question(meaning)]
     if kind == "side_of":
         return [position_question(refs[0], refs[1], d) for d in (meaning.direction or "", meaning.value or "")]
     if kind == "which_position":

@@ -37,6 +37,7 @@ SINGULAR_KINDS = {
     "size_relation",
     "side_of",
     "both",
+    "anything_beside",
 }
 
 

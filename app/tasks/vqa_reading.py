@@ -254,6 +254,8 @@ def _comparison(parts: Parts, cues: Cues) -> Meaning | None:
     if cues.directions and cues.has("which", "or") and not cues.counting:
         return Meaning("which_position", refs, direction=cues.directions[0])
     if cues.directions and not cues.counting and not cues.attribute and not cues.has("what"):
+        if refs[0].generic and cues.has("there", "any", "anything"):  # "is there anything left of the circle?"
+            return Meaning("anything_beside", refs[1:], direction=cues.directions[0])
         return Meaning("relate_position", refs, direction=cues.directions[0])
     return None
 

@@ -62,6 +62,8 @@ def answer(scene_id: str, question: str) -> plans.Outcome:
         ("Are there at least three squares?", "no"),
         ("Does the image have two or more circles?", "yes"),
         ("Are there fewer than three triangles?", "yes"),
+        ("Is there anything to the right of the purple ball?", "no"),
+        ("are there any things to the right of the green square", "yes"),
     ],
 )
 def test_composed_kinds_follow_from_right_answers(question, expected):
