@@ -3,7 +3,8 @@
 The first step of reading a question (`app.tasks.vqa_reading`). Rules:
 - a slip is corrected only to a word the reader knows: one edit away (swapped,
   dropped, doubled or wrong letter; the first letter kept in words of up to four
-  letters), or two for words of six letters or more, keeping the first letter; words
+  letters unless the first two are swapped, "hwat"; two-letter words only swapped,
+  "si"), or two for words of six letters or more, keeping the first letter; words
   the reader knows, including the ones it knows it cannot answer, are never "corrected";
 - between equally close words, two swapped letters win, then the shapes world's own
   words, then cues, filler and out-of-scope words, then a dropped or doubled letter;
@@ -59,13 +60,21 @@ class Speller:
 
     def candidates(self, token: str) -> list[str]:
         """The known words a slip may have meant, most likely first."""
-        if token in self.known or not token.isalpha() or len(token) < 3:
+        if token in self.known or not token.isalpha() or len(token) < 2:
             return []
+        if len(token) == 2:  # only a swap: "si" is "is", "fo" is "of"
+            return [token[::-1]] if token[::-1] in self.known else []
         limit = 1 if len(token) <= 5 else 2
         found = process.extract(token, self.targets, scorer=DamerauLevenshtein.distance, score_cutoff=limit, limit=None)
         # Slips rarely touch the first letter: short words and two-edit matches must keep it,
         # and two edits are allowed only between long words ("zebra" is not "zero").
-        found = [f for f in found if (f[0][0] == token[0] or (f[1] == 1 and len(token) > 4)) and (f[1] == 1 or len(f[0]) >= 5)]
+        first_two_swapped = token[1::-1] + token[2:]  # "hwat" is "what"
+        found = [
+            f
+            for f in found
+            if (f[0][0] == token[0] or (f[1] == 1 and (len(token) > 4 or f[0] == first_two_swapped)))
+            and (f[1] == 1 or len(f[0]) >= 5)
+        ]
         found.sort(
             key=lambda f: (
                 f[1],

@@ -22,6 +22,8 @@ from app.tasks.vqa_spelling import clean, correct, correct_word, join_phrases
         ("ctan", "cyan"),  # the world's word before filler ("can")
         ("sixe", "size"),  # before a number ("six")
         ("otnumber", "outnumber"),  # a phrase's word
+        ("hwat", "what"),  # the first two letters swapped
+        ("si", "is"),  # two letters: only swapped
     ],
 )
 def test_typing_slips_are_read_as_the_word_meant(typed, meant):
