@@ -154,6 +154,8 @@ PHRASES = {
     "whta": "what",
     "hw many": "how many",
     "how man": "how many",  # a slip that makes a real word; "how man" means nothing here
+    "number on": "written on",  # "what number is on the ball?" asks what is written
+    "number is on": "is written on",
     "there s": "there is",
     "theres": "there is",
     "isn t": "is not",
@@ -235,7 +237,7 @@ FILLER = (
     "now hey hi hello ok okay so then just exactly quick question see find spot notice visible present "
     "shown name exist exists does do did is are was were be being have has having there with about "
     "one ones thing things which what whats how also really actually currently any some and or "
-    "as than by side part area further more most want found be been can wanted need wondering curious guess "
+    "as than by side part further more most want found be been can wanted need wondering curious guess "
     "anywhere somewhere everywhere closer farther very triangular circular rectangular for my your our their them they we he she his her "
     "well um uh hmm lol thanks thank cheers dear bot robot model ai computer again quickly precisely roughly "
     "overall altogether together give identify determine check look looking appear appears seem seems "
@@ -258,7 +260,7 @@ OUT_OF_SCOPE = (
     "rubber shiny matte texture material weight heavy light real fake called named age old new "
     "cost price style mood emotion story purpose important interesting funny cute angle "
     "percent percentage distance weather inside outside behind front back middle center centre corner "
-    "corners between around touching touch touches overlapping overlap overlaps edge edges border background "
+    "corners sides area between around touching touch touches overlapping overlap overlaps edge edges border background "
     "foreground pattern group groups pair pairs cluster shadow diagonal row column half"
 ).split()
 

@@ -106,6 +106,9 @@ def test_words_for_things_the_world_never_has_name_nothing():
         ("how many red or blue objects are there", "one kind of object"),
         ("Is the circle not red?", "not"),
         ("is there a red thing on the left", "one part of the picture"),
+        ("How many sides does the triangle have?", "sides"),  # not "sizes"
+        ("What is the area of the square?", "area"),
+        ("What number is on the ball?", "written"),
         ("", "circles, squares and triangles"),
     ],
 )
