@@ -349,13 +349,15 @@ def main() -> None:
         card = read_card(model_dir)
         main_set = args.questions.resolve() == QUESTIONS_FILE
         key = "people_questions" if main_set else f"people_questions_{args.questions.stem}"
-        card.setdefault("metrics", {})[key] = {
+        metrics = card.setdefault("metrics", {})
+        metrics[key] = {
+            **metrics.get(key, {}),  # history kept beside the table (a blind set's first run)
             **people["table"],
             "file": str(args.questions.resolve().relative_to(ROOT)),
             "command": f"python -m benchmarks.vqa_language --questions {args.questions} --write-card",
         }
         if main_set:  # the template table is measured with the main set, at its full size
-            card["metrics"]["templates_through_reader"] = templates
+            metrics["templates_through_reader"] = templates
         write_card(model_dir, card)
 
 
