@@ -172,22 +172,31 @@ def template_table(client, n_questions: int, seed: int) -> dict:
     }
 
 
+# -- the model, in process --------------------------------------------------------------
+
+
+def load_vqa(model_dir: Path):
+    """(Keras model, its vocabulary and answers, its image side) from a model folder."""
+    import keras
+
+    from app.tasks import vqa as task
+    from app.tasks import vqa_models  # noqa: F401  (custom layers)
+
+    model = keras.saving.load_model(model_dir / "model.keras", compile=False)
+    return model, task.read_assets(model_dir), model.inputs[0].shape[1]
+
+
 # -- temperature ----------------------------------------------------------------------
 
 
 def fit_temperature(model_dir: Path, n_questions: int, seed: int) -> float:
     """The temperature that minimises the negative log-likelihood of the model's answers
     on generated validation questions (Guo et al. 2017), on a grid."""
-    import keras
-
     from app.tasks import vqa as task
-    from app.tasks import vqa_models  # noqa: F401  (custom layers)
     from training.datasets.shapes import render, sample_scene
     from training.datasets.shapes_questions import generate
 
-    assets = task.read_assets(model_dir)
-    model = keras.saving.load_model(model_dir / "model.keras", compile=False)
-    side = model.inputs[0].shape[1]
+    model, assets, side = load_vqa(model_dir)
     images, questions, answers = [], [], []
     for scene, qs in generate(np.random.default_rng(seed), n_questions, sample_scene):
         pixels = task.image_to_array(render(scene, 128), side)
@@ -227,9 +236,9 @@ def generated_table(n_questions: int, seed: int) -> dict:
     agree: dict[str, dict[str, list[bool]]] = {"paraphrase": defaultdict(list), "with slips": defaultdict(list)}
     for _, questions in generate(rng, n_questions, sample_scene):
         for q in questions:
-            said = paraphrase(q.family, q.program, rng)
-            agree["paraphrase"][q.family].append(plan(said) == plan(q.text))
-            agree["with slips"][q.family].append(plan(typo(said, rng)) == plan(q.text))
+            said, meant = paraphrase(q.family, q.program, rng), plan(q.text)
+            agree["paraphrase"][q.family].append(plan(said) == meant)
+            agree["with slips"][q.family].append(plan(typo(said, rng)) == meant)
     table = {}
     for kind, families in agree.items():
         everything = [x for r in families.values() for x in r]
@@ -248,15 +257,11 @@ ALONE_KINDS = ("paraphrase", "typo", "false_premise")
 
 def model_alone_table(model_dir: Path, items: list[dict]) -> dict:
     """Right % per kind when the model reads the question exactly as typed."""
-    import keras
     from PIL import Image
 
     from app.tasks import vqa as task
-    from app.tasks import vqa_models  # noqa: F401  (custom layers)
 
-    assets = task.read_assets(model_dir)
-    model = keras.saving.load_model(model_dir / "model.keras", compile=False)
-    side = model.inputs[0].shape[1]
+    model, assets, side = load_vqa(model_dir)
     chosen = [item for item in items if item["kind"] in ALONE_KINDS]
     images = np.stack([task.image_to_array(Image.open(item["file"]), side) for item in chosen])
     probabilities = model.predict([images, assets["encoder"].encode_batch([i["question"] for i in chosen])], verbose=0)

@@ -38,7 +38,7 @@ from training.datasets import vqa_files
 from training.datasets.shapes_arrays import ShapesArrays, make_arrays
 from training.datasets.shapes_language import ANSWERS, FAMILIES
 from training.datasets.shapes_questions import LANGUAGES
-from training.datasets.shapes_stream import TEST_SEED, VALIDATION_SEED, ShapesStream
+from training.datasets.shapes_stream import PEOPLE_SEED_OFFSET, TEST_SEED, VALIDATION_SEED, ShapesStream
 
 MODELS = ("vqa", "vqa_baseline", "question_only")
 # Published accuracies (%), for the card and README: CLEVR test (Johnson et al. 2017,
@@ -56,9 +56,6 @@ PUBLISHED = {
 def shapes_encoder(folder: Path | None = None) -> task.QuestionEncoder:
     """Both languages' words; a resumed model's (in `folder`) first, so their ids stay."""
     return task.QuestionEncoder(vqa_growth.resumed_words(folder, resume=True) if folder else vqa_growth.grown_words())
-
-
-PEOPLE_SEED_OFFSET = 7  # the people's-language sets: scenes of their own seeds
 
 
 def shapes_test_sets(
@@ -239,7 +236,7 @@ def model_to_train(args: argparse.Namespace, out_dir: Path, encoder: task.Questi
         if args.dataset == "shapes":
             model, grown = vqa_growth.grown_if_needed(model, out_dir, encoder.words, n_answers, args.seed)
             if grown:
-                print("grown for new words and answers; frozen:", ", ".join(vqa_growth.freeze_vision(model)))
+                print("grown for new words and answers; the image stem and batch norms frozen")
                 return compile_model(model, common.lr_schedule(args.learning_rate, steps)), read_card(out_dir)
         common.restart_schedule(model, args.learning_rate, steps)
         return model, read_card(out_dir)

@@ -239,7 +239,6 @@ def load_or_build(name: str, args: argparse.Namespace, encoder: task.QuestionEnc
         model = keras.saving.load_model(path, safe_mode=True)
         model, grown = vqa_growth.grown_if_needed(model, path.parent, encoder.words, len(train_vqa.ANSWERS), args.seed)
         if grown:
-            vqa_growth.freeze_vision(model)
             model = train_vqa.compile_model(model, args.learning_rate)  # Adam starts afresh for the new shapes
         model.optimizer.learning_rate = keras.optimizers.schedules.PiecewiseConstantDecay([1], [args.learning_rate] * 2)
         return model, train_vqa.read_card(path.parent)
@@ -410,7 +409,7 @@ def main(argv: list[str] | None = None) -> dict:
         max_questions=args.max_questions,
         max_scenes=args.max_questions // 5,
     )
-    from training.datasets.shapes_stream import TEST_SEED, VALIDATION_SEED  # noqa: E402  (imports Keras)
+    from training.datasets.shapes_stream import PEOPLE_SEED_OFFSET, TEST_SEED, VALIDATION_SEED  # noqa: E402  (imports Keras)
 
     started = time.perf_counter()
     fixed = functools.partial(pool_map, producer.pool, image_side=args.image_side, words=args.words)
@@ -420,8 +419,10 @@ def main(argv: list[str] | None = None) -> dict:
         "test_rendered_differently": fixed(args.test_questions, TEST_SEED + 1, "different"),
     }
     if args.language == "people":  # scenes of their own seeds, asked in people's words
-        sets["validation_people"] = fixed(args.validation_questions, VALIDATION_SEED + 7, "plain", language="people")
-        sets["test_people"] = fixed(args.test_questions, TEST_SEED + 7, "plain", language="people")
+        sets["validation_people"] = fixed(
+            args.validation_questions, VALIDATION_SEED + PEOPLE_SEED_OFFSET, "plain", language="people"
+        )
+        sets["test_people"] = fixed(args.test_questions, TEST_SEED + PEOPLE_SEED_OFFSET, "plain", language="people")
     log(f"fixed sets in {time.perf_counter() - started:.1f} s; waiting for {args.warm_questions:,} training questions")
     producer.start()
     producer.wait_for(args.warm_questions)

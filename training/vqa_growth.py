@@ -85,12 +85,12 @@ def freeze_vision(model: keras.Model) -> list[str]:
     """Fine-tune the language side only: the image layers before the first question-
     conditioned block, and every batch normalisation (whose statistics would drift with
     small batches), keep their weights. Returns the frozen layers' names."""
-    frozen = []
-    for layer in model.layers:
+    frozen, in_stem = [], True
+    for layer in model.layers:  # in graph order: the stem comes before the question's embedding
         if isinstance(layer, keras.layers.Embedding) or layer.name == "question_encoder":
+            in_stem = False
             continue
-        stem = not any(isinstance(x, keras.layers.Embedding) for x in model.layers[: model.layers.index(layer)])
-        if isinstance(layer, keras.layers.BatchNormalization) or (stem and layer.weights):
+        if isinstance(layer, keras.layers.BatchNormalization) or (in_stem and layer.weights):
             layer.trainable = False
             frozen.append(layer.name)
     return frozen
@@ -98,11 +98,14 @@ def freeze_vision(model: keras.Model) -> list[str]:
 
 def grown_if_needed(model: keras.Model, folder: Path, words: Sequence[str], num_answers: int, seed: int = 0):
     """(model, grown): the model saved in `folder`, grown when it knows fewer words or
-    answers than training now uses (a grown model needs compiling afresh)."""
+    answers than training now uses, with its vision frozen (`freeze_vision`); a grown
+    model needs compiling afresh."""
     old_words = task.read_assets(folder)["encoder"].words
     if list(old_words) == list(words) and model.output.shape[-1] == num_answers:
         return model, False
-    return grow(model, old_words, words, num_answers, seed), True
+    grown = grow(model, old_words, words, num_answers, seed)
+    freeze_vision(grown)
+    return grown, True
 
 
 def resumed_words(folder: Path, resume: bool) -> list[str]:

@@ -12,8 +12,6 @@ more. Every meaning is answered from template questions, asked together in one b
 
 from __future__ import annotations
 
-import numpy as np
-
 from app.tasks import vqa as task
 from app.tasks.vqa_composed import COMPOSED, composed_questions
 from app.tasks.vqa_meaning import Meaning, Reference
@@ -108,14 +106,9 @@ def _family_answer(meaning: Meaning, asked: Asked, top_k: int) -> Outcome:
     there (the plan counted them): `none` left out and the rest renormalised. A model that
     knows `none` may still say it: then its two readings disagree, and the best other
     answer is given as a guess, with a note."""
-    row = asked.probabilities[family_question(meaning)]
-    labels = list(asked.labels)
-    doubted = labels[int(np.argmax(row))] == NONE
-    if NONE in labels:
-        row = row.copy()
-        row[labels.index(NONE)] = 0.0
-        row = row / max(float(row.sum()), 1e-12)
-    answers = [a for a in task.top_answers(row, labels, top_k + 1) if a["answer"] != NONE][:top_k]
+    question = family_question(meaning)
+    doubted = asked.said_none(question)
+    answers = [a for a in task.top_answers(asked.present(question), asked.labels, top_k + 1) if a["answer"] != NONE][:top_k]
     note = "The model is not sure that object is in the picture; this is a guess." if doubted else None
     return Outcome(answers[0]["answer"], answers[0]["probability"], answers, note=note, guess=doubted)
 

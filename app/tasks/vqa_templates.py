@@ -82,11 +82,24 @@ class Asked:
     labels: Sequence[str]
     probabilities: dict[str, np.ndarray]
 
-    def top(self, question: str) -> tuple[str, float]:
-        """The model's answer, `none` left out: a plan checks its premises by counting."""
+    def present(self, question: str) -> np.ndarray:
+        """The model's probabilities given that the objects asked about are there (a plan
+        checks that by counting): `none`, where the model has it, left out and the rest
+        renormalised."""
         row = self.probabilities[question]
-        order = np.argsort(-row, kind="stable")
-        best = next((int(i) for i in order if self.labels[i] != NONE), int(order[0]))
+        if NONE not in self.labels:
+            return row
+        row = row.copy()
+        row[list(self.labels).index(NONE)] = 0.0
+        return row / max(float(row.sum()), 1e-12)
+
+    def said_none(self, question: str) -> bool:
+        return self.labels[int(np.argmax(self.probabilities[question]))] == NONE
+
+    def top(self, question: str) -> tuple[str, float]:
+        """The model's answer, given that what it is asked about is there."""
+        row = self.present(question)
+        best = int(np.argmax(row))
         return self.labels[best], float(row[best])
 
     def count(self, ref: Reference) -> tuple[int, float]:

@@ -22,7 +22,7 @@ import re
 import numpy as np
 
 from training.datasets.shapes import COLORS
-from training.datasets.shapes_language import Ref
+from training.datasets.shapes_language import Ref, with_article
 
 SIZE_WORDS = {"small": ("small", "little", "tiny", "small"), "large": ("large", "big", "huge", "big")}
 COLOR_WORDS = {"gray": ("gray", "grey")}
@@ -198,16 +198,12 @@ def ref_words(ref: Ref, rng: np.random.Generator, plural: bool = False, no_shape
     return " ".join([*parts, noun])
 
 
-def _article(words: str) -> str:
-    return ("an " if words[0] in "aeiou" else "a ") + words
-
-
 def _references(program: dict, rng: np.random.Generator, no_shape_noun: bool) -> dict[str, str]:
     words: dict[str, str] = {}
     if "ref" in program:
         words["R"] = ref_words(program["ref"], rng, no_shape_noun=no_shape_noun)
         words["Rs"] = ref_words(program["ref"], rng, plural=True, no_shape_noun=no_shape_noun)
-        words["a_R"] = _article(words["R"])
+        words["a_R"] = with_article(words["R"])
     for key, tag in (("ref1", "R1"), ("ref2", "R2")):
         if key in program:
             words[tag] = ref_words(program[key], rng, no_shape_noun=no_shape_noun)

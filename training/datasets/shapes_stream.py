@@ -19,6 +19,7 @@ from training.datasets.shapes_arrays import ShapesArrays, make_arrays
 
 VALIDATION_SEED = 1_000_003
 TEST_SEED = 2_000_003
+PEOPLE_SEED_OFFSET = 7  # the people's-language validation and test sets: scenes of their own seeds
 
 
 class ShapesStream(keras.utils.PyDataset):
