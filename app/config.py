@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     intra_op_threads: int = Field(0, ge=0)  # 0: TensorFlow's default (all cores)
     inter_op_threads: int = Field(0, ge=0)
     jit_compile: bool = False  # XLA for the compiled forward pass
+    # bfloat16 serves only models whose card records a check of it (benchmarks/precision.py);
+    # auto: bfloat16 on a CPU with native bfloat16 instructions, float32 elsewhere.
+    precision: Literal["auto", "float32", "bfloat16"] = "auto"
 
     # Origins allowed to call the API from a browser (comma-separated); none by default.
     cors_origins: str = ""

@@ -49,6 +49,7 @@ class ServedModel:
     reason: str | None = None
     card: dict = field(default_factory=dict)
     load_seconds: float | None = None
+    precision: str = "float32"
     model: keras.Model | None = None
     batcher: MicroBatcher | None = None
     # Compiled calls besides the model's own: "mc_dropout" (digits with dropout),
@@ -90,6 +91,7 @@ class ServedModel:
             "state": self.state.value,
             "reason": self.reason,
             "load_seconds": self.load_seconds,
+            "precision": self.precision,
             "card": self.card,
         }
 
@@ -102,6 +104,7 @@ class ModelRegistry:
         self.started = False
         self.draining = False  # set on SIGTERM: finish what is in flight, take nothing new
         self.device = "unknown"
+        self.precision = "float32"  # the deployment's, from the settings and the device
 
     # -- discovery and loading ---------------------------------------------------------
 
@@ -128,6 +131,7 @@ class ModelRegistry:
 
     async def load_all(self) -> None:
         self.device = runtime.configure_backend(self.settings)
+        self.precision = runtime.compute_precision(self.settings, self.device)
         self.discover()
         for served in self.models.values():
             if served.state is ModelState.LOADING:
@@ -144,6 +148,9 @@ class ModelRegistry:
             if hook is None:
                 raise ValueError(f"card.json names no task this server knows (task: {served.card.get('task')!r})")
             model = keras.saving.load_model(served.path / "model.keras", compile=False, safe_mode=True)
+            served.precision = self._precision(served)
+            if served.precision == "bfloat16":
+                model = runtime.in_bfloat16(model)
             prepared = hook(model, served.card, served.path)
             forward = prepared.forward or runtime.inference_forward(model, jit_compile=self.settings.jit_compile)
             for size in self._warmup_sizes(served):
@@ -167,6 +174,13 @@ class ModelRegistry:
         served.load_seconds = round(time.perf_counter() - start, 3)
         served.state, served.reason = ModelState.READY, None
         log.info("model %s ready in %.2f s", served.name, served.load_seconds)
+
+    def _precision(self, served: ServedModel) -> str:
+        """bfloat16 where this deployment computes in it and the model's card says it may:
+        `serving.bfloat16.serve`, written by benchmarks/precision.py when the model gave
+        the same answers in bfloat16 and was faster; float32 otherwise."""
+        checked = served.card.get("serving", {}).get("bfloat16", {})
+        return "bfloat16" if self.precision == "bfloat16" and checked.get("serve") is True else "float32"
 
     def _max_batch(self, served: ServedModel) -> int:
         """The setting, or less where the card says larger batches gain nothing (a big

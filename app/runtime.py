@@ -8,7 +8,9 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -19,6 +21,13 @@ from app.config import Settings
 log = logging.getLogger(__name__)
 
 Forward = Callable[..., np.ndarray]
+
+
+def _numpy(result) -> np.ndarray:
+    """A model's output as numpy; a model with several outputs gives a tuple of them."""
+    if isinstance(result, list | tuple):
+        return tuple(np.asarray(r) for r in result)  # type: ignore[return-value]
+    return np.asarray(result)
 
 
 def configure_backend(settings: Settings) -> str:
@@ -50,6 +59,42 @@ def configure_backend(settings: Settings) -> str:
     return f"tensorflow on {'GPU' if gpus else 'CPU'}"
 
 
+def native_bfloat16(cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:
+    """Whether the CPU has bfloat16 instructions (AVX512-BF16 or AMX), with which oneDNN
+    runs bfloat16 convolutions faster than float32; elsewhere bfloat16 is emulated, slower."""
+    try:
+        return re.search(r"\b(avx512_bf16|amx_bf16)\b", cpuinfo.read_text()) is not None
+    except OSError:
+        return False
+
+
+def compute_precision(settings: Settings, device: str) -> str:
+    """The setting, or for `auto`: bfloat16 on a TensorFlow CPU that has it natively,
+    float32 everywhere else (GPUs included: not measured)."""
+    if settings.precision != "auto":
+        return settings.precision
+    on_cpu = keras.backend.backend() == "tensorflow" and device.endswith("CPU")
+    return "bfloat16" if on_cpu and native_bfloat16() else "float32"
+
+
+def in_bfloat16(model: keras.Model) -> keras.Model:
+    """A copy of `model` that computes in bfloat16 with its float32 weights (Keras'
+    `mixed_bfloat16`); the layers that give the model's outputs stay float32, so
+    probabilities keep their precision."""
+    output_layers = {id(t._keras_history[0]) for t in model.outputs}
+
+    def clone(layer):
+        config = layer.get_config()
+        if isinstance(layer, keras.layers.Layer) and "dtype" in config and id(layer) not in output_layers:
+            if not isinstance(layer, keras.layers.InputLayer):
+                config["dtype"] = "mixed_bfloat16"
+        return layer.__class__.from_config(config)
+
+    copy = keras.models.clone_model(model, clone_function=clone)
+    copy.set_weights(model.get_weights())
+    return copy
+
+
 def _as_tuple(rows: Rows) -> tuple[np.ndarray, ...]:
     return rows if isinstance(rows, tuple) else (rows,)
 
@@ -67,17 +112,18 @@ def compile_forward(call: Callable, specs: list[tuple[tuple, str]], *, jit_compi
         # of arguments to traces on every call, Python time the model thread would
         # otherwise spend holding the GIL the event loop needs.
         concrete = compiled.get_concrete_function()
-        return lambda rows: concrete(*_as_tuple(rows)).numpy()
+        return lambda rows: _numpy(concrete(*_as_tuple(rows)))
     if backend == "jax":
         import jax
 
         compiled = jax.jit(call)  # one trace per batch size; warm-up covers the usual ones
-        return lambda rows: np.asarray(compiled(*_as_tuple(rows)))
+        return lambda rows: _numpy(compiled(*_as_tuple(rows)))
     import torch
 
     def torch_forward(rows: Rows) -> np.ndarray:
         with torch.no_grad():
-            return keras.ops.convert_to_numpy(call(*(keras.ops.convert_to_tensor(x) for x in _as_tuple(rows))))
+            result = call(*(keras.ops.convert_to_tensor(x) for x in _as_tuple(rows)))
+            return _numpy(keras.tree.map_structure(keras.ops.convert_to_numpy, result))
 
     return torch_forward
 

@@ -48,3 +48,27 @@ def test_a_card_can_lower_the_batch_size(tiny_models_dir, tmp_path):
         assert models["digits"].batcher.max_batch_size == 3
         assert models["other_digits"].batcher.max_batch_size == 16
     assert "photo_classify" in tasks.hooks() and "photo_detect" in tasks.hooks()
+
+
+def test_bfloat16_serves_only_the_models_whose_card_allows_it(tiny_models_dir, tmp_path):
+    import json
+
+    from PIL import Image
+
+    from tests.conftest import png_bytes
+
+    shutil.copytree(tiny_models_dir / "vqa", tmp_path / "vqa")
+    shutil.copytree(tiny_models_dir / "vqa", tmp_path / "vqa_baseline")
+    card = json.loads((tmp_path / "vqa" / "card.json").read_text())
+    (tmp_path / "vqa" / "card.json").write_text(json.dumps({**card, "serving": {"bfloat16": {"serve": True}}}))
+    for precision, expected in (("bfloat16", "bfloat16"), ("float32", "float32")):
+        with TestClient(create_app(make_settings(tmp_path, precision=precision))) as client:
+            models = {m["name"]: m for m in client.get("/api/models").json()["models"]}
+            assert models["vqa"]["precision"] == expected
+            assert models["vqa_baseline"]["precision"] == "float32"  # its card has no record
+            assert client.get("/readyz").json()["precision"] == precision
+            upload = png_bytes(Image.new("RGB", (64, 64), (228, 228, 228)))
+            r = client.post(
+                "/api/vqa", files={"image": ("s.png", upload, "image/png")}, data={"question": "How many circles are there?"}
+            )
+            assert r.status_code == 200 and r.json()["answers"]

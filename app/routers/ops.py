@@ -19,7 +19,7 @@ async def healthz() -> dict:
 @router.get("/readyz", summary="Readiness: every model on disk is loaded and warmed up")
 async def readyz(registry: RegistryDep) -> JSONResponse:
     models = {m.name: {"state": m.state.value, **({"reason": m.reason} if m.reason else {})} for m in registry.models.values()}
-    body = {"ready": registry.ready, "device": registry.device, "models": models}
+    body = {"ready": registry.ready, "device": registry.device, "precision": registry.precision, "models": models}
     if registry.ready:
         return JSONResponse(body)
     failed = [name for name, m in models.items() if m["state"] == "failed"]

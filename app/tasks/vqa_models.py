@@ -140,9 +140,9 @@ def build_scene_autoencoder(image_side: int = DEFAULT_IMAGE_SIDE, code_channels:
 
 
 def prepare(model: keras.Model, card: dict, folder) -> Prepared:
-    """Serving hook: a VQA model needs its vocabulary and answers, and is served as two
-    calls so that each question is encoded once; the scene check needs the threshold it
-    was calibrated with."""
+    """Serving hook: a VQA model needs its vocabulary and answers, and is served as three
+    calls so that each picture and each question is worked on once
+    (`app.tasks.vqa_forward`); the scene check needs the threshold it was calibrated with."""
     if card.get("task") == "scene_ood":
         if not card.get("ood_threshold"):
             raise ValueError("card.json has no ood_threshold (retrain with training.train_scene_ood)")

@@ -137,6 +137,11 @@ correct = SHAPES_SPELLER.correct
 # "on the left of X" is a relation, "the square on the left" an extreme: these phrases
 # are joined only when no "of"/"than" follows.
 _NOT_BEFORE_OF = {k for k, v in _PHRASES if v[0] in ("leftmost", "rightmost") and k[0] in ("on", "at")}
+# The phrases by their first word, longest first as in _PHRASES: a token is tried only
+# against the phrases it can start.
+_PHRASES_FROM: dict[str, list[tuple[tuple[str, ...], list[str]]]] = {}
+for _words, _replacement in _PHRASES:
+    _PHRASES_FROM.setdefault(_words[0], []).append((_words, _replacement))
 
 
 # -- spelling ---------------------------------------------------------------------------
@@ -154,7 +159,7 @@ def join_phrases(tokens: list[str]) -> list[str]:
     out: list[str] = []
     i = 0
     while i < len(tokens):
-        for words, replacement in _PHRASES:
+        for words, replacement in _PHRASES_FROM.get(tokens[i], ()):
             following = tokens[i + len(words)] if i + len(words) < len(tokens) else ""
             if tuple(tokens[i : i + len(words)]) == words and not (
                 words in _NOT_BEFORE_OF and following in ("of", "than", "side")

@@ -1,0 +1,49 @@
+"""Compiled forward passes and the compute precision."""
+
+import numpy as np
+import pytest
+
+from app import runtime
+from app.tasks import vqa_models
+from tests.conftest import make_settings
+
+
+def test_native_bfloat16_is_read_from_the_cpu_flags(tmp_path):
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("flags\t\t: fpu sse avx2 avx512f avx512_bf16 avx512_vnni\n")
+    assert runtime.native_bfloat16(cpuinfo)
+    cpuinfo.write_text("flags\t\t: fpu sse avx2 avx512f avx512_vnni\n")  # no bfloat16 instructions
+    assert not runtime.native_bfloat16(cpuinfo)
+    assert not runtime.native_bfloat16(tmp_path / "missing")
+
+
+@pytest.mark.parametrize("setting", ["float32", "bfloat16"])
+def test_an_explicit_precision_is_kept(tmp_path, setting):
+    assert runtime.compute_precision(make_settings(tmp_path, precision=setting), "tensorflow on GPU") == setting
+
+
+def test_auto_precision_is_float32_off_the_cpu(tmp_path):
+    assert runtime.compute_precision(make_settings(tmp_path), "tensorflow on GPU") == "float32"
+
+
+def test_a_bfloat16_copy_answers_as_the_model_with_float32_outputs():
+    model = vqa_models.build_vqa(40, width=16, blocks=1)
+    copy = runtime.in_bfloat16(model)
+    assert copy.get_layer("answers").compute_dtype == "float32"
+    assert copy.get_layer("last_features").compute_dtype == "bfloat16"
+    assert [w.dtype for w in copy.weights] == [w.dtype for w in model.weights]  # weights stay float32
+    rng = np.random.default_rng(0)
+    rows = rng.random((4, 64, 64, 3)).astype(np.float32), rng.integers(0, 40, (4, 24)).astype(np.int32)
+    exact, rounded = runtime.inference_forward(model)(rows), runtime.inference_forward(copy)(rows)
+    assert rounded.dtype == np.float32
+    np.testing.assert_allclose(rounded.sum(axis=1), 1.0, atol=1e-5)
+    np.testing.assert_allclose(rounded, exact, atol=0.02)  # bfloat16 keeps 8 bits of mantissa
+
+
+def test_a_model_with_several_outputs_gives_a_tuple():
+    import keras
+
+    model = vqa_models.build_vqa(40, width=16, blocks=1)
+    two = keras.Model(model.inputs[1], [model.get_layer("question_encoder").output, model.get_layer("film_0").input[1]])
+    encoding, conditioning = runtime.inference_forward(two)(np.ones((3, 24), np.int32))
+    assert encoding.shape == (3, 32) and conditioning.shape == (3, 32)
