@@ -100,6 +100,11 @@ def _small_copy(image: Image.Image) -> np.ndarray:
     return np.asarray(small, dtype=np.float32)
 
 
+def _share(mask: np.ndarray) -> float:
+    """The share of True in a boolean array (a count: numpy's mean converts to floats first)."""
+    return np.count_nonzero(mask) / mask.size if mask.size else 0.0
+
+
 def check_world(image: Image.Image) -> WorldCheck:
     pixels = _small_copy(image)
     border = np.concatenate([pixels[0], pixels[-1], pixels[:, 0], pixels[:, -1]])
@@ -109,8 +114,8 @@ def check_world(image: Image.Image) -> WorldCheck:
         return WorldCheck("photo", 0.0, 1.0, "the border is not one light gray")
     flat = pixels.reshape(-1, 3)
     near_background = squared_distance(flat, gray) <= BACKGROUND_DISTANCE**2
-    background_share = float(near_background.mean())
-    border_share = float(np.mean(squared_distance(border, gray) <= BACKGROUND_DISTANCE**2))
+    background_share = _share(near_background)
+    border_share = _share(squared_distance(border, gray) <= BACKGROUND_DISTANCE**2)
     if border_share < MIN_BORDER_SHARE:
         return WorldCheck("photo", background_share, 1 - background_share, "the border is not uniform")
     if background_share < MIN_BACKGROUND_SHARE:
@@ -119,10 +124,10 @@ def check_world(image: Image.Image) -> WorldCheck:
     palette_distance = np.sqrt(nearest_squared_distance(flat[objects], _PALETTE))
     other = np.zeros(len(flat), dtype=bool)
     other[objects] = palette_distance > PALETTE_DISTANCE
-    other_share = float(other.mean())
-    flat_other_share = float(np.mean(other.reshape(pixels.shape[:2]) & ~edges(pixels))) if other.any() else 0.0
+    other_share = _share(other)
+    flat_other_share = _share(other.reshape(pixels.shape[:2]) & ~edges(pixels)) if other.any() else 0.0
     if other_share > MAX_OTHER_SHARE or flat_other_share > MAX_FLAT_OTHER_SHARE:
         return WorldCheck("photo", background_share, other_share, "colours outside the shapes palette")
-    if objects.mean() > 0.02 and np.mean(palette_distance <= EXACT_DISTANCE) < MIN_EXACT_OBJECT_SHARE:
+    if _share(objects) > 0.02 and _share(palette_distance <= EXACT_DISTANCE) < MIN_EXACT_OBJECT_SHARE:
         return WorldCheck("photo", background_share, other_share, "no flat objects in the shapes palette")
     return WorldCheck("shapes", background_share, other_share, "a light-gray background with palette colours")
