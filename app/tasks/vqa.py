@@ -81,8 +81,9 @@ LETTERBOX_MAX_SIDE = 1024  # larger pictures are shrunk first (aspect kept): a 1
 
 
 def letterbox(image: Image.Image) -> Image.Image:
-    """Pad the shorter side with the border colour, keeping the picture centred."""
-    image = image.convert("RGB")
+    """Pad the shorter side with the border colour, keeping the picture centred. (The
+    picture itself when already square RGB: never changed in place.)"""
+    image = image if image.mode == "RGB" else image.convert("RGB")  # convert() copies even RGB
     w, h = image.size
     if max(w, h) > LETTERBOX_MAX_SIDE:
         scale = LETTERBOX_MAX_SIDE / max(w, h)
