@@ -26,6 +26,12 @@ def test_auto_precision_is_float32_off_the_cpu(tmp_path):
     assert runtime.compute_precision(make_settings(tmp_path), "tensorflow on GPU") == "float32"
 
 
+@pytest.mark.parametrize(("native", "expected"), [(True, "bfloat16"), (False, "float32")])
+def test_auto_precision_on_the_cpu_follows_its_instructions(tmp_path, monkeypatch, native, expected):
+    monkeypatch.setattr(runtime, "native_bfloat16", lambda: native)
+    assert runtime.compute_precision(make_settings(tmp_path), "tensorflow on CPU") == expected
+
+
 def test_a_bfloat16_copy_answers_as_the_model_with_float32_outputs():
     model = vqa_models.build_vqa(40, width=16, blocks=1)
     copy = runtime.in_bfloat16(model)
