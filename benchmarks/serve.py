@@ -61,13 +61,13 @@ def rss_mb(pid: int) -> float:
 
 
 @contextmanager
-def server(app: str, env: dict[str, str], ready_path: str = "/readyz"):
-    """A uvicorn process; yields (base url, seconds to ready, pid)."""
+def server(app: str, env: dict[str, str], ready_path: str = "/readyz", cwd: Path = ROOT):
+    """A uvicorn process (serving the checkout at `cwd`); yields (base url, seconds to ready, pid)."""
     port = free_port()
     start = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", app, "--port", str(port), "--no-access-log", "--log-level", "warning"],
-        cwd=ROOT,
+        cwd=cwd,
         env=os.environ | env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
