@@ -85,9 +85,9 @@ def in_bfloat16(model: keras.Model) -> keras.Model:
 
     def clone(layer):
         config = layer.get_config()
-        if isinstance(layer, keras.layers.Layer) and "dtype" in config and id(layer) not in output_layers:
-            if not isinstance(layer, keras.layers.InputLayer):
-                config["dtype"] = "mixed_bfloat16"
+        computes = isinstance(layer, keras.layers.Layer) and not isinstance(layer, keras.layers.InputLayer)
+        if computes and "dtype" in config and id(layer) not in output_layers:
+            config["dtype"] = "mixed_bfloat16"
         return layer.__class__.from_config(config)
 
     copy = keras.models.clone_model(model, clone_function=clone)

@@ -34,7 +34,7 @@ from app.tasks import vqa as task
 from app.tasks import vqa_models  # noqa: F401  (registers the VQA layers)
 from app.tasks.vqa_forward import CachedQuestionForward, splittable
 from training.common import read_card, write_card
-from training.train_vqa import family_table, shapes_test_sets
+from training.train_vqa import family_table, predict_arrays, shapes_test_sets
 
 MODELS = ("vqa", "vqa_baseline")
 TEST_SETS = ("test", "test_rendered_differently")
@@ -46,12 +46,9 @@ def served_forward(model: keras.Model):
     return CachedQuestionForward(model) if splittable(model) else runtime.inference_forward(model)
 
 
-def probabilities(forward, data, batch_size: int = 256) -> np.ndarray:
-    out = []
-    for start in range(0, len(data), batch_size):
-        inputs = data.inputs(slice(start, start + batch_size))
-        out.append(np.asarray(forward((inputs["image"], inputs["question"])), dtype=np.float32))
-    return np.concatenate(out)
+def probabilities(forward, data) -> np.ndarray:
+    served = lambda inputs: forward((inputs["image"], inputs["question"]))  # noqa: E731
+    return predict_arrays(served, data, ("image", "question"), batch_size=256).astype(np.float32)
 
 
 def timings(forwards: dict, data, calls: int, rounds: int = 8) -> dict[str, dict[str, float]]:

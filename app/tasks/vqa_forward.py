@@ -43,7 +43,7 @@ def frontier(model: keras.Model, source) -> list:
             memo[id(tensor)] = tensor is source if not inputs else all(source_only(t) for t in inputs)
         return memo[id(tensor)]
 
-    found: dict[int, object] = {}
+    found: list = []
     seen: set[int] = set()
 
     def walk(tensor) -> None:
@@ -51,13 +51,13 @@ def frontier(model: keras.Model, source) -> list:
             return
         seen.add(id(tensor))
         if source_only(tensor):
-            found[id(tensor)] = tensor
+            found.append(tensor)
             return
         for t in _inputs_of(tensor):
             walk(t)
 
     walk(model.outputs[0])
-    return list(found.values())
+    return found
 
 
 def distinct_rows(images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

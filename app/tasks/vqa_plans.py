@@ -15,19 +15,23 @@ from __future__ import annotations
 from app.tasks import vqa as task
 from app.tasks.vqa_composed import COMPOSED, composed_questions
 from app.tasks.vqa_meaning import Meaning, Reference
-from app.tasks.vqa_templates import NONE, Asked, Outcome, count_question, family_question, nothing_named, single, yes_no
+from app.tasks.vqa_templates import (
+    NEEDS_ONE_OBJECT,
+    NONE,
+    Asked,
+    Outcome,
+    count_question,
+    family_question,
+    nothing_named,
+    single,
+    yes_no,
+)
 
 __all__ = ["Asked", "Outcome", "conclude", "model_questions", "needs_one"]
 
 # Kinds whose references must each name exactly one object.
 SINGULAR_KINDS = {
-    "query_color",
-    "query_shape",
-    "query_size",
-    "compare_attribute",
-    "relate_position",
-    "relate_count",
-    "closest_farthest",
+    *NEEDS_ONE_OBJECT,
     "verify",
     "which_size",
     "which_position",

@@ -16,6 +16,17 @@ from app.tasks import vqa_words as w
 from app.tasks.vqa_meaning import Meaning, Reference
 
 NONE = "none"
+# The template families that need "the" object: a reference that names nothing is
+# answered `none` (the generator's false premises), one that names several is ambiguous.
+NEEDS_ONE_OBJECT = (
+    "query_color",
+    "query_shape",
+    "query_size",
+    "compare_attribute",
+    "relate_position",
+    "relate_count",
+    "closest_farthest",
+)
 
 
 # -- template wording ----------------------------------------------------------------------

@@ -30,6 +30,7 @@ from itertools import combinations, permutations, product
 
 import numpy as np
 
+from app.tasks.vqa_templates import NEEDS_ONE_OBJECT, NONE
 from training.datasets.shapes import COLORS, SHAPES, Scene, SceneObject
 from training.datasets.shapes_language import (
     ATTRIBUTES,
@@ -53,17 +54,7 @@ COUNT_TEMPLATE = {"more": (0,), "fewer": (1,), "same": (2, 3)}
 LANGUAGES = ("templates", "people")
 PEOPLE_SHARE = 0.7  # of `people` questions, worded by people's grammar (the rest: templates)
 TYPO_SHARE = 0.2  # of those, with one or two typing slips
-NONE = "none"
-# Families that need "the" object: a reference that names nothing makes the answer `none`.
-NEEDS_THE = (
-    "query_color",
-    "query_shape",
-    "query_size",
-    "compare_attribute",
-    "relate_position",
-    "relate_count",
-    "closest_farthest",
-)
+NEEDS_THE = NEEDS_ONE_OBJECT  # a reference that names nothing makes the answer `none`
 
 VALUES = {"color": tuple(COLORS), "shape": SHAPES, "size": ("small", "large")}
 YES_NO = ("yes", "no")
