@@ -46,6 +46,21 @@ class InferRequest:
     binary_output: bool  # the request-level default
 
 
+def _float32_values(data, name: str) -> np.ndarray:
+    """The parsed JSON numbers as one flat float32 array. A flat list (what clients
+    send) goes through `np.fromiter`, which converts each number once, at about half
+    the cost of `np.asarray`; nested lists take the general path."""
+    try:
+        if isinstance(data, list):
+            try:
+                return np.fromiter(data, np.float32, len(data))
+            except (TypeError, ValueError):
+                pass  # nested lists, or values that are not numbers: the general path decides
+        return np.asarray(data, dtype=np.float32).ravel()
+    except (TypeError, ValueError, OverflowError):
+        raise BadRequest(f"input {name!r}: data must be numbers, row-major, flat or nested") from None
+
+
 def _tensor(spec: dict, raw: bytes | None, max_elements: int) -> tuple[str, np.ndarray]:
     if not isinstance(spec, dict):
         raise BadRequest("each input must be an object with name, shape, datatype and data")
@@ -70,10 +85,7 @@ def _tensor(spec: dict, raw: bytes | None, max_elements: int) -> tuple[str, np.n
     else:
         if "data" not in spec:
             raise BadRequest(f"input {name!r} has no data")
-        try:  # straight to float32, one pass over the parsed numbers
-            array = np.asarray(spec["data"], dtype=np.float32).ravel()
-        except (TypeError, ValueError, OverflowError):
-            raise BadRequest(f"input {name!r}: data must be numbers, row-major, flat or nested") from None
+        array = _float32_values(spec["data"], name)
         if array.size != count:
             raise BadRequest(f"input {name!r}: {array.size} values for shape {shape} (needs {count})")
     values = array.astype(np.float32, copy=False).reshape(shape)

@@ -1,7 +1,8 @@
 """Peer benchmark: this server against the servers people would pick instead, one run.
 
 The committed `digits` model (and `vqa`, with two inputs) served by:
-- ours: `uvicorn app.main:app`, one worker, as `make run` starts it;
+- ours: `uvicorn app.main:app`, one worker, as `make run` starts it (`--workers 1,2`
+  adds "ours x2": two worker processes, each with its own models and batchers);
 - PyTriton 0.7 (Triton's C++ HTTP front end, the model in a Python stub with `@batch`
   and Triton's dynamic batcher);
 - MLServer 1.7 (a custom runtime with adaptive batching, one process: its docs'
@@ -280,6 +281,11 @@ def v2_binary(model: ModelSpec, inputs: dict[str, np.ndarray]) -> tuple[bytes, d
     }
 
 
+def our_workers(name: str) -> int:
+    """ "ours" is one uvicorn worker, as `make run` starts it; "ours xN" is N workers."""
+    return int(name.removeprefix("ours x")) if name.startswith("ours x") else 1
+
+
 @contextmanager
 def running(peer: str, model: ModelSpec, tmp: Path):
     """Starts one server; yields a Server once it has answered a real inference."""
@@ -288,9 +294,10 @@ def running(peer: str, model: ModelSpec, tmp: Path):
     v2 = v2_json(model, inputs)
     folder = Path(tempfile.mkdtemp(dir=tmp))
     v2_url = f"http://127.0.0.1:{port}/v2/models/{model.name}/infer"
-    if peer == "ours":
+    if peer.startswith("ours"):
         env = os.environ | {"VQADEMO_MODELS": model.name, "TF_CPP_MIN_LOG_LEVEL": "3"}
         cmd = [sys.executable, "-m", "uvicorn", "app.main:app", "--port", str(port), "--no-access-log", "--log-level", "warning"]
+        cmd += ["--workers", str(our_workers(peer))]
         server = Server(peer, v2_url, v2, v2_binary(model, inputs))
         cwd = ROOT
     else:
@@ -401,16 +408,16 @@ def summarize(results: dict[str, list[dict]], concurrency: tuple[int, ...]) -> N
             print(
                 f"{name:<10} {key[0]:<7} {key[1]:>3} | {span(rps, '.0f'):>28} | {span(p50, '.2f'):>18} | {span(p99, '.1f'):>18} | {fail}"
             )
-    ours = results["ours"]
-    print("\nours / peer, requests/s paired within each round: median (range)")
-    for name, rounds in results.items():
-        if name == "ours":
-            continue
-        for key in rounds[0]:
-            ratios = [o[key]["rps"] / p[key]["rps"] for o, p in zip(ours, rounds, strict=True) if key in o]
-            if ratios:
-                label = f"{key[0]} c={key[1]}"
-                print(f"  vs {name:<9} {label:<12} {span(ratios, '.2f')}")
+    for mine in (n for n in results if n.startswith("ours")):
+        print(f"\n{mine} / peer, requests/s paired within each round: median (range)")
+        for name, rounds in results.items():
+            if name == mine:
+                continue
+            for key in rounds[0]:
+                ratios = [o[key]["rps"] / p[key]["rps"] for o, p in zip(results[mine], rounds, strict=True) if key in o]
+                if ratios:
+                    label = f"{key[0]} c={key[1]}"
+                    print(f"  vs {name:<9} {label:<12} {span(ratios, '.2f')}")
 
 
 def main() -> None:
@@ -418,6 +425,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=int, default=5, help="per wrk run")
     parser.add_argument("--peers", default="pytriton,mlserver,bentoml")
+    parser.add_argument("--workers", default="1", help="our uvicorn worker counts to run, e.g. 1,2")
     parser.add_argument("--model", choices=("digits", "vqa"), default="digits")
     parser.add_argument("--concurrency", default=",".join(map(str, CONCURRENCY)))
     parser.add_argument("--cost", action="store_true", help="print the model's GFLOP and ms per row, then stop")
@@ -431,7 +439,8 @@ def main() -> None:
         )
         return
     concurrency = tuple(int(c) for c in args.concurrency.split(","))
-    names = ["ours", *[p for p in args.peers.split(",") if p]]
+    ours = [f"ours x{w}" if w != "1" else "ours" for w in args.workers.split(",")]
+    names = [*ours, *[p for p in args.peers.split(",") if p]]
     results: dict[str, list[dict]] = {n: [] for n in names}
     answers: dict[str, int] = {}
     with tempfile.TemporaryDirectory() as tmp:

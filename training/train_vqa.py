@@ -270,6 +270,7 @@ def fit(
             seed=args.seed,
             image_side=args.image_side,
             language=args.language,
+            rehearsal=args.rehearsal,
             input_names=names,
         )
         model.fit(stream, epochs=args.epochs, callbacks=[validation_log], verbose=2)
@@ -379,6 +380,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--image-side", type=int, default=task.DEFAULT_IMAGE_SIDE)
     parser.add_argument("--language", choices=LANGUAGES, default="people", help="the shapes questions' language")
+    parser.add_argument(
+        "--rehearsal",
+        type=float,
+        default=0.0,
+        help="share of batches in the templates alone while training on people's language (e.g. 0.4 with --resume)",
+    )
     parser.add_argument("--validation-questions", type=int, default=5000)
     parser.add_argument("--test-questions", type=int, default=20000)
     parser.add_argument("--resume", action="store_true", help="continue from the model in --out")

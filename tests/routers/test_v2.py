@@ -47,6 +47,14 @@ def test_infer_matches_the_rest_endpoint(tiny_client):
     np.testing.assert_allclose(v2, rest, atol=1e-5)
 
 
+def test_nested_data_reads_as_the_flat_list(tiny_client):
+    x = np.random.default_rng(3).random((1, 28, 28, 1), dtype=np.float32)
+    flat = infer_json(tiny_client, "digits", x).json()["outputs"][0]["data"]
+    body = {"inputs": [{"name": "image", "datatype": "FP32", "shape": [1, 28, 28, 1], "data": x.tolist()}]}
+    nested = tiny_client.post("/v2/models/digits/infer", json=body).json()["outputs"][0]["data"]
+    np.testing.assert_allclose(nested, flat, atol=1e-6)
+
+
 def test_a_body_without_content_type_is_json(tiny_client):
     body = {"inputs": [{"name": "image", "datatype": "FP32", "shape": [1, 784], "data": [0.0] * 784}]}
     r = tiny_client.post("/v2/models/digits/infer", content=json.dumps(body).encode(), headers={"content-type": ""})
@@ -95,6 +103,8 @@ def test_binary_tensor_extension_both_ways(tiny_client):
         ({"inputs": [{"name": "image", "datatype": "FLOAT", "shape": [1, 784], "data": [0] * 784}]}, 400, "datatype"),
         ({"inputs": [{"name": "image", "datatype": "FP32", "shape": [1, -784], "data": [0] * 784}]}, 400, "shape"),
         ({"inputs": [{"name": "image", "datatype": "FP32", "shape": [1, 784], "data": ["x"] * 784}]}, 400, "numbers"),
+        ({"inputs": [{"name": "image", "datatype": "FP32", "shape": [1, 784], "data": [None] * 784}]}, 400, "finite"),
+        ({"inputs": [{"name": "image", "datatype": "FP32", "shape": [2, 2], "data": [[0.0], [0.0, 1.0]]}]}, 400, "numbers"),
         ({"inputs": [{"name": "image", "datatype": "FP32", "shape": [1, 784]}]}, 400, "no data"),
         (
             {

@@ -31,3 +31,14 @@ def test_training_stream_never_repeats_and_fixed_streams_do():
     before = fixed.batch(0).texts
     fixed.on_epoch_end()
     assert fixed.batch(0).texts == before
+
+
+def test_rehearsal_batches_are_asked_in_the_templates_alone():
+    none = ANSWERS.index("none")
+    people = make(language="people")
+    rehearsed = make(language="people", rehearsal=1.0)
+    assert any((people.batch(i).answers == none).any() for i in range(3))  # false premises in people's language
+    assert not any((rehearsed.batch(i).answers == none).any() for i in range(3))
+    half = make(language="people", rehearsal=0.5)
+    with_none = sum(bool((half.batch(i).answers == none).any()) for i in range(40))
+    assert 10 <= with_none <= 35  # some batches rehearse, the others ask people's language

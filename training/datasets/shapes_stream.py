@@ -5,6 +5,10 @@ is generated from the seed sequence (seed, e, i), so any number of workers produ
 the same batches, and a training stream never repeats a scene. A validation or test
 stream is `fixed`: the same batches every epoch, from its own seed.
 
+`rehearsal` is the share of batches asked in the spec's templates alone when the
+language is `people`: retraining a model on the wider language keeps seeing the
+questions it already answers, so it forgets them less.
+
 Batches come from `shapes_arrays.make_arrays`, which shapes images and questions with
 `app.tasks.vqa`, the functions the server uses.
 """
@@ -34,6 +38,7 @@ class ShapesStream(keras.utils.PyDataset):
         style: str = "varied",
         per_scene: int = 8,
         language: str = "templates",
+        rehearsal: float = 0.0,
         input_names: tuple[str, ...] = ("image", "question"),
         **kwargs,
     ) -> None:
@@ -45,6 +50,7 @@ class ShapesStream(keras.utils.PyDataset):
         self.fixed = fixed
         self.epoch = 0
         self.input_names = input_names  # a question-only model takes no image
+        self.rehearsal = rehearsal
         self.options = {"image_side": image_side, "style": style, "per_scene": per_scene, "language": language}
 
     def __len__(self) -> int:
@@ -53,7 +59,10 @@ class ShapesStream(keras.utils.PyDataset):
     def batch(self, index: int) -> ShapesArrays:
         epoch = 0 if self.fixed else self.epoch
         rng = np.random.default_rng([self.seed, epoch, index])
-        return make_arrays(rng, self.batch_size, self.encoder, **self.options)
+        options = self.options
+        if self.rehearsal and rng.random() < self.rehearsal:
+            options = {**options, "language": "templates"}
+        return make_arrays(rng, self.batch_size, self.encoder, **options)
 
     def __getitem__(self, index: int):
         b = self.batch(index)
