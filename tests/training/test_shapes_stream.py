@@ -1,6 +1,7 @@
 import numpy as np
 
 from app.tasks.vqa import QuestionEncoder
+from training.datasets.shapes_arrays import rehearsed
 from training.datasets.shapes_language import ANSWERS, vocabulary
 from training.datasets.shapes_stream import ShapesStream
 
@@ -42,3 +43,10 @@ def test_rehearsal_batches_are_asked_in_the_templates_alone():
     half = make(language="people", rehearsal=0.5)
     with_none = sum(bool((half.batch(i).answers == none).any()) for i in range(40))
     assert 10 <= with_none <= 35  # some batches rehearse, the others ask people's language
+
+
+def test_rehearsed_applies_to_peoples_language_only():
+    rng = np.random.default_rng(0)
+    drawn = [rehearsed("people", 0.25, rng) for _ in range(2000)]
+    assert 0.2 < drawn.count("templates") / len(drawn) < 0.3
+    assert {rehearsed("templates", 1.0, rng), rehearsed("people", 0.0, rng)} == {"templates", "people"}

@@ -4,6 +4,7 @@ training step needs the JAX backend; the step it takes is Keras' stateless recip
 import numpy as np
 
 from training import vqa_fast
+from training.datasets.shapes_language import ANSWERS
 from training.vqa_growth import grown_words
 
 WORDS = tuple(grown_words())  # both languages' words
@@ -35,3 +36,10 @@ def test_producer_fills_host_arrays_from_spawned_workers():
         assert answers.max() < 23  # people's language (the default) includes `none`
     finally:
         producer.close()
+
+
+def test_chunks_rehearse_the_templates_when_asked():
+    none = ANSWERS.index("none")
+    people = vqa_fast._make_chunk((3, 0, 128, "plain", 32, WORDS, "people", 0.0))
+    rehearsed = vqa_fast._make_chunk((3, 0, 128, "plain", 32, WORDS, "people", 1.0))
+    assert (people.answers == none).any() and not (rehearsed.answers == none).any()

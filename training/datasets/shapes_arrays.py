@@ -79,6 +79,15 @@ def scene_pixels(
     )
 
 
+def rehearsed(language: str, rehearsal: float, rng: np.random.Generator) -> str:
+    """The language of one batch: the spec's templates alone for a `rehearsal` share of
+    the batches when training on people's language (so a retrained model keeps seeing
+    the questions it already answers), else `language`."""
+    if language == "people" and rehearsal > 0 and rng.random() < rehearsal:
+        return "templates"
+    return language
+
+
 def make_arrays(
     rng: np.random.Generator,
     n_questions: int,

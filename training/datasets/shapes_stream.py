@@ -19,7 +19,7 @@ import keras
 import numpy as np
 
 from app.tasks import vqa as task
-from training.datasets.shapes_arrays import ShapesArrays, make_arrays
+from training.datasets.shapes_arrays import ShapesArrays, make_arrays, rehearsed
 
 VALIDATION_SEED = 1_000_003
 TEST_SEED = 2_000_003
@@ -59,10 +59,8 @@ class ShapesStream(keras.utils.PyDataset):
     def batch(self, index: int) -> ShapesArrays:
         epoch = 0 if self.fixed else self.epoch
         rng = np.random.default_rng([self.seed, epoch, index])
-        options = self.options
-        if self.rehearsal and rng.random() < self.rehearsal:
-            options = {**options, "language": "templates"}
-        return make_arrays(rng, self.batch_size, self.encoder, **options)
+        language = rehearsed(self.options["language"], self.rehearsal, rng)
+        return make_arrays(rng, self.batch_size, self.encoder, **{**self.options, "language": language})
 
     def __getitem__(self, index: int):
         b = self.batch(index)
