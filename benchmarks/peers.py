@@ -282,7 +282,7 @@ def v2_binary(model: ModelSpec, inputs: dict[str, np.ndarray]) -> tuple[bytes, d
 
 
 def our_workers(name: str) -> int:
-    """ "ours" is one uvicorn worker, as `make run` starts it; "ours xN" is N workers."""
+    """Our uvicorn workers: one for "ours" (as `make run` starts it), N for "ours xN"."""
     return int(name.removeprefix("ours x")) if name.startswith("ours x") else 1
 
 

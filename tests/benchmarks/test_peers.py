@@ -84,3 +84,13 @@ def test_the_specs_match_the_committed_models(model):
     net = keras.saving.load_model(model.path, compile=False)
     assert [(t.name, tuple(t.shape[1:])) for t in net.inputs] == [(n, s) for n, s, _ in model.inputs]
     assert net.layers[-1].name == model.output
+
+
+def test_each_of_our_setups_is_paired_with_every_other_server(capsys):
+    assert (peers.our_workers("ours"), peers.our_workers("ours x2")) == (1, 2)
+    row = {("json", 32): {"rps": 100.0, "p50": 1.0, "p99": 2.0, "failures": 0}}
+    faster = {("json", 32): {**row[("json", 32)], "rps": 150.0}}
+    peers.summarize({"ours": [row], "ours x2": [faster], "pytriton": [row]}, (32,))
+    out = capsys.readouterr().out
+    assert "ours x2 / peer" in out and "vs ours      json c=32    1.50" in out
+    assert "vs ours x2   json c=32    0.67" in out and "vs pytriton  json c=32    1.00" in out
