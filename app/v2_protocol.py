@@ -12,6 +12,7 @@ output, or `binary_data_output` on the request), else as JSON.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from dataclasses import dataclass
 
@@ -50,12 +51,10 @@ def _float32_values(data, name: str) -> np.ndarray:
     """The parsed JSON numbers as one flat float32 array. A flat list (what clients
     send) goes through `np.fromiter`, which converts each number once, at about half
     the cost of `np.asarray`; nested lists take the general path."""
+    if isinstance(data, list):
+        with contextlib.suppress(TypeError, ValueError):  # nested, or not numbers: the general path decides
+            return np.fromiter(data, np.float32, len(data))
     try:
-        if isinstance(data, list):
-            try:
-                return np.fromiter(data, np.float32, len(data))
-            except (TypeError, ValueError):
-                pass  # nested lists, or values that are not numbers: the general path decides
         return np.asarray(data, dtype=np.float32).ravel()
     except (TypeError, ValueError, OverflowError):
         raise BadRequest(f"input {name!r}: data must be numbers, row-major, flat or nested") from None

@@ -83,6 +83,7 @@ def rehearsed(language: str, rehearsal: float, rng: np.random.Generator) -> str:
     """The language of one batch: the spec's templates alone for a `rehearsal` share of
     the batches when training on people's language (so a retrained model keeps seeing
     the questions it already answers), else `language`."""
+    # No draw without rehearsal: a stream without it makes the batches it always made.
     if language == "people" and rehearsal > 0 and rng.random() < rehearsal:
         return "templates"
     return language
