@@ -41,6 +41,8 @@ from training.datasets.shapes_questions import LANGUAGES
 from training.datasets.shapes_stream import PEOPLE_SEED_OFFSET, TEST_SEED, VALIDATION_SEED, ShapesStream
 
 MODELS = ("vqa", "vqa_baseline", "question_only")
+# How many of each family's most frequent mistakes a card's test tables list.
+CONFUSIONS = 3
 # Published accuracies (%), for the card and README: CLEVR test (Johnson et al. 2017,
 # Santoro et al. 2017, Perez et al. 2018, Hudson & Manning 2018) and Sort-of-CLEVR
 # relational questions (Santoro et al. 2017).
@@ -151,13 +153,30 @@ def predict_arrays(predict_batch, data: ShapesArrays, names: tuple[str, ...], ba
     return np.concatenate(out)
 
 
-def family_table(probabilities: np.ndarray, data: ShapesArrays) -> dict:
-    """Accuracy (%) overall and per question family."""
-    correct = probabilities.argmax(-1) == data.answers
+def family_table(probabilities: np.ndarray, data: ShapesArrays, confusions: int = 0) -> dict:
+    """Accuracy (%) overall and per question family; with `confusions`, also each
+    family's most frequent mistakes as [true answer, answer given, count], so a card
+    says what a weak family gets wrong, not only how often."""
+    predicted = probabilities.argmax(-1)
+    correct = predicted == data.answers
     families = {
         f: round(100 * float(correct[data.families == i].mean()), 2) for i, f in enumerate(FAMILIES) if (data.families == i).any()
     }
-    return {"overall": round(100 * float(correct.mean()), 2), "questions": int(len(data)), "families": families}
+    table = {"overall": round(100 * float(correct.mean()), 2), "questions": int(len(data)), "families": families}
+    if confusions:
+        table["confusions"] = {}
+        for i, f in enumerate(FAMILIES):
+            wrong = np.flatnonzero((data.families == i) & ~correct)
+            if len(wrong):
+                table["confusions"][f] = mistakes(data.answers[wrong], predicted[wrong], confusions)
+    return table
+
+
+def mistakes(truth: np.ndarray, predicted: np.ndarray, top: int) -> list[list]:
+    """The `top` most frequent (true answer, answer given) pairs of wrong answers."""
+    pairs, counts = np.unique(np.stack([truth, predicted], axis=1), axis=0, return_counts=True)
+    order = np.argsort(-counts, kind="stable")[:top]
+    return [[ANSWERS[pairs[i, 0]], ANSWERS[pairs[i, 1]], int(counts[i])] for i in order]
 
 
 def keras_predictor(model: keras.Model):
@@ -209,7 +228,10 @@ def evaluate_saved(name: str, args: argparse.Namespace) -> dict:
     encoder = task.read_assets(out_dir)["encoder"]
     tests = shapes_test_sets(encoder, args.test_questions, int(model.inputs[0].shape[1]))
     with Stopwatch() as clock:
-        tables = {k: family_table(predict_arrays(keras_predictor(model), v, input_names(model)), v) for k, v in tests.items()}
+        tables = {
+            k: family_table(predict_arrays(keras_predictor(model), v, input_names(model)), v, CONFUSIONS)
+            for k, v in tests.items()
+        }
     card = read_card(out_dir)
     card.setdefault("metrics", {}).update(tables)
     card["metrics"]["measured_with"] = (
@@ -350,7 +372,9 @@ def train(args: argparse.Namespace) -> dict:
     metrics: dict = {"validation": validation_log.history[-1] if validation_log.history else {}}
     if args.dataset == "shapes":
         tests = shapes_test_sets(encoder, args.test_questions, args.image_side)
-        metrics.update({k: family_table(predict_arrays(keras_predictor(model), v, names), v) for k, v in tests.items()})
+        metrics.update(
+            {k: family_table(predict_arrays(keras_predictor(model), v, names), v, CONFUSIONS) for k, v in tests.items()}
+        )
     else:
         metrics["validation_vqa_accuracy"] = vqa_accuracy(model, validation, names, answers, records["validation"])
 

@@ -301,9 +301,9 @@ def train_one(name: str, seconds: float, producer: ShapesProducer, sets: dict, a
     names = train_vqa.input_names(model)
     train_step, predict_step = jax_steps(model, names)
 
-    def table(state, data) -> dict:
+    def table(state, data, confusions: int = 0) -> dict:
         predict = padded_predictor(predict_step, state, args.eval_batch)
-        return train_vqa.family_table(train_vqa.predict_arrays(predict, data, names, args.eval_batch), data)
+        return train_vqa.family_table(train_vqa.predict_arrays(predict, data, names, args.eval_batch), data, confusions)
 
     state = model_state(model)
     rng = np.random.default_rng([args.seed, len(name)])
@@ -358,7 +358,7 @@ def train_one(name: str, seconds: float, producer: ShapesProducer, sets: dict, a
             save({"validation": history[-1] if history else {}, "unfinished": True}, time.perf_counter() - start)
             log(f"{name} saved at {time.perf_counter() - start:.0f} s (schedule still running)")
 
-    metrics = {k: table(state, v) for k, v in sets.items()}
+    metrics = {k: table(state, v, train_vqa.CONFUSIONS) for k, v in sets.items()}
     log(f"{name} final: " + json.dumps({k: (v["overall"], v["families"]) for k, v in metrics.items()}))
     return save(metrics, time.perf_counter() - start)
 

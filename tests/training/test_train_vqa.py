@@ -2,6 +2,7 @@
 server loads what they write."""
 
 import json
+from collections import Counter
 
 import numpy as np
 import pytest
@@ -31,8 +32,27 @@ def test_shapes_smoke_run_writes_a_model_with_its_tables(name, tmp_path):
         table = card["metrics"][split]
         assert table["questions"] == 40 and 0 <= table["overall"] <= 100
         assert set(table["families"]) <= set(FAMILIES)
+        for family, pairs in table["confusions"].items():
+            assert table["families"][family] < 100 and 1 <= len(pairs) <= train_vqa.CONFUSIONS
+            assert all(truth != given and truth in train_vqa.ANSWERS and count >= 1 for truth, given, count in pairs)
     saved = json.loads((folder / "card.json").read_text())
     assert saved["task"] == "vqa" and saved["training_runs"][0]["samples"] == 16
+
+
+def test_family_table_lists_each_familys_most_frequent_mistakes():
+    data = make_arrays(np.random.default_rng(0), 60, task.QuestionEncoder(["<pad>", "<unk>"]), 32)
+    one_hot = np.eye(len(train_vqa.ANSWERS))
+    probabilities = one_hot[data.answers]  # every answer right ...
+    family = FAMILIES[data.families[0]]
+    rows = np.flatnonzero(data.families == data.families[0])[:5]
+    probabilities[rows] = one_hot[train_vqa.ANSWERS.index("none")]  # ... but "none" for five of one family
+    table = train_vqa.family_table(probabilities, data, confusions=2)
+    assert table["families"][family] < 100 and set(table["confusions"]) == {family}
+    made = Counter((train_vqa.ANSWERS[a], "none") for a in data.answers[rows])  # template answers are never "none"
+    listed = table["confusions"][family]
+    assert [n for *_, n in listed] == [n for _, n in made.most_common(2)]
+    assert all(made[(truth, given)] == n for truth, given, n in listed)
+    assert "confusions" not in train_vqa.family_table(probabilities, data)  # validation tables stay small
 
 
 def test_resume_continues_from_the_saved_model(tmp_path):
