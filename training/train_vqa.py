@@ -35,7 +35,7 @@ from app.tasks import vqa_models
 from training import common, vqa_growth
 from training.common import MODELS_DIR, Stopwatch, command_line, read_card, save_model_with_card, set_seed, write_card
 from training.datasets import vqa_files
-from training.datasets.shapes_arrays import ShapesArrays, make_arrays
+from training.datasets.shapes_arrays import ShapesArrays, make_arrays, parse_focus
 from training.datasets.shapes_language import ANSWERS, FAMILIES
 from training.datasets.shapes_questions import LANGUAGES
 from training.datasets.shapes_stream import PEOPLE_SEED_OFFSET, TEST_SEED, VALIDATION_SEED, ShapesStream
@@ -293,6 +293,7 @@ def fit(
             image_side=args.image_side,
             language=args.language,
             rehearsal=args.rehearsal,
+            focus=args.focus,
             input_names=names,
         )
         model.fit(stream, epochs=args.epochs, callbacks=[validation_log], verbose=2)
@@ -410,6 +411,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=0.0,
         help="share of batches in the templates alone while training on people's language (e.g. 0.4 with --resume)",
     )
+    parser.add_argument(
+        "--focus",
+        action="append",
+        metavar="FAMILY=WEIGHT",
+        help="ask a family WEIGHT times as often as each other one in training batches (repeatable)",
+    )
     parser.add_argument("--validation-questions", type=int, default=5000)
     parser.add_argument("--test-questions", type=int, default=20000)
     parser.add_argument("--resume", action="store_true", help="continue from the model in --out")
@@ -420,6 +427,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.dataset != "shapes" and args.data_dir is None:
         parser.error("--data-dir is required for --dataset clevr or vqa-v2")
+    try:
+        args.focus = parse_focus(args.focus)
+    except ValueError as exc:
+        parser.error(str(exc))
     return args
 
 

@@ -43,15 +43,17 @@ from pathlib import Path
 import numpy as np
 
 from app.tasks import vqa as task
-from training.datasets.shapes_arrays import ShapesArrays, make_arrays, rehearsed
+from training.datasets.shapes_arrays import ShapesArrays, focused, make_arrays, parse_focus, rehearsed
+from training.datasets.shapes_language import FAMILIES
 from training.datasets.shapes_questions import LANGUAGES
 
 
 def _make_chunk(job: tuple) -> ShapesArrays:
-    seed, index, n_questions, style, image_side, words, language, rehearsal = job
+    seed, index, n_questions, style, image_side, words, language, rehearsal, families = job
     encoder = task.QuestionEncoder(words)
     rng = np.random.default_rng([seed, index])
-    return make_arrays(rng, n_questions, encoder, image_side, style, language=rehearsed(language, rehearsal, rng))
+    language = rehearsed(language, rehearsal, rng)
+    return make_arrays(rng, n_questions, encoder, image_side, style, language=language, families=families)
 
 
 class ShapesProducer:
@@ -65,6 +67,7 @@ class ShapesProducer:
         words: tuple[str, ...],
         language: str = "people",
         rehearsal: float = 0.0,
+        focus: dict[str, int] | None = None,
         chunk: int = 2048,
         style: str = "varied",
         max_questions: int = 20_000_000,
@@ -75,14 +78,14 @@ class ShapesProducer:
         self.questions = np.empty((max_questions, task.MAX_QUESTION_TOKENS), np.int32)
         self.answers = np.empty(max_questions, np.int32)
         self.n_scenes = self.n_questions = 0
-        self.job = (seed, chunk, style, image_side, words, language, rehearsal)
+        self.job = (seed, chunk, style, image_side, words, language, rehearsal, focused(focus))
         self.pool = multiprocessing.get_context("spawn").Pool(workers)
 
     def start(self) -> None:
         """Start the endless stream (after any `pool_map`: the pool hands out its tasks
         in order, and this stream's never end)."""
-        seed, chunk, style, image_side, words, language, rehearsal = self.job
-        jobs = ((seed, i, chunk, style, image_side, words, language, rehearsal) for i in itertools.count())
+        seed, chunk, style, image_side, words, language, rehearsal, families = self.job
+        jobs = ((seed, i, chunk, style, image_side, words, language, rehearsal, families) for i in itertools.count())
         results = self.pool.imap_unordered(_make_chunk, jobs)
         self.started = time.perf_counter()
         self.thread = threading.Thread(target=self._collect, args=(results,), daemon=True)
@@ -139,7 +142,7 @@ def pool_map(
 ) -> ShapesArrays:
     """A fixed set (validation / test) made by the pool, in a deterministic order."""
     jobs = [
-        (seed, i, min(chunk, n_questions - i * chunk), style, image_side, words, language, 0.0)
+        (seed, i, min(chunk, n_questions - i * chunk), style, image_side, words, language, 0.0, FAMILIES)
         for i in range(math.ceil(n_questions / chunk))
     ]
     parts = pool.map(_make_chunk, jobs)
@@ -382,12 +385,22 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--max-questions", type=int, default=16_000_000, help="host memory for generated questions")
     parser.add_argument("--language", choices=LANGUAGES, default="people", help="the training questions' language")
     parser.add_argument("--rehearsal", type=float, default=0.0, help="share of chunks in the templates alone (people's language)")
+    parser.add_argument(
+        "--focus",
+        action="append",
+        metavar="FAMILY=WEIGHT",
+        help="ask a family WEIGHT times as often as each other one in training chunks (repeatable)",
+    )
     parser.add_argument("--save-every", type=float, default=0, help="seconds between saves while training (0: at the end)")
     parser.add_argument("--resume", action="store_true", help="continue from the saved model (grown for new words/answers)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[1] / "models")
     args = parser.parse_args(argv)
     args.argv = argv if argv is not None else __import__("sys").argv[1:]
+    try:
+        args.focus = parse_focus(args.focus)
+    except ValueError as exc:
+        parser.error(str(exc))
     args.words = training_words(args)
     return args
 
@@ -410,6 +423,7 @@ def main(argv: list[str] | None = None) -> dict:
         args.words,
         args.language,
         rehearsal=args.rehearsal,
+        focus=args.focus,
         max_questions=args.max_questions,
         max_scenes=args.max_questions // 5,
     )

@@ -1,13 +1,14 @@
 import numpy as np
+import pytest
 
 from app.tasks.vqa import QuestionEncoder
-from training.datasets.shapes_arrays import rehearsed
-from training.datasets.shapes_language import ANSWERS, vocabulary
+from training.datasets.shapes_arrays import focused, parse_focus, rehearsed
+from training.datasets.shapes_language import ANSWERS, FAMILIES, vocabulary
 from training.datasets.shapes_stream import ShapesStream
 
 
 def make(**kw) -> ShapesStream:
-    return ShapesStream(QuestionEncoder(vocabulary()), batch_size=32, steps=3, image_side=48, **kw)
+    return ShapesStream(QuestionEncoder(vocabulary()), **{"batch_size": 32, "steps": 3, "image_side": 48, **kw})
 
 
 def test_batches_have_the_model_layout():
@@ -50,3 +51,21 @@ def test_rehearsed_applies_to_peoples_language_only():
     drawn = [rehearsed("people", 0.25, rng) for _ in range(2000)]
     assert 0.2 < drawn.count("templates") / len(drawn) < 0.3
     assert {rehearsed("templates", 1.0, rng), rehearsed("people", 0.0, rng)} == {"templates", "people"}
+
+
+def test_focus_asks_a_family_more_often_with_its_answers_still_balanced():
+    family = FAMILIES.index("compare_attribute")
+    plain = make(seed=3, steps=8)
+    focus = make(seed=3, steps=8, focus={"compare_attribute": 4})
+    share = [np.mean(np.concatenate([s.batch(i).families for i in range(8)]) == family) for s in (plain, focus)]
+    assert share[0] < 0.15 and 0.2 < share[1] < 0.36  # 1/11 of the questions, then 4/14
+    answers = np.concatenate([focus.batch(i).answers[focus.batch(i).families == family] for i in range(8)])
+    assert 0.35 < np.mean(answers == ANSWERS.index("yes")) < 0.65
+
+
+def test_focus_flags_are_checked():
+    assert parse_focus(["compare_attribute=4", "relate_count=2"]) == {"compare_attribute": 4, "relate_count": 2}
+    assert parse_focus(None) == {} and focused(None) == FAMILIES
+    for bad in (["compare_attribute"], ["compare_attribute=0"], ["no_such_family=2"], ["compare_attribute=1.5"]):
+        with pytest.raises(ValueError):
+            parse_focus(bad)

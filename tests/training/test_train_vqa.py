@@ -122,3 +122,10 @@ def test_training_arrays_match_what_the_server_sees():
     assert np.array_equal(arrays.inputs(slice(None))["image"][arrays.scene_index == 0][0], served)
     ids, _ = encoder.encode(arrays.texts[0])
     assert np.array_equal(arrays.questions[0], ids)
+
+
+def test_focus_flags_are_parsed_and_checked():
+    assert train_vqa.parse_args(["--focus", "compare_attribute=4"]).focus == {"compare_attribute": 4}
+    assert train_vqa.parse_args([]).focus == {}
+    with pytest.raises(SystemExit):
+        train_vqa.parse_args(["--focus", "compare_attribute"])

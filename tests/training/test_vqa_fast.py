@@ -2,9 +2,11 @@
 training step needs the JAX backend; the step it takes is Keras' stateless recipe.)"""
 
 import numpy as np
+import pytest
 
 from training import vqa_fast
-from training.datasets.shapes_language import ANSWERS
+from training.datasets.shapes_arrays import focused
+from training.datasets.shapes_language import ANSWERS, FAMILIES
 from training.vqa_growth import grown_words
 
 WORDS = tuple(grown_words())  # both languages' words
@@ -40,6 +42,19 @@ def test_producer_fills_host_arrays_from_spawned_workers():
 
 def test_chunks_rehearse_the_templates_when_asked():
     none = ANSWERS.index("none")
-    people = vqa_fast._make_chunk((3, 0, 128, "plain", 32, WORDS, "people", 0.0))
-    rehearsed = vqa_fast._make_chunk((3, 0, 128, "plain", 32, WORDS, "people", 1.0))
+    people = vqa_fast._make_chunk((3, 0, 128, "plain", 32, WORDS, "people", 0.0, FAMILIES))
+    rehearsed = vqa_fast._make_chunk((3, 0, 128, "plain", 32, WORDS, "people", 1.0, FAMILIES))
     assert (people.answers == none).any() and not (rehearsed.answers == none).any()
+
+
+def test_chunks_ask_the_focused_family_more_often():
+    focus = focused({"compare_attribute": 4})
+    chunk = vqa_fast._make_chunk((3, 0, 400, "plain", 32, WORDS, "people", 0.0, focus))
+    share = np.mean(chunk.families == FAMILIES.index("compare_attribute"))
+    assert 0.2 < share < 0.36  # 4 of 14 slots, against 1 of 11 without focus
+
+
+def test_focus_is_parsed_and_checked_at_the_command_line():
+    assert vqa_fast.parse_args(["--focus", "compare_attribute=3"]).focus == {"compare_attribute": 3}
+    with pytest.raises(SystemExit):
+        vqa_fast.parse_args(["--focus", "compare_attributes=3"])

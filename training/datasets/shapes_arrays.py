@@ -89,6 +89,31 @@ def rehearsed(language: str, rehearsal: float, rng: np.random.Generator) -> str:
     return language
 
 
+def focused(weights: dict[str, int] | None) -> tuple[str, ...]:
+    """The families a training batch draws from, each listed as often as its weight
+    (default 1), so `{"compare_attribute": 4}` asks that family four times as often as
+    each other one: a retrained model spends its samples where it is weakest. Answers
+    stay balanced within every family; validation and test sets keep FAMILIES."""
+    weights = weights or {}
+    if unknown := set(weights) - set(FAMILIES):
+        raise ValueError(f"unknown families {sorted(unknown)}; they are {FAMILIES}")
+    if any(not isinstance(w, int) or w < 1 for w in weights.values()):
+        raise ValueError(f"family weights are whole numbers of at least 1, not {weights}")
+    return tuple(f for f in FAMILIES for _ in range(weights.get(f, 1)))
+
+
+def parse_focus(items: list[str] | None) -> dict[str, int]:
+    """`["compare_attribute=4"]` (a trainer's `--focus` flags) -> family weights."""
+    weights = {}
+    for item in items or []:
+        family, _, weight = item.partition("=")
+        if not weight.isdigit():
+            raise ValueError(f"--focus takes FAMILY=WEIGHT, e.g. compare_attribute=4, not {item!r}")
+        weights[family] = int(weight)
+    focused(weights)  # the same checks as a stream's
+    return weights
+
+
 def make_arrays(
     rng: np.random.Generator,
     n_questions: int,
@@ -97,26 +122,30 @@ def make_arrays(
     style: str = "plain",
     per_scene: int = 8,
     language: str = "templates",
+    families: tuple[str, ...] = FAMILIES,
 ) -> ShapesArrays:
     """`n_questions` balanced questions about freshly sampled scenes, in `style`, worded
-    in `language` (`shapes_questions.LANGUAGES`)."""
+    in `language` (`shapes_questions.LANGUAGES`), of `families` (drawn uniformly from
+    the tuple: `focused` repeats some)."""
     if style not in STYLES:
         raise ValueError(f"style must be one of {STYLES}, not {style!r}")
-    images, scene_index, texts, answers, families = [], [], [], [], []
-    scenes = generate(rng, n_questions, lambda r: style_scene(r, style), per_scene=per_scene, language=language)
+    images, scene_index, texts, answers, families_of = [], [], [], [], []
+    scenes = generate(
+        rng, n_questions, lambda r: style_scene(r, style), per_scene=per_scene, families=families, language=language
+    )
     for scene, questions in scenes:
         images.append(task.image_to_pixels(style_render(scene, rng, style), image_side))
         for q in questions:
             scene_index.append(len(images) - 1)
             texts.append(q.text)
             answers.append(ANSWER_INDEX[q.answer])
-            families.append(FAMILIES.index(q.family))
+            families_of.append(FAMILIES.index(q.family))
     order = rng.permutation(len(texts))  # questions of one scene should not sit together
     return ShapesArrays(
         images=np.stack(images),
         scene_index=np.asarray(scene_index, np.int32)[order],
         questions=encoder.encode_batch([texts[i] for i in order]),
         answers=np.asarray(answers, np.int32)[order],
-        families=np.asarray(families, np.int32)[order],
+        families=np.asarray(families_of, np.int32)[order],
         texts=[texts[i] for i in order],
     )

@@ -7,7 +7,8 @@ stream is `fixed`: the same batches every epoch, from its own seed.
 
 `rehearsal` is the share of batches asked in the spec's templates alone when the
 language is `people`: retraining a model on the wider language keeps seeing the
-questions it already answers, so it forgets them less.
+questions it already answers, so it forgets them less. `focus` asks some families more
+often than the others (`shapes_arrays.focused`).
 
 Batches come from `shapes_arrays.make_arrays`, which shapes images and questions with
 `app.tasks.vqa`, the functions the server uses.
@@ -19,7 +20,7 @@ import keras
 import numpy as np
 
 from app.tasks import vqa as task
-from training.datasets.shapes_arrays import ShapesArrays, make_arrays, rehearsed
+from training.datasets.shapes_arrays import ShapesArrays, focused, make_arrays, rehearsed
 
 VALIDATION_SEED = 1_000_003
 TEST_SEED = 2_000_003
@@ -39,6 +40,7 @@ class ShapesStream(keras.utils.PyDataset):
         per_scene: int = 8,
         language: str = "templates",
         rehearsal: float = 0.0,
+        focus: dict[str, int] | None = None,
         input_names: tuple[str, ...] = ("image", "question"),
         **kwargs,
     ) -> None:
@@ -51,7 +53,13 @@ class ShapesStream(keras.utils.PyDataset):
         self.epoch = 0
         self.input_names = input_names  # a question-only model takes no image
         self.rehearsal = rehearsal
-        self.options = {"image_side": image_side, "style": style, "per_scene": per_scene, "language": language}
+        self.options = {
+            "image_side": image_side,
+            "style": style,
+            "per_scene": per_scene,
+            "language": language,
+            "families": focused(focus),
+        }
 
     def __len__(self) -> int:
         return self.steps
