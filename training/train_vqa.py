@@ -43,6 +43,10 @@ from training.datasets.shapes_stream import PEOPLE_SEED_OFFSET, TEST_SEED, VALID
 MODELS = ("vqa", "vqa_baseline", "question_only")
 # How many of each family's most frequent mistakes a card's test tables list.
 CONFUSIONS = 3
+# Card fields a resumed run keeps: they describe files beside the model and the
+# question-only comparison, not these weights. `temperature` and `serving` were measured
+# on the old weights, so they go, and are measured again (see the README).
+CARRIED_OVER = ("artifacts", "question_only")
 # Published accuracies (%), for the card and README: CLEVR test (Johnson et al. 2017,
 # Santoro et al. 2017, Perez et al. 2018, Hudson & Manning 2018) and Sort-of-CLEVR
 # relational questions (Santoro et al. 2017).
@@ -347,6 +351,7 @@ def train(args: argparse.Namespace) -> dict:
             "training_runs": [
                 *previous.get("training_runs", []),
                 {
+                    "command": command_line("training.train_vqa"),
                     "samples": samples,
                     "seconds": round(seconds, 1),
                     "how": "fit",
@@ -357,6 +362,7 @@ def train(args: argparse.Namespace) -> dict:
             "validation_history": [*previous.get("validation_history", []), *history],
             "metrics": metrics,
             "published": PUBLISHED,
+            **{k: previous[k] for k in CARRIED_OVER if k in previous},
         }
 
     clock = Stopwatch()

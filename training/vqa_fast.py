@@ -324,6 +324,7 @@ def train_one(name: str, seconds: float, producer: ShapesProducer, sets: dict, a
             "training_runs": [
                 *previous.get("training_runs", []),
                 {
+                    "command": "KERAS_BACKEND=jax python -m training.vqa_fast " + " ".join(args.argv),
                     "samples": seen,
                     "unique_questions": producer.n_questions,
                     "steps": steps,
@@ -337,6 +338,7 @@ def train_one(name: str, seconds: float, producer: ShapesProducer, sets: dict, a
             "validation_history": [*previous.get("validation_history", []), *history],
             "metrics": metrics,
             "published": train_vqa.PUBLISHED,
+            **{k: previous[k] for k in train_vqa.CARRIED_OVER if k in previous},
         }
 
     def save(metrics: dict, train_seconds: float) -> dict:

@@ -57,8 +57,16 @@ def test_family_table_lists_each_familys_most_frequent_mistakes():
 
 def test_resume_continues_from_the_saved_model(tmp_path):
     train_vqa.main(["--model", "vqa_baseline", "--out", str(tmp_path), *TINY])
+    folder = tmp_path / "vqa_baseline"
+    first = json.loads((folder / "card.json").read_text())
+    extra = {"artifacts": ["training_log.txt"], "question_only": {"metrics": {}}, "temperature": 0.9}
+    (folder / "card.json").write_text(json.dumps({**first, **extra}))
     card = train_vqa.main(["--model", "vqa_baseline", "--out", str(tmp_path), "--resume", *TINY])
     assert card["version"] == 2 and len(card["training_runs"]) == 2
+    # What describes other files stays; what was measured on the old weights goes.
+    assert card["artifacts"] == extra["artifacts"] and card["question_only"] == extra["question_only"]
+    assert "temperature" not in card
+    assert all(run["command"].startswith("python -m training.train_vqa") for run in card["training_runs"])
 
 
 def test_trained_model_is_served(tmp_path):
