@@ -9,8 +9,9 @@ files (`train_vqa.CARRIED_OVER`) come from the model it replaces.
     python -m training.adopt_vqa /tmp/run/vqa            # checks, then copies into models/vqa
     python -m training.adopt_vqa /tmp/run/vqa --check    # checks only
 
-Afterwards the card's temperature and precision record are measured again (the old
-ones belonged to the old weights); the script prints those commands.
+Afterwards the card's temperature, its tables of people's questions and its precision
+record are measured again (the old ones belonged to the old weights); the script
+prints those commands.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ FILES = ("model.keras", "vocab.json", "answers.json")
 MEASURE_AGAIN = (
     "python -m benchmarks.vqa_language --fit-temperature --write-card",
     "python -m benchmarks.vqa_language --questions benchmarks/questions/vqa_people_questions_blind.txt --write-card",
+    "python -m benchmarks.vqa_language --model-alone --write-card",
     "python -m benchmarks.precision --questions 2000 --write-cards",
 )
 
