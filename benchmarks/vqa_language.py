@@ -297,6 +297,12 @@ def print_tables(people: dict, templates: dict, source: Path) -> None:
         print("  miss:", failure)
 
 
+def shown(path: Path) -> str:
+    """A questions file as a card records it: from the repository root, as typed there."""
+    path = path.resolve()
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", default="vqa")
@@ -337,7 +343,7 @@ def main() -> None:
             card = read_card(model_dir)
             card.setdefault("metrics", {}).setdefault("model_alone", {})[args.questions.stem] = {
                 **alone,
-                "command": f"python -m benchmarks.vqa_language --model {args.model} --questions {args.questions} "
+                "command": f"python -m benchmarks.vqa_language --model {args.model} --questions {shown(args.questions)} "
                 "--model-alone --write-card",
             }
             write_card(model_dir, card)
@@ -358,8 +364,8 @@ def main() -> None:
         metrics[key] = {
             **metrics.get(key, {}),  # history kept beside the table (a blind set's first run)
             **people["table"],
-            "file": str(args.questions.resolve().relative_to(ROOT)),
-            "command": f"python -m benchmarks.vqa_language --questions {args.questions} --write-card",
+            "file": shown(args.questions),
+            "command": f"python -m benchmarks.vqa_language --questions {shown(args.questions)} --write-card",
         }
         if main_set:  # the template table is measured with the main set, at its full size
             metrics["templates_through_reader"] = templates

@@ -58,9 +58,15 @@ def shortfalls(card: dict) -> list[str]:
 
 
 def adopted_card(candidate: dict, replaced: dict) -> dict:
-    """The candidate's card with the fields it lacks that describe other files."""
+    """The candidate's card with the fields it lacks that describe other files, and the
+    history kept beside a table (a blind question set's `first_run`: scored once, before
+    anything was changed for it, it cannot be measured again)."""
     kept = {k: replaced[k] for k in CARRIED_OVER if k in replaced and k not in candidate}
-    return {**candidate, **kept}
+    metrics = dict(candidate.get("metrics", {}))
+    for name, table in replaced.get("metrics", {}).items():
+        if isinstance(table, dict) and "first_run" in table and "first_run" not in metrics.get(name, {}):
+            metrics[name] = {**metrics.get(name, {}), "first_run": table["first_run"]}
+    return {**candidate, **kept, "metrics": metrics}
 
 
 def adopt(source: Path, target: Path) -> None:

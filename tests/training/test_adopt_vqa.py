@@ -44,7 +44,16 @@ def test_a_model_that_meets_them_replaces_the_committed_one_keeping_what_describ
     models = tmp_path / "models"
     committed = folder(
         models / "vqa",
-        {"version": 1, "artifacts": ["training_log.txt"], "question_only": {"metrics": {}}, "temperature": 0.95},
+        {
+            "version": 1,
+            "artifacts": ["training_log.txt"],
+            "question_only": {"metrics": {}},
+            "temperature": 0.95,
+            "metrics": {
+                "people_questions": {"all": {"right": 100.0}},
+                "people_questions_blind": {"all": {"right": 100.0}, "first_run": {"all": {"right": 95.9}}},
+            },
+        },
         files=("model.keras", "vocab.json", "answers.json", "training_log.txt"),
     )
     run_card = {"version": 2, "metrics": {"test": table(), "test_rendered_differently": table()}}
@@ -55,6 +64,8 @@ def test_a_model_that_meets_them_replaces_the_committed_one_keeping_what_describ
     card = json.loads((committed / "card.json").read_text())
     assert card["version"] == 2 and card["artifacts"] == ["training_log.txt"] and card["question_only"] == {"metrics": {}}
     assert "temperature" not in card  # measured on the old weights: measured again
+    assert card["metrics"]["people_questions_blind"] == {"first_run": {"all": {"right": 95.9}}}  # history stays
+    assert "people_questions" not in card["metrics"]
     assert [(committed / f).read_text() for f in adopt_vqa.FILES] == [f"run/{f}" for f in adopt_vqa.FILES]
     assert (committed / "training_log.txt").read_text() == "models/training_log.txt"  # the run had none: kept
     assert "--fit-temperature" in capsys.readouterr().out
