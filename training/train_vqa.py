@@ -194,6 +194,12 @@ def keras_predictor(model: keras.Model):
     return lambda inputs: model.predict_on_batch(inputs)
 
 
+def tables_for(model: keras.Model, tests: dict[str, ShapesArrays]) -> dict:
+    """A card's test tables, mistakes included, for each of `tests`."""
+    names = input_names(model)
+    return {k: family_table(predict_arrays(keras_predictor(model), v, names), v, CONFUSIONS) for k, v in tests.items()}
+
+
 class FamilyValidation(keras.callbacks.Callback):
     """Logs validation accuracy per family after every epoch (and keeps the history);
     with `people`, also the people's-language set's overall accuracy; with `save`, saves
@@ -239,10 +245,7 @@ def evaluate_saved(name: str, args: argparse.Namespace) -> dict:
     encoder = task.read_assets(out_dir)["encoder"]
     tests = shapes_test_sets(encoder, args.test_questions, int(model.inputs[0].shape[1]))
     with Stopwatch() as clock:
-        tables = {
-            k: family_table(predict_arrays(keras_predictor(model), v, input_names(model)), v, CONFUSIONS)
-            for k, v in tests.items()
-        }
+        tables = tables_for(model, tests)
     card = read_card(out_dir)
     card.setdefault("metrics", {}).update(tables)
     card["metrics"]["measured_with"] = (
@@ -345,6 +348,8 @@ def train(args: argparse.Namespace) -> dict:
     model, previous = model_to_train(args, out_dir, encoder, len(answers), steps)
     names = input_names(model)
 
+    command = command_line("training.train_vqa")
+
     def card_for(history: list[dict], metrics: dict, seconds: float, samples: int) -> dict:
         return {
             "version": int(previous.get("version", 0)) + 1,
@@ -354,11 +359,11 @@ def train(args: argparse.Namespace) -> dict:
             "fresh every batch"
             if args.dataset == "shapes"
             else str(args.data_dir),
-            "training_command": command_line("training.train_vqa"),
+            "training_command": command,
             "training_runs": [
                 *previous.get("training_runs", []),
                 {
-                    "command": command_line("training.train_vqa"),
+                    "command": command,
                     "samples": samples,
                     "seconds": round(seconds, 1),
                     "how": "fit",
@@ -386,9 +391,7 @@ def train(args: argparse.Namespace) -> dict:
     metrics: dict = {"validation": validation_log.history[-1] if validation_log.history else {}}
     if args.dataset == "shapes":
         tests = shapes_test_sets(encoder, args.test_questions, args.image_side)
-        metrics.update(
-            {k: family_table(predict_arrays(keras_predictor(model), v, names), v, CONFUSIONS) for k, v in tests.items()}
-        )
+        metrics.update(tables_for(model, tests))
     else:
         metrics["validation_vqa_accuracy"] = vqa_accuracy(model, validation, names, answers, records["validation"])
 

@@ -39,6 +39,7 @@ import os
 import threading
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -48,12 +49,25 @@ from training.datasets.shapes_language import FAMILIES
 from training.datasets.shapes_questions import LANGUAGES
 
 
-def _make_chunk(job: tuple) -> ShapesArrays:
-    seed, index, n_questions, style, image_side, words, language, rehearsal, families = job
-    encoder = task.QuestionEncoder(words)
-    rng = np.random.default_rng([seed, index])
-    language = rehearsed(language, rehearsal, rng)
-    return make_arrays(rng, n_questions, encoder, image_side, style, language=language, families=families)
+class ChunkJob(NamedTuple):
+    """One chunk of questions for a worker process (picklable: it crosses the pool)."""
+
+    seed: int
+    index: int
+    n_questions: int
+    style: str
+    image_side: int
+    words: tuple[str, ...]
+    language: str = "templates"
+    rehearsal: float = 0.0
+    families: tuple[str, ...] = FAMILIES
+
+
+def _make_chunk(job: ChunkJob) -> ShapesArrays:
+    rng = np.random.default_rng([job.seed, job.index])
+    language = rehearsed(job.language, job.rehearsal, rng)
+    encoder = task.QuestionEncoder(job.words)
+    return make_arrays(rng, job.n_questions, encoder, job.image_side, job.style, language=language, families=job.families)
 
 
 class ShapesProducer:
@@ -78,14 +92,13 @@ class ShapesProducer:
         self.questions = np.empty((max_questions, task.MAX_QUESTION_TOKENS), np.int32)
         self.answers = np.empty(max_questions, np.int32)
         self.n_scenes = self.n_questions = 0
-        self.job = (seed, chunk, style, image_side, words, language, rehearsal, focused(focus))
+        self.job = ChunkJob(seed, 0, chunk, style, image_side, words, language, rehearsal, focused(focus))
         self.pool = multiprocessing.get_context("spawn").Pool(workers)
 
     def start(self) -> None:
         """Start the endless stream (after any `pool_map`: the pool hands out its tasks
         in order, and this stream's never end)."""
-        seed, chunk, style, image_side, words, language, rehearsal, families = self.job
-        jobs = ((seed, i, chunk, style, image_side, words, language, rehearsal, families) for i in itertools.count())
+        jobs = (self.job._replace(index=i) for i in itertools.count())
         results = self.pool.imap_unordered(_make_chunk, jobs)
         self.started = time.perf_counter()
         self.thread = threading.Thread(target=self._collect, args=(results,), daemon=True)
@@ -142,7 +155,7 @@ def pool_map(
 ) -> ShapesArrays:
     """A fixed set (validation / test) made by the pool, in a deterministic order."""
     jobs = [
-        (seed, i, min(chunk, n_questions - i * chunk), style, image_side, words, language, 0.0, FAMILIES)
+        ChunkJob(seed, i, min(chunk, n_questions - i * chunk), style, image_side, words, language)
         for i in range(math.ceil(n_questions / chunk))
     ]
     parts = pool.map(_make_chunk, jobs)
@@ -313,6 +326,8 @@ def train_one(name: str, seconds: float, producer: ShapesProducer, sets: dict, a
     history, steps, seen = [], 0, 0
     start = last_log = last_save = time.perf_counter()
 
+    command = "KERAS_BACKEND=jax python -m training.vqa_fast " + " ".join(args.argv)
+
     def card_for(metrics: dict, train_seconds: float) -> dict:
         return {
             "version": int(previous.get("version", 0)) + 1,
@@ -320,11 +335,11 @@ def train_one(name: str, seconds: float, producer: ShapesProducer, sets: dict, a
             "dataset": "shapes",
             "data": "shapes scenes generated per docs/shapes-scenes.md (style 'varied') by "
             f"{args.workers} processes while training ran; batches sampled from all generated so far",
-            "training_command": "KERAS_BACKEND=jax python -m training.vqa_fast " + " ".join(args.argv),
+            "training_command": command,
             "training_runs": [
                 *previous.get("training_runs", []),
                 {
-                    "command": "KERAS_BACKEND=jax python -m training.vqa_fast " + " ".join(args.argv),
+                    "command": command,
                     "samples": seen,
                     "unique_questions": producer.n_questions,
                     "steps": steps,

@@ -42,14 +42,14 @@ def test_producer_fills_host_arrays_from_spawned_workers():
 
 def test_chunks_rehearse_the_templates_when_asked():
     none = ANSWERS.index("none")
-    people = vqa_fast._make_chunk((3, 0, 128, "plain", 32, WORDS, "people", 0.0, FAMILIES))
-    rehearsed = vqa_fast._make_chunk((3, 0, 128, "plain", 32, WORDS, "people", 1.0, FAMILIES))
+    people = vqa_fast._make_chunk(vqa_fast.ChunkJob(3, 0, 128, "plain", 32, WORDS, "people", 0.0))
+    rehearsed = vqa_fast._make_chunk(vqa_fast.ChunkJob(3, 0, 128, "plain", 32, WORDS, "people", 1.0))
     assert (people.answers == none).any() and not (rehearsed.answers == none).any()
 
 
 def test_chunks_ask_the_focused_family_more_often():
     focus = focused({"compare_attribute": 4})
-    chunk = vqa_fast._make_chunk((3, 0, 400, "plain", 32, WORDS, "people", 0.0, focus))
+    chunk = vqa_fast._make_chunk(vqa_fast.ChunkJob(3, 0, 400, "plain", 32, WORDS, "people", 0.0, focus))
     share = np.mean(chunk.families == FAMILIES.index("compare_attribute"))
     assert 0.2 < share < 0.36  # 4 of 14 slots, against 1 of 11 without focus
 
