@@ -21,7 +21,7 @@ class Settings(BaseSettings):
 
     # Where models live; every sub-folder with a model.keras is served.
     models_dir: Path = ROOT / "models"
-    # Sample scenes for the VQA gallery (written by `training.datasets.shapes_files samples`).
+    # Sample scenes for the VQA gallery (written by `training.datasets.shapes.files samples`).
     samples_dir: Path = ROOT / "static" / "samples"
     photos_dir: Path = ROOT / "static" / "photos"
     # Only these models are loaded (comma-separated); empty means all that are known.

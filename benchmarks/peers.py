@@ -72,7 +72,7 @@ import tensorflow as tf
 
 def load_forward(path, specs):
     if "/vqa/" in path:
-        import app.tasks.vqa_models  # registers the VQA model's layers
+        import app.worlds.shapes.models  # registers the VQA model's layers
     model = keras.saving.load_model(path, compile=False)
     signature = [tf.TensorSpec((None, *shape), dtype) for shape, dtype in specs]
     call = (lambda x: model(x, training=False)) if len(specs) == 1 else (lambda *xs: model(list(xs), training=False))
@@ -238,7 +238,7 @@ def sample_inputs(model: ModelSpec) -> dict[str, np.ndarray]:
         return {"image": image}
     from PIL import Image
 
-    from app.tasks.vqa import image_to_array, read_assets
+    from app.worlds.shapes.preprocessing import image_to_array, read_assets
 
     scene = image_to_array(Image.open(ROOT / "static" / "samples" / "scene_00.png").convert("RGB"))
     ids, _ = read_assets(ROOT / "models" / "vqa")["encoder"].encode("What color is the large circle?")
@@ -363,7 +363,7 @@ def cost_per_row(model: ModelSpec) -> dict[str, float]:
     from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
     from tensorflow.python.profiler import model_analyzer, option_builder
 
-    from app.tasks import vqa_models  # noqa: F401  (registers the VQA layers)
+    from app.worlds.shapes import models as vqa_models  # noqa: F401  (registers the VQA layers)
     from benchmarks.serve import raw_forward_ms
 
     net = keras.saving.load_model(model.path, compile=False)

@@ -4,7 +4,7 @@ Three tables, in process, with the committed models:
 - routing: shapes scenes rendered every way the spec allows (sizes 32-512, anti-aliased
   or not, noise, wide scenes letterboxed, PNG or JPEG) and photos (the sample photos,
   their crops and small copies, scikit-image's other sample images), counted by the
-  world `app.tasks.world` sends them to;
+  world `app.worlds.shapes.claim` sends them to;
 - questions: `benchmarks/questions/photo_questions.json` through `POST /api/vqa`:
   right (of the questions the models can ground), wrong (an answer given that is not
   the person's, of all questions), out of scope said, and "cannot tell" kept;
@@ -54,7 +54,7 @@ GRID = {
 
 
 def rendered_scenes(n: int, seed: int) -> list[Image.Image]:
-    from training.datasets import shapes
+    from training.datasets.shapes import scenes as shapes
 
     rng = np.random.default_rng(seed)
     scenes = []
@@ -88,7 +88,7 @@ def photo_variants() -> list[Image.Image]:
 
 
 def routing_table(scenes: int, seed: int) -> dict:
-    from app.tasks.world import check_world
+    from app.worlds.shapes.claim import check_world
 
     shapes_routed = sum(check_world(s).world == "shapes" for s in rendered_scenes(scenes, seed))
     photos = photo_variants()
@@ -152,9 +152,9 @@ def ask_all(client, items: list[dict]) -> list[tuple[dict, str, float, dict]]:
 def fit_thresholds(client, items: list[dict]):
     """The grid point with the most right answers and wrong <= MAX_WRONG %; the models
     look at each photo once (on the app's own event loop), the rules run for every point."""
-    from app.tasks import photo_answer
-    from app.tasks.photo_reading import read_photo_question
-    from app.tasks.photo_rules import RULES, Outcome, Thresholds
+    from app.worlds.photo import answer as photo_answer
+    from app.worlds.photo.reading import read_photo_question
+    from app.worlds.photo.rules import RULES, Outcome, Thresholds
 
     base = Thresholds()
     looks = {}

@@ -8,7 +8,7 @@ was faster (the geometric mean of its speed-ups at batch 1, 2 and 32 above 1). I
 - the template test sets of `training.train_vqa` (fixed seeds, both renderers): the
   accuracy in each precision, the share of questions whose top answer is the same,
   and the largest difference in any answer's probability;
-- the served forward pass (`app.tasks.vqa_forward`) at batch 1, 2 and 32, in ms, in
+- the served forward pass (`app.worlds.shapes.forward`) at batch 1, 2 and 32, in ms, in
   rounds that interleave the two precisions.
 
     python -m benchmarks.precision                  # print the table
@@ -30,9 +30,9 @@ import numpy as np
 
 from app import runtime
 from app.config import ROOT
-from app.tasks import vqa as task
-from app.tasks import vqa_models  # noqa: F401  (registers the VQA layers)
-from app.tasks.vqa_forward import CachedQuestionForward, splittable
+from app.worlds.shapes import models as vqa_models  # noqa: F401  (registers the VQA layers)
+from app.worlds.shapes import preprocessing as task
+from app.worlds.shapes.forward import CachedQuestionForward, splittable
 from training.common import read_card, write_card
 from training.train_vqa import family_table, predict_arrays, shapes_test_sets
 

@@ -167,7 +167,7 @@ def raw_forward_ms(model_path: Path) -> dict[int, float]:
     import keras
 
     from app import runtime
-    from app.tasks import vqa_models  # noqa: F401  (registers the VQA layers)
+    from app.worlds.shapes import models as vqa_models  # noqa: F401  (registers the VQA layers)
 
     model = keras.saving.load_model(model_path, compile=False)
     forward = runtime.inference_forward(model)

@@ -54,11 +54,11 @@ def main() -> None:
     parser.add_argument("--side", type=int, default=64)
     args = parser.parse_args()
 
-    from app.tasks.vqa import QuestionEncoder
-    from training.datasets.shapes import render, sample_scene
-    from training.datasets.shapes_language import vocabulary
-    from training.datasets.shapes_questions import generate
-    from training.datasets.shapes_stream import ShapesStream
+    from app.worlds.shapes.preprocessing import QuestionEncoder
+    from training.datasets.shapes.language import vocabulary
+    from training.datasets.shapes.questions import generate
+    from training.datasets.shapes.scenes import render, sample_scene
+    from training.datasets.shapes.stream import ShapesStream
 
     rng = np.random.default_rng(0)
     scene = sample_scene(rng)

@@ -19,8 +19,8 @@ from fastapi import FastAPI, File, Form, UploadFile
 from PIL import Image
 from pydantic import BaseModel
 
-from app.tasks import vqa as vqa_task
-from app.tasks import vqa_models  # noqa: F401  (registers the VQA layers)
+from app.worlds.shapes import models as vqa_models  # noqa: F401  (registers the VQA layers)
+from app.worlds.shapes import preprocessing as vqa_task
 
 location = Path(os.environ.get("BASELINE_MODEL", "models/digits/model.keras"))
 model = keras.saving.load_model(location / "model.keras" if location.is_dir() else location, compile=False)

@@ -8,7 +8,7 @@ Two tables, both through the real endpoint (in process, the committed models):
 - templates: questions of the spec's 11 families from the generator, on fresh scenes,
   read by the same reader, per family;
 - generated (`--generated N`): the generator's own people's wording
-  (`training/datasets/shapes_paraphrase.py`, a grammar written apart from the reader),
+  (`training/datasets/shapes/paraphrase.py`, a grammar written apart from the reader),
   with and without typing slips, read back by the reader: the share read as the template
   question it came from, per family (no model needed);
 - model alone (`--model-alone`): the same hand-written questions of the kinds one
@@ -64,7 +64,7 @@ def read_items(path: Path = QUESTIONS_FILE) -> list[dict]:
 def template_answer(scene: dict, template: str) -> str:
     """The answer the independent checker derives for a template question; raises when the
     question does not hold on this scene (a reference that is not unique, a margin)."""
-    from training.datasets.shapes_check import derive_answer
+    from training.datasets.shapes.check import derive_answer
 
     answer, problems = derive_answer(scene, template)
     if answer is None or problems:
@@ -153,8 +153,8 @@ def _percentages(row: dict) -> dict:
 
 
 def template_table(client, n_questions: int, seed: int) -> dict:
-    from training.datasets.shapes import render, sample_scene
-    from training.datasets.shapes_questions import generate
+    from training.datasets.shapes.questions import generate
+    from training.datasets.shapes.scenes import render, sample_scene
 
     right: dict[str, list[bool]] = defaultdict(list)
     for scene, questions in generate(np.random.default_rng(seed), n_questions, sample_scene):
@@ -179,8 +179,8 @@ def load_vqa(model_dir: Path):
     """(Keras model, its vocabulary and answers, its image side) from a model folder."""
     import keras
 
-    from app.tasks import vqa as task
-    from app.tasks import vqa_models  # noqa: F401  (custom layers)
+    from app.worlds.shapes import models as vqa_models  # noqa: F401  (custom layers)
+    from app.worlds.shapes import preprocessing as task
 
     model = keras.saving.load_model(model_dir / "model.keras", compile=False)
     return model, task.read_assets(model_dir), model.inputs[0].shape[1]
@@ -192,9 +192,9 @@ def load_vqa(model_dir: Path):
 def fit_temperature(model_dir: Path, n_questions: int, seed: int) -> float:
     """The temperature that minimises the negative log-likelihood of the model's answers
     on generated validation questions (Guo et al. 2017), on a grid."""
-    from app.tasks import vqa as task
-    from training.datasets.shapes import render, sample_scene
-    from training.datasets.shapes_questions import generate
+    from app.worlds.shapes import preprocessing as task
+    from training.datasets.shapes.questions import generate
+    from training.datasets.shapes.scenes import render, sample_scene
 
     model, assets, side = load_vqa(model_dir)
     images, questions, answers = [], [], []
@@ -222,11 +222,11 @@ def fit_temperature(model_dir: Path, n_questions: int, seed: int) -> float:
 def generated_table(n_questions: int, seed: int) -> dict:
     """% of generated paraphrases (and of the same with slips) that the reader reads as
     the template question they were made from, per family."""
-    from app.tasks import vqa_plans
-    from app.tasks.vqa_reading import read_question
-    from training.datasets.shapes import sample_scene
-    from training.datasets.shapes_paraphrase import paraphrase, typo
-    from training.datasets.shapes_questions import generate
+    from app.worlds.shapes import plans as vqa_plans
+    from app.worlds.shapes.reading import read_question
+    from training.datasets.shapes.paraphrase import paraphrase, typo
+    from training.datasets.shapes.questions import generate
+    from training.datasets.shapes.scenes import sample_scene
 
     def plan(text: str) -> list[str] | None:
         meaning = read_question(text).meaning
@@ -259,7 +259,7 @@ def model_alone_table(model_dir: Path, items: list[dict]) -> dict:
     """Right % per kind when the model reads the question exactly as typed."""
     from PIL import Image
 
-    from app.tasks import vqa as task
+    from app.worlds.shapes import preprocessing as task
 
     model, assets, side = load_vqa(model_dir)
     chosen = [item for item in items if item["kind"] in ALONE_KINDS]

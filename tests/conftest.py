@@ -25,8 +25,8 @@ from PIL import Image
 from app.config import ROOT, Settings
 from app.main import create_app
 from app.tasks import digits as task
-from app.tasks import vqa_models
-from training.datasets.shapes_language import ANSWERS, vocabulary
+from app.worlds.shapes import models as vqa_models
+from training.datasets.shapes.language import ANSWERS, vocabulary
 
 COMMITTED_MODELS = ROOT / "models"
 

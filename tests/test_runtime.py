@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from app import runtime
-from app.tasks import vqa_models
+from app.worlds.shapes import models as vqa_models
 from tests.conftest import make_settings
 
 

@@ -4,7 +4,7 @@
 a GraphDef in JSON (`centernet.json`) and fp16 weights (`centernet.bin`). This script
 reads both, translates the graph node by node into standard Keras layers up to the
 heatmap and box distances, and ends with the graph's own top-100 peak decoding written
-as two Keras layers (`app.tasks.photo_detect`: `KeepPeaks`, `PeakBoxes`). It then runs
+as two Keras layers (`app.worlds.photo.detect`: `KeepPeaks`, `PeakBoxes`). It then runs
 the original graph in TensorFlow on the sample photos and records how far the Keras
 model's detections are from the graph's before writing `models/photo_detector/`.
 
@@ -21,7 +21,7 @@ import keras
 import numpy as np
 from PIL import Image
 
-from app.tasks import photo_detect as task
+from app.worlds.photo import detect as task
 from training import packages
 from training.common import MODELS_DIR, ROOT, command_line, read_card, save_model_with_card
 

@@ -19,7 +19,7 @@ import keras
 import numpy as np
 from PIL import Image
 
-from app.tasks import photo_classify as task
+from app.worlds.photo import classify as task
 from training import packages
 from training.common import MODELS_DIR, ROOT, command_line, save_model_with_card
 from training.torch_legacy import load_state_dict

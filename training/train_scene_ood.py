@@ -9,7 +9,7 @@ records how many of each kind are flagged: real scenes (plain, varied, rendered
 differently), scikit-image's sample photos and crops of them, MNIST digits (both ink
 polarities) and noise.
 
-Images go through `app.tasks.vqa.image_to_pixels`, as in the server, at the VQA
+Images go through `app.worlds.shapes.preprocessing.image_to_pixels`, as in the server, at the VQA
 models' input side.
 
     python -m training.train_scene_ood
@@ -27,10 +27,10 @@ import keras
 import numpy as np
 from PIL import Image
 
-from app.tasks import vqa as task
-from app.tasks import vqa_models
+from app.worlds.shapes import models as vqa_models
+from app.worlds.shapes import preprocessing as task
 from training.common import MODELS_DIR, Stopwatch, command_line, read_card, save_model_with_card, set_seed, write_card
-from training.datasets.shapes_arrays import STYLES, scene_pixels
+from training.datasets.shapes.arrays import STYLES, scene_pixels
 
 # -- data --------------------------------------------------------------------------------
 

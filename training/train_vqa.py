@@ -3,7 +3,7 @@
 Data: the shapes stream by default (`docs/shapes-scenes.md`, scenes generated on
 the fly, never repeated), or the official CLEVR / VQA v2 layouts through
 `training.datasets.vqa_files` (`--dataset clevr|vqa-v2 --data-dir ...`; VQA v2 is scored
-with its own accuracy metric). Every image and question goes through `app.tasks.vqa`,
+with its own accuracy metric). Every image and question goes through `app.worlds.shapes.preprocessing`,
 as it does in the server.
 
 This script trains with `fit` on any backend, which is what a CPU has time for: hours
@@ -37,15 +37,15 @@ import keras
 import numpy as np
 from PIL import Image
 
-from app.tasks import vqa as task
-from app.tasks import vqa_models
+from app.worlds.shapes import models as vqa_models
+from app.worlds.shapes import preprocessing as task
 from training import common, vqa_growth
 from training.common import MODELS_DIR, Stopwatch, command_line, read_card, save_model_with_card, set_seed, write_card
 from training.datasets import vqa_files
-from training.datasets.shapes_arrays import ShapesArrays, make_arrays, parse_focus
-from training.datasets.shapes_language import ANSWERS, FAMILIES
-from training.datasets.shapes_questions import LANGUAGES
-from training.datasets.shapes_stream import PEOPLE_SEED_OFFSET, TEST_SEED, VALIDATION_SEED, ShapesStream
+from training.datasets.shapes.arrays import ShapesArrays, make_arrays, parse_focus
+from training.datasets.shapes.language import ANSWERS, FAMILIES
+from training.datasets.shapes.questions import LANGUAGES
+from training.datasets.shapes.stream import PEOPLE_SEED_OFFSET, TEST_SEED, VALIDATION_SEED, ShapesStream
 
 MODELS = ("vqa", "vqa_baseline", "question_only")
 # How many of each family's most frequent mistakes a card's test tables list.

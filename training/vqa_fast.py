@@ -43,10 +43,10 @@ from typing import NamedTuple
 
 import numpy as np
 
-from app.tasks import vqa as task
-from training.datasets.shapes_arrays import ShapesArrays, focused, make_arrays, parse_focus, rehearsed
-from training.datasets.shapes_language import FAMILIES
-from training.datasets.shapes_questions import LANGUAGES
+from app.worlds.shapes import preprocessing as task
+from training.datasets.shapes.arrays import ShapesArrays, focused, make_arrays, parse_focus, rehearsed
+from training.datasets.shapes.language import FAMILIES
+from training.datasets.shapes.questions import LANGUAGES
 
 
 class ChunkJob(NamedTuple):
@@ -444,7 +444,7 @@ def main(argv: list[str] | None = None) -> dict:
         max_questions=args.max_questions,
         max_scenes=args.max_questions // 5,
     )
-    from training.datasets.shapes_stream import PEOPLE_SEED_OFFSET, TEST_SEED, VALIDATION_SEED  # noqa: E402  (imports Keras)
+    from training.datasets.shapes.stream import PEOPLE_SEED_OFFSET, TEST_SEED, VALIDATION_SEED  # noqa: E402  (imports Keras)
 
     started = time.perf_counter()
     fixed = functools.partial(pool_map, producer.pool, image_side=args.image_side, words=args.words)

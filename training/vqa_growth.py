@@ -23,9 +23,9 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from app.tasks import vqa as task
-from training.datasets.shapes_language import vocabulary
-from training.datasets.shapes_paraphrase import people_vocabulary, synonyms
+from app.worlds.shapes import preprocessing as task
+from training.datasets.shapes.language import vocabulary
+from training.datasets.shapes.paraphrase import people_vocabulary, synonyms
 
 HEAD_TEMPERATURE = 3.0
 NEW_ANSWER_LOGIT = -12.0  # after softening: below all but the least sure 1 % of winning logits

@@ -1,11 +1,11 @@
 """Visual question answering: `POST /api/vqa` and the sample scenes.
 
-Two ways in, one preprocessing path out (`app.tasks.vqa`, as in training):
+Two ways in, one preprocessing path out (`app.worlds.shapes.preprocessing`, as in training):
 - multipart `image` (file) + `question` (text), optional `top_k`, `explain`, `model`;
 - JSON `{"image_b64", "question", "top_k", "explain", "model"}`.
 
 The router reads and checks the request, then makes one call into the task
-(`app.tasks.vqa_answer.answer`), which reads the question, asks the model and says
+(`app.worlds.shapes.answer.answer`), which reads the question, asks the model and says
 how sure it is.
 """
 
@@ -25,7 +25,9 @@ from app.deps import RegistryDep, SettingsDep
 from app.errors import BadRequest, NotFound
 from app.inputs import VqaJson, decode_upload, read_vqa_request
 from app.openapi import form_or_json_body
-from app.tasks import photo_answer, vqa_answer, world
+from app.worlds.photo import answer as photo_answer
+from app.worlds.shapes import answer as vqa_answer
+from app.worlds.shapes import claim as world
 
 router = APIRouter(prefix="/api/vqa", tags=["vqa"])
 
@@ -229,7 +231,7 @@ def _load_samples(folder: Path) -> list[dict]:
 async def samples(settings: SettingsDep) -> dict:
     found = _load_samples(settings.samples_dir)
     if not found:
-        raise NotFound("no sample scenes on this server (run `python -m training.datasets.shapes_files samples`)")
+        raise NotFound("no sample scenes on this server (run `python -m training.datasets.shapes.files samples`)")
     return {"samples": found}
 
 

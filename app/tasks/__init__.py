@@ -32,7 +32,7 @@ class Prepared:
     assets: dict[str, Any] = field(default_factory=dict)  # files beside the model (a vocabulary)
     answers: dict[str, Any] = field(default_factory=dict)  # answers that never change, computed once
     # The model's own call, when the task serves it through something better than the
-    # whole model compiled as one (`app.tasks.vqa_forward`); None: the registry's.
+    # whole model compiled as one (`app.worlds.shapes.forward`); None: the registry's.
     forward: Callable[[Any], np.ndarray] | None = None
 
 
@@ -42,11 +42,15 @@ Hook = Callable[[Any, dict, Path], Prepared]
 @cache
 def hooks() -> dict[str, Hook]:
     """Task name -> its `prepare` hook, from every module of this package that serves."""
+    import app.worlds  # the worlds' models are served through the same hooks
+
     found: dict[str, Hook] = {}
-    for module_info in pkgutil.iter_modules(__path__):
-        module = importlib.import_module(f"{__name__}.{module_info.name}")
-        for task in getattr(module, "SERVES", ()):
-            found[task] = module.prepare
+    for package in (__path__, app.worlds.__path__):
+        prefix = __name__ if package is __path__ else app.worlds.__name__
+        for module_info in pkgutil.walk_packages(package, prefix=f"{prefix}."):
+            module = importlib.import_module(module_info.name)
+            for task in getattr(module, "SERVES", ()):
+                found[task] = module.prepare
     return found
 
 

@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app import runtime
-from app.tasks import vqa_models
+from app.worlds.shapes import models as vqa_models
 from tests.conftest import make_settings
 
 

@@ -79,7 +79,7 @@ def test_the_specs_match_the_committed_models(model):
     """Names and shapes as the app's V2 metadata gives them, so every peer is asked alike."""
     import keras
 
-    from app.tasks import vqa_models  # noqa: F401  (registers the VQA layers)
+    from app.worlds.shapes import models as vqa_models  # noqa: F401  (registers the VQA layers)
 
     net = keras.saving.load_model(model.path, compile=False)
     assert [(t.name, tuple(t.shape[1:])) for t in net.inputs] == [(n, s) for n, s, _ in model.inputs]

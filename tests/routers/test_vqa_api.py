@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from tests.conftest import png_bytes
-from training.datasets.shapes import render, sample_scene
+from training.datasets.shapes.scenes import render, sample_scene
 
 SCENE = render(sample_scene(np.random.default_rng(7)), 256)
 

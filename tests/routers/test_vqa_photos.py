@@ -5,7 +5,7 @@ import os
 import pytest
 
 from app.config import ROOT
-from app.tasks import photo_text
+from app.worlds.photo import text as photo_text
 
 PHOTOS = ROOT / "static" / "photos"
 

@@ -1,4 +1,4 @@
-from training.datasets.shapes_check import check_question
+from training.datasets.shapes.check import check_question
 
 
 def test_samples_have_images_and_questions_that_check(tiny_client):

@@ -1,7 +1,7 @@
 import json
 
 from training import adopt_vqa
-from training.datasets.shapes_language import FAMILIES
+from training.datasets.shapes.language import FAMILIES
 
 
 def table(overall: float = 99.5, **families: float) -> dict:

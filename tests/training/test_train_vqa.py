@@ -10,13 +10,13 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from app.main import create_app
-from app.tasks import vqa as task
+from app.worlds.shapes import preprocessing as task
 from tests.conftest import make_settings, png_bytes
 from training import train_vqa
-from training.datasets.shapes import render, sample_scene
-from training.datasets.shapes_arrays import make_arrays
-from training.datasets.shapes_files import write_split
-from training.datasets.shapes_language import FAMILIES
+from training.datasets.shapes.arrays import make_arrays
+from training.datasets.shapes.files import write_split
+from training.datasets.shapes.language import FAMILIES
+from training.datasets.shapes.scenes import render, sample_scene
 
 TINY = ["--epochs", "1", "--steps-per-epoch", "2", "--batch-size", "8", "--validation-questions", "40", "--test-questions", "40"]
 

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from training import vqa_fast
-from training.datasets.shapes_arrays import focused
-from training.datasets.shapes_language import ANSWERS, FAMILIES
+from training.datasets.shapes.arrays import focused
+from training.datasets.shapes.language import ANSWERS, FAMILIES
 from training.vqa_growth import grown_words
 
 WORDS = tuple(grown_words())  # both languages' words

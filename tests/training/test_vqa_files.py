@@ -3,7 +3,7 @@ import json
 import pytest
 
 from training.datasets import vqa_files
-from training.datasets.shapes_files import write_split
+from training.datasets.shapes.files import write_split
 
 
 @pytest.fixture(scope="module")

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from app.tasks import vqa as task
-from app.tasks import vqa_models
-from training.datasets.shapes_language import ANSWERS, vocabulary
+from app.worlds.shapes import models as vqa_models
+from app.worlds.shapes import preprocessing as task
+from training.datasets.shapes.language import ANSWERS, vocabulary
 from training.vqa_growth import HEAD_TEMPERATURE, grow, grown_words
 
 

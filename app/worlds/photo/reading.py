@@ -1,0 +1,215 @@
+"""Reading a question about a photo: what it asks, and about which thing.
+
+The photo path answers five kinds of question, each grounded in a model's output:
+- identify: "what is this?", "what animal is this?", "what kind of dog is it?";
+- exists: "is there a cup?", "are there any people?", "is this a cat?";
+- count: "how many people are there?";
+- colour: "what colour is the car?", "what color is it?";
+- room: "what room is this?", "where was this taken?";
+- text: "what does the sign say?", "what is written here?" (with Tesseract installed).
+Everything else (what people do, wear or hold, why, when, who) is out of scope and
+said so. Typing slips are corrected to the photo words, as in the shapes
+reader (`vqa_spelling.Speller`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from app.worlds.photo import words
+from app.worlds.shapes.spelling import Speller, clean
+
+INTENTS = ("identify", "exists", "count", "colour", "room", "text")
+
+
+def _words(text: str) -> set[str]:
+    return set(text.split())
+
+
+SUBJECT = _words("this that it these those there picture image photo photograph pic shown see scene here")
+KIND_CUES = _words("kind type sort breed species make model")
+COLOUR_WORDS = _words("color colour colors colours colored coloured")
+TEXT_CUES = _words("say says said written write text read reads word words letters sign caption title label")
+ROOM_CUES = _words("room rooms place location where")
+EXIST_OPENERS = _words("is are does do can could was were any have has")
+OUT_OF_SCOPE = _words("""
+    why when who whose whom doing do holding hold wearing wear weather time feel feeling mood emotion happy sad
+    old age name called happening eating playing sitting standing running looking left right behind front under
+    above below beside next brand price cost made material bigger smaller taller than season day night year gender
+    race temperature hot cold shape size
+""")
+# Words of photos that name no thing the models find: known, so never "corrected" to one.
+SCENERY_NOUNS = _words("""
+    sky grass water tree trees road street wall walls floor snow sea beach mountain building house field cloud
+    clouds sun window door background foreground ground hair eyes shirt dress hat clothes jacket
+""")
+SCENERY = SCENERY_NOUNS | _words("""
+    full empty open closed real alive taken shot made or and with inside
+    black white gray grey red orange yellow green blue purple pink brown
+""")
+ROOM_NAMES = {"kitchen": "kitchen", "bathroom": "bathroom", "bedroom": "bedroom", "office": "office"}
+ROOM_NAMES |= {"living": "living room", "dining": "dining room", "lounge": "living room", "toilet": "bathroom"}
+SHORTHAND = dict(
+    p.split("=") for p in "hw=how wat=what wht=what u=you r=are pls=please whats=what wheres=where hows=how ppl=people".split()
+)
+FILLER = _words("""
+    the a an of in on at is are was were there contain contains show shows have has any some kinds types room where
+    what which how many much number please me tell you can i see do does this that it picture image photo
+    identify visible thing things object objects item items displayed shown in here
+""")
+SCOPE_NOTE = (
+    "About photos I can say what the main thing is (an animal, a vehicle, some food, or one of 1,000 everyday "
+    "objects), whether something is there, how many people, animals, cups or cars there are, what colour a "
+    "thing is, which room this is, and what clear text says. I cannot say what people are doing, wearing or holding."
+)
+TEXT_NOTE = "Reading text needs the Tesseract OCR program, which is not installed on this server."
+PERSON_NOTE = "The detector finds people; it cannot tell a man from a woman or a child from an adult."
+
+
+@dataclass(frozen=True)
+class Thing:
+    """What a noun names, for each model that can see it."""
+
+    word: str
+    detector: str | None  # a COCO class
+    kind: str | None  # a group of ImageNet classes (`photo_words.KIND_RANGES`)
+
+    @property
+    def name(self) -> str:
+        return self.detector or self.kind or self.word
+
+
+@dataclass(frozen=True)
+class PhotoQuestion:
+    intent: str | None  # one of INTENTS, None when out of scope
+    thing: Thing | None = None
+    category: str | None = None  # "animal", "vehicle", "food" for identify
+    read_as: str = ""
+    corrections: list[dict[str, str]] = field(default_factory=list)
+    unknown_words: list[str] = field(default_factory=list)
+    scope_note: str | None = None
+    note: str | None = None
+    room: str | None = None
+    person_detail: bool = (
+        False  # "man", "girl": more than the detector can tell apart  # "is this a kitchen?": the room asked about
+    )
+
+    @property
+    def in_scope(self) -> bool:
+        return self.intent is not None
+
+
+def _plural_forms(word: str) -> list[str]:
+    return [word, f"{word}s", f"{word}es", f"{word[:-1]}ies"] if word.endswith("y") else [word, f"{word}s", f"{word}es"]
+
+
+def _thing_table() -> dict[str, Thing]:
+    table: dict[str, Thing] = {}
+    for word in sorted({*words.NOUNS, *words.KIND_NOUNS}):
+        thing = Thing(word, words.NOUNS.get(word), words.KIND_NOUNS.get(word))
+        for form in _plural_forms(word) if " " not in word else [word, f"{word}s"]:
+            table.setdefault(form, thing)
+    return table
+
+
+THINGS = _thing_table()
+SPELLER = Speller(
+    (
+        [w for t in THINGS for w in t.split()] + list(words.CATEGORY_WORDS),
+        [
+            *ROOM_NAMES,
+            *SUBJECT,
+            *KIND_CUES,
+            *COLOUR_WORDS,
+            *ROOM_CUES,
+            *EXIST_OPENERS,
+            "how",
+            "many",
+            "what",
+            "which",
+            "count",
+            "number",
+        ],
+        [*FILLER, *TEXT_CUES],
+        [*OUT_OF_SCOPE, *SCENERY],
+    )
+)
+
+
+def find_thing(tokens: list[str]) -> Thing | None:
+    """The first thing named (two-word names first)."""
+    for i in range(len(tokens)):
+        pair = " ".join(tokens[i : i + 2])
+        if pair in THINGS and " " in pair:
+            return THINGS[pair]
+        if tokens[i] in THINGS:
+            return THINGS[tokens[i]]
+    return None
+
+
+def _intent(tokens: list[str], thing: Thing | None, category: str | None) -> str | None:
+    said = set(tokens)
+    if said & {"what", "read", "which"} and said & TEXT_CUES:
+        return "text"
+    if "how" in said and ("many" in said or "much" in said) or "count" in said or "number" in said:
+        return "count"
+    if said & COLOUR_WORDS:
+        return "colour"
+    if (
+        said & {n for n in ROOM_NAMES if n != "toilet"}
+        or "room" in said
+        or "rooms" in said
+        or ("where" in said and said & SUBJECT)
+        or ("what" in said and "place" in said)
+    ):
+        return "room"
+    if tokens[0] in EXIST_OPENERS or "any" in said:
+        # "is there a cup", "is this a cat", "do you see a dog", "does it show a car";
+        # not "is the cup full", which asks what the models cannot see
+        asks_presence = said & {"there", "any", "see", "contain", "contains", "show", "shows", "have", "has"}
+        asks_identity = len(tokens) > 1 and tokens[1] in ("this", "that", "it", "these", "those")
+        return "exists" if thing is not None and (asks_presence or asks_identity) else None
+    if tokens[0] in ("what", "which", "identify", "name", "describe"):
+        if category or said & KIND_CUES or said & SUBJECT:
+            return "identify"
+    return None
+
+
+def _scope_problem(tokens: list[str], intent: str | None, thing: Thing | None, unknown: list[str]) -> str | None:
+    """Why the question is out of scope (the sentence's first part), or None."""
+    said = set(tokens)
+    if intent == "text":
+        return None
+    if said & OUT_OF_SCOPE - ({"do"} if tokens[0] == "do" else set()):
+        return ""
+    if intent == "count" and thing is not None and thing.detector is None:
+        return f"I can find a {thing.word} but not count them: the detector does not know {thing.word}s. "
+    if intent is not None and thing is None and said & SCENERY_NOUNS:
+        return f"The models find things (people, animals, vehicles, cups...), not the {sorted(said & SCENERY_NOUNS)[0]}. "
+    if intent is None or unknown:  # an unknown word may be the point of the question: say so, do not guess
+        return f"I do not know the words {', '.join(repr(u) for u in unknown)}. " if unknown else ""
+    return None
+
+
+def read_photo_question(question: str) -> PhotoQuestion:
+    tokens, corrections = SPELLER.correct([SHORTHAND.get(t, t) for t in clean(question)])
+    read = PhotoQuestion(None, read_as=" ".join(tokens), corrections=corrections)
+    if not tokens:
+        return replace(read, scope_note="The question is empty. " + SCOPE_NOTE)
+    thing = find_thing(tokens)
+    category = next((words.CATEGORY_WORDS[t] for t in tokens if t in words.CATEGORY_WORDS), None)
+    unknown = [t for t in tokens if t not in SPELLER.known and not t.isdigit()]
+    read = replace(read, thing=thing, category=category, unknown_words=unknown)
+    intent = _intent(tokens, thing, category)
+    if intent in ("exists", "count") and thing is None:
+        intent = None
+    problem = _scope_problem(tokens, intent, thing, unknown)
+    if problem is not None:
+        return replace(read, scope_note=problem + SCOPE_NOTE)
+    if intent == "room":
+        room = next((ROOM_NAMES[t] for t in tokens if t in ROOM_NAMES and t != "toilet"), None)
+        return replace(read, intent="room", thing=None, category=None, room=room)
+    if intent == "exists" and "or" in tokens:
+        intent = "identify"  # "is it a dog or a cat?": say what it is
+    detail = thing is not None and any(t in words.PERSON_DETAIL for t in tokens)
+    return replace(read, intent=intent, note=PERSON_NOTE if detail else None, person_detail=detail)

@@ -1,0 +1,123 @@
+"""The photo rules on hand-made observations: each rule, each way it can go."""
+
+import numpy as np
+from PIL import Image
+
+from app.worlds.photo import rules
+from app.worlds.photo.detect import Detection
+from app.worlds.photo.reading import read_photo_question
+
+TH = rules.Thresholds()
+
+
+def look(kinds=None, detections=(), classes=None, probabilities=None, image=None):
+    kinds = kinds or {}
+    top = classes or [{"label": k, "probability": p, "kind": k} for k, p in sorted(kinds.items(), key=lambda kv: -kv[1])]
+    top = top or [{"label": "tripod", "probability": 0.1, "kind": None}]
+    return rules.Look(image or Image.new("RGB", (100, 100)), probabilities or {}, top, kinds, list(detections))
+
+
+def ask(question, seen):
+    q = read_photo_question(question)
+    return rules.RULES[q.intent](q, seen, TH)
+
+
+def det(label, score, box=(10, 10, 50, 50)):
+    return Detection(label, score, box)
+
+
+def test_exists_yes_no_and_cannot_tell():
+    assert ask("Is there a cup?", look(detections=[det("cup", 0.5)])).answers[0]["answer"] == "yes"
+    assert ask("Is there a cup?", look()).answers[0]["answer"] == "no"
+    unsure = ask("Is there a cup?", look(detections=[det("cup", 0.25)]))
+    assert unsure.answers == [] and unsure.guess and "can't tell" in unsure.note
+
+
+def test_a_detected_animal_is_doubted_when_the_classifier_is_sure_of_another():
+    seen = look(kinds={"cat": 0.92}, detections=[det("dog", 0.45), det("cat", 0.22)])
+    assert ask("Is there a dog?", seen).answers[0]["answer"] == "no"
+    assert ask("Is there a cat?", seen).answers[0]["answer"] == "yes"
+    assert ask("How many dogs are there?", seen).answers[0]["answer"] == "0"
+    sure_dog = look(kinds={"cat": 0.92}, detections=[det("dog", 0.7)])
+    assert ask("Is there a dog?", sure_dog).answers[0]["answer"] == "yes"
+
+
+def test_counts_count_sure_detections_and_weak_ones_make_a_guess():
+    seen = look(detections=[det("person", 0.7), det("person", 0.5, (60, 10, 90, 50)), det("person", 0.25, (0, 60, 20, 90))])
+    outcome = ask("How many people are there?", seen)
+    assert outcome.answers[0]["answer"] == "2" and outcome.guess and "1 more" in outcome.note
+    assert not ask("How many people are there?", look(detections=[det("person", 0.7)])).guess
+
+
+def test_identify_names_the_kind_or_says_it_is_not_sure():
+    assert ask("What animal is this?", look(kinds={"cat": 0.9})).answers[0]["answer"] == "cat"
+    unsure = ask("What is this?", look(kinds={"cat": 0.2, "dog": 0.2}))
+    assert unsure.answers == [] and "not sure" in unsure.note
+
+
+def test_identify_an_absent_category_answers_none():
+    outcome = ask("What animal is this?", look(kinds={"coffee": 0.95, "cat": 0.001}))
+    assert outcome.answers[0]["answer"] == "none" and not outcome.guess
+
+
+def test_identify_falls_back_on_a_clear_detection():
+    outcome = ask("What is this?", look(kinds={"cat": 0.01}, detections=[det("person", 0.62)]))
+    assert outcome.answers[0]["answer"] == "person"
+
+
+def test_colour_of_a_box_from_its_pixels():
+    image = Image.new("RGB", (100, 100), (255, 255, 255))
+    image.paste((200, 30, 30), (20, 20, 60, 60))
+    outcome = ask("What colour is the car?", look(detections=[det("car", 0.6, (20, 20, 60, 60))], image=image))
+    assert outcome.answers[0]["answer"] == "red" and not outcome.guess
+    image.paste((30, 30, 200), (20, 20, 40, 60))  # half blue: no colour stands out
+    mixed = ask("What colour is the car?", look(detections=[det("car", 0.6, (20, 20, 60, 60))], image=image))
+    assert mixed.answers == [] and "No one colour" in mixed.note
+    missing = ask("What colour is the car?", look())
+    assert missing.answers == [] and "can't find a car" in missing.note
+
+
+def test_room_from_the_objects_that_make_it():
+    seen = look(detections=[det("oven", 0.6), det("refrigerator", 0.5)])
+    outcome = ask("What room is this?", seen)
+    assert outcome.answers[0]["answer"] == "kitchen" and not outcome.guess
+    assert ask("Is this a kitchen?", seen).answers[0]["answer"] == "yes"
+    weak = ask("What room is this?", look(detections=[det("dining table", 0.4)]))
+    assert weak.answers == [] and "Perhaps a dining room" in weak.note
+    assert ask("What room is this?", look()).answers == []
+
+
+def test_thresholds_come_from_the_card():
+    th = rules.Thresholds.from_card({"photo_thresholds": {"detect": 0.5, "unknown": 1}})
+    assert th.detect == 0.5 and th.maybe == rules.Thresholds.maybe
+
+
+def test_look_from_outputs_sums_kinds():
+    labels = ["tabby", "tiger cat", "tripod"]
+    assets = {"labels": labels, "kinds": {"cat": np.array([0, 1])}, "kind_of_class": ["cat", "cat", None], "room_classes": {}}
+    seen = rules.Look.from_outputs(Image.new("RGB", (4, 4)), np.array([0.3, 0.5, 0.2]), assets, [])
+    assert abs(seen.kinds["cat"] - 0.8) < 1e-6 and seen.classes[0] == {"label": "tiger cat", "probability": 0.5, "kind": "cat"}
+
+
+def test_men_and_women_are_not_told_apart():
+    seen = look(detections=[det("person", 0.7)])
+    for question in ("Is there a man?", "How many women are there?"):
+        outcome = ask(question, seen)
+        assert outcome.answers == [] and "one person" in outcome.note and "man from a woman" in outcome.note
+    assert ask("Is there a woman?", look()).answers[0]["answer"] == "no"  # nobody at all
+
+
+def test_small_things_are_never_said_to_be_absent():
+    outcome = ask("Is there a spoon?", look())
+    assert outcome.answers == [] and "often misses small things" in outcome.note
+
+
+def test_a_borderline_detection_is_dropped_when_the_classifier_is_sure_of_something_else():
+    seen = look(kinds={"cat": 0.92}, detections=[det("person", 0.25)])
+    assert ask("Is there a person?", seen).answers[0]["answer"] == "no"
+    assert ask("Is there a person?", look(detections=[det("person", 0.25)])).answers == []
+
+
+def test_no_count_when_the_classifier_sees_what_the_detector_does_not():
+    outcome = ask("How many cats are there?", look(kinds={"cat": 0.92}, detections=[det("cat", 0.22)]))
+    assert outcome.answers == [] and "can't count" in outcome.note
