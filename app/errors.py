@@ -74,8 +74,19 @@ def parse_json_body(model: type[M], body: bytes) -> M:
     try:
         return model.model_validate_json(body)
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in exc.errors()[:3])
-        raise BadRequest(f"invalid JSON body: {problems}") from None
+        raise BadRequest(f"invalid JSON body: {validation_message(exc)}") from None
+
+
+def validation_message(exc: ValidationError) -> str:
+    """The first problems, each with its field; a validator's own sentence as it is
+    (it names its field already)."""
+    parts = []
+    for e in exc.errors()[:3]:
+        if e["type"] == "value_error":
+            parts.append(e["msg"].removeprefix("Value error, "))
+        else:
+            parts.append(f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}")
+    return "; ".join(parts)
 
 
 def error_response(status_code: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:

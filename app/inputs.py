@@ -17,18 +17,16 @@ import numpy as np
 import orjson
 from fastapi import Request
 from PIL import Image
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator
 from starlette.datastructures import UploadFile
 
 from app.config import Settings
-from app.errors import BadRequest, UnsupportedMediaType, parse_json_body
+from app.errors import BadRequest, UnsupportedMediaType, parse_json_body, validation_message
 from app.limits import DecodeBudget
 from app.openapi import form_or_json_body
 from app.tasks import digits as digits_task
 from app.tasks.imaging import WORKING_SIDE, decode_base64, decode_image, image_pixels
-
-VQA_FIELDS = ("question", "top_k", "explain", "model", "world")
-
+from app.worlds.base import AskOptions
 
 # -- digits and the autoencoder: a 28 x 28 image ----------------------------------------
 
@@ -155,16 +153,19 @@ DIGIT_INPUT_BODY = form_or_json_body(
 # -- vqa: an image and a question ----------------------------------------------------------
 
 
-class VqaJson(BaseModel):
+class VqaJson(AskOptions):
     image_b64: str = Field(description="a PNG/JPEG image, base64 or a data: URL")
-    question: str
-    top_k: int | None = None
-    explain: bool | None = None
-    model: str | None = None
-    world: str | None = Field(None, description="auto (default): decided from the picture; shapes or photo: forced")
 
 
-async def read_vqa_request(request: Request, settings: Settings) -> tuple[bytes, dict[str, Any]]:
+def ask_options(fields: dict[str, Any]) -> AskOptions:
+    """The options from a form's fields, checked by the same model as the JSON body."""
+    try:
+        return AskOptions.model_validate(fields)
+    except ValidationError as exc:
+        raise BadRequest(validation_message(exc)) from None
+
+
+async def read_vqa_request(request: Request, settings: Settings) -> tuple[bytes, AskOptions]:
     """The image bytes and the options, from a multipart form or a JSON body."""
     content_type = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
     if content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
@@ -173,12 +174,12 @@ async def read_vqa_request(request: Request, settings: Settings) -> tuple[bytes,
             if not isinstance(upload, UploadFile):  # a form without the file
                 raise BadRequest("send the picture as a multipart file field named 'image'")
             data = await upload.read(settings.max_upload_bytes + 1)
-            options = {k: form.get(k) for k in VQA_FIELDS if form.get(k) not in (None, "")}
-        return data, options
+            fields = {k: form.get(k) for k in AskOptions.model_fields if form.get(k) not in (None, "")}
+        return data, ask_options({"question": "", **fields})
     if content_type in ("application/json", "text/plain", ""):
         payload = parse_json_body(VqaJson, await request.body())  # invalid JSON too is a 400 there
         data = decode_base64(payload.image_b64, max_bytes=settings.max_upload_bytes)
-        return data, payload.model_dump(include=set(VQA_FIELDS), exclude_none=True)
+        return data, payload
     raise UnsupportedMediaType(
         f"unsupported Content-Type {content_type!r}: send multipart/form-data with 'image' and 'question', "
         "or JSON with 'image_b64' and 'question'"

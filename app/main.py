@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import logging
 import signal
+from collections.abc import Sequence
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -22,6 +23,8 @@ with native_noise_filtered():  # the first import of TensorFlow
     from app.registry import ModelRegistry
 from app.routers import autoencoder, digits, ops, pages, v2, vqa
 from app.security import SecurityHeaders
+from app.worlds import WORLDS
+from app.worlds.base import World
 
 log = logging.getLogger("app")
 
@@ -44,7 +47,9 @@ def drain_on_sigterm(registry: ModelRegistry) -> None:
         pass
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, worlds: Sequence[World] = WORLDS) -> FastAPI:
+    """The app; `worlds` are the kinds of picture `POST /api/vqa` answers about, in the
+    order they are tried (`app.worlds.pick`)."""
     settings = settings or get_settings()
 
     @asynccontextmanager
@@ -75,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     metrics = Metrics()
     app.state.settings = settings
+    app.state.worlds = tuple(worlds)
     app.state.metrics = metrics
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)

@@ -88,11 +88,11 @@ def photo_variants() -> list[Image.Image]:
 
 
 def routing_table(scenes: int, seed: int) -> dict:
-    from app.worlds.shapes.claim import check_world
+    from app.worlds.shapes.claim import check_scene
 
-    shapes_routed = sum(check_world(s).world == "shapes" for s in rendered_scenes(scenes, seed))
+    shapes_routed = sum(check_scene(s).is_scene for s in rendered_scenes(scenes, seed))
     photos = photo_variants()
-    photo_routed = sum(check_world(p).world == "photo" for p in photos)
+    photo_routed = sum(not check_scene(p).is_scene for p in photos)
     return {
         "shapes_scenes": scenes,
         "shapes_routed_to_shapes_percent": round(100 * shapes_routed / scenes, 2),

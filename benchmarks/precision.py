@@ -34,7 +34,7 @@ from app.worlds.shapes import models as vqa_models  # noqa: F401  (registers the
 from app.worlds.shapes import preprocessing as task
 from app.worlds.shapes.forward import CachedQuestionForward, splittable
 from training.common import read_card, write_card
-from training.train_vqa import family_table, predict_arrays, shapes_test_sets
+from training.vqa_common import family_table, predict_arrays, shapes_test_sets
 
 MODELS = ("vqa", "vqa_baseline")
 TEST_SETS = ("test", "test_rendered_differently")

@@ -99,7 +99,7 @@ def model_calls(metrics_text: str, model: str) -> tuple[float, float, float]:
         for sample in family.samples:
             if sample.name in totals and sample.labels.get("model") == model:
                 totals[sample.name] = sample.value
-    return tuple(totals.values())
+    return totals["vqademo_batch_size_count"], totals["vqademo_batch_size_sum"], totals["vqademo_compute_seconds_sum"]
 
 
 def sequential_latency(
@@ -154,12 +154,15 @@ def wrk(
     failures = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", out))
     errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     failures += sum(int(g) for g in errors.groups()) if errors else 0
+    rps, requests = re.search(r"Requests/sec:\s+([\d.]+)", out), re.search(r"(\d+) requests in", out)
+    if rps is None or requests is None:
+        raise RuntimeError(f"wrk printed no summary:\n{out[-2000:]}")
     return {
-        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "rps": float(rps.group(1)),
         "p50": percentile("50"),
         "p99": percentile("99"),
         "failures": failures,
-        "requests": int(re.search(r"(\d+) requests in", out).group(1)),
+        "requests": int(requests.group(1)),
     }
 
 

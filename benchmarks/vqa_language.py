@@ -303,7 +303,47 @@ def shown(path: Path) -> str:
     return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
-def main() -> None:
+def print_generated(n: int, seed: int) -> None:
+    generated = generated_table(n, seed)
+    for kind in ("paraphrase", "with slips"):
+        row = generated[kind]
+        print(f"{kind}: {row['overall']} % of {row['questions']} read as their template question")
+        print(" | ".join(f"{f} {v}" for f, v in row["families"].items()))
+
+
+def run_model_alone(args: argparse.Namespace, model_dir: Path, items: list) -> None:
+    alone = model_alone_table(model_dir, items)
+    print(f"\nthe model alone, questions as typed ({args.questions.name})")
+    print("| kind | questions | right % |\n| --- | --- | --- |")
+    for kind, row in alone.items():
+        print(f"| {kind} | {row['questions']} | {row['right']} |")
+    if args.write_card:
+        card = read_card(model_dir)
+        card.setdefault("metrics", {}).setdefault("model_alone", {})[args.questions.stem] = {
+            **alone,
+            "command": f"python -m benchmarks.vqa_language --model {args.model} --questions {shown(args.questions)} "
+            "--model-alone --write-card",
+        }
+        write_card(model_dir, card)
+
+
+def write_tables(args: argparse.Namespace, model_dir: Path, people: dict, templates: dict) -> None:
+    card = read_card(model_dir)
+    main_set = args.questions.resolve() == QUESTIONS_FILE
+    key = "people_questions" if main_set else f"people_questions_{args.questions.stem}"
+    metrics = card.setdefault("metrics", {})
+    metrics[key] = {
+        **metrics.get(key, {}),  # history kept beside the table (a blind set's first run)
+        **people["table"],
+        "file": shown(args.questions),
+        "command": f"python -m benchmarks.vqa_language --questions {shown(args.questions)} --write-card",
+    }
+    if main_set:  # the template table is measured with the main set, at its full size
+        metrics["templates_through_reader"] = templates
+    write_card(model_dir, card)
+
+
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", default="vqa")
     parser.add_argument("--questions", type=Path, default=QUESTIONS_FILE, help="a file of hand-written questions")
@@ -313,13 +353,13 @@ def main() -> None:
     parser.add_argument("--write-card", action="store_true", help="record the tables on the model's card")
     parser.add_argument("--model-alone", action="store_true", help="only the model, reading the questions as typed")
     parser.add_argument("--generated", type=int, default=0, help="only the reader, on this many generated paraphrases")
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = parse_args()
     if args.generated:
-        generated = generated_table(args.generated, args.seed)
-        for kind in ("paraphrase", "with slips"):
-            row = generated[kind]
-            print(f"{kind}: {row['overall']} % of {row['questions']} read as their template question")
-            print(" | ".join(f"{f} {v}" for f, v in row["families"].items()))
+        print_generated(args.generated, args.seed)
         return
 
     from fastapi.testclient import TestClient
@@ -334,19 +374,7 @@ def main() -> None:
         print(f"temperature {temperature} written to {(model_dir / 'card.json').relative_to(ROOT)}")
     items = expected_answers(read_items(args.questions))
     if args.model_alone:
-        alone = model_alone_table(model_dir, items)
-        print(f"\nthe model alone, questions as typed ({args.questions.name})")
-        print("| kind | questions | right % |\n| --- | --- | --- |")
-        for kind, row in alone.items():
-            print(f"| {kind} | {row['questions']} | {row['right']} |")
-        if args.write_card:
-            card = read_card(model_dir)
-            card.setdefault("metrics", {}).setdefault("model_alone", {})[args.questions.stem] = {
-                **alone,
-                "command": f"python -m benchmarks.vqa_language --model {args.model} --questions {shown(args.questions)} "
-                "--model-alone --write-card",
-            }
-            write_card(model_dir, card)
+        run_model_alone(args, model_dir, items)
         return
     settings = Settings(models=f"{args.model},scene_ood", warmup_batch_sizes="1,8")
     start = time.perf_counter()
@@ -357,19 +385,7 @@ def main() -> None:
     print_tables(people, templates, args.questions)
     print(f"\n{time.perf_counter() - start:.0f} s")
     if args.write_card:
-        card = read_card(model_dir)
-        main_set = args.questions.resolve() == QUESTIONS_FILE
-        key = "people_questions" if main_set else f"people_questions_{args.questions.stem}"
-        metrics = card.setdefault("metrics", {})
-        metrics[key] = {
-            **metrics.get(key, {}),  # history kept beside the table (a blind set's first run)
-            **people["table"],
-            "file": shown(args.questions),
-            "command": f"python -m benchmarks.vqa_language --questions {shown(args.questions)} --write-card",
-        }
-        if main_set:  # the template table is measured with the main set, at its full size
-            metrics["templates_through_reader"] = templates
-        write_card(model_dir, card)
+        write_tables(args, model_dir, people, templates)
 
 
 if __name__ == "__main__":

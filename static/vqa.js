@@ -8,6 +8,7 @@ const vqa = {
   sample: null, // the sample scene it came from, if any (its questions carry true answers)
   imageUrl: null, // an object URL to revoke when the image changes
   pending: 0,
+  worlds: {}, // name -> the world as GET /api/vqa/worlds lists it (title, evidence kind, what it knows)
 };
 
 const drop = $("vqa-drop");
@@ -21,7 +22,7 @@ const vqaError = $("vqa-error");
 const askButton = $("vqa-ask");
 const questionBox = $("vqa-question");
 const suggestions = $("vqa-suggestions");
-const vqaGallery = $("vqa-gallery");
+const worldsBox = $("vqa-worlds");
 
 function showVqaError(message) {
   showMessage(vqaError, message);
@@ -55,7 +56,7 @@ function useImage(blob, sample = null) {
   answersBox.replaceChildren(el("p", { class: "placeholder" }, "Now ask a question about it."));
   showVqaError("");
   showSuggestions(sample);
-  document.querySelectorAll(".vqa-samples .thumb").forEach((b) => b.setAttribute("aria-pressed", String(sample !== null && b.dataset.id === sample.id)));
+  worldsBox.querySelectorAll(".thumb").forEach((b) => b.setAttribute("aria-pressed", String(sample !== null && b.dataset.id === sample.id)));
 }
 
 function showSuggestions(sample) {
@@ -105,15 +106,19 @@ function trueAnswerOf(question) {
   return q && q.answer !== undefined ? q.answer : null; // sample photos suggest questions without answers
 }
 
+function worldTitle(name) {
+  return (vqa.worlds[name] && vqa.worlds[name].title) || name;
+}
+
 function renderWarnings(body) {
   warningsBox.replaceChildren();
-  if (body.world === "photo") {
-    warningsBox.append(el("p", { class: "note", "data-testid": "vqa-photo" },
-      "This is a photo, so the photo models answered: a classifier of 1,000 kinds of thing and a detector of 80 " +
-      "kinds of object. They say what they can ground, and plainly what they cannot."));
-  } else if (body.out_of_distribution) {
+  const reason = body.world_reason ? ` (${body.world_reason})` : "";
+  warningsBox.append(el("p", { class: "note", "data-testid": "vqa-world-note", "data-world": body.world },
+    `Answered by the ${worldTitle(body.world).toLowerCase()} models${reason}.`));
+  if (body.out_of_distribution) {
+    const why = body.evidence && body.evidence.unusual_reason ? `: ${body.evidence.unusual_reason}` : "";
     warningsBox.append(el("p", { class: "warning", "data-testid": "vqa-ood" },
-      "This picture does not look like the shapes scenes the model learnt from, so any answer is a guess."));
+      `This picture is unusual for these models${why}. Any answer is a guess.`));
   }
   if (body.corrections.length) {
     const read = body.corrections.map((c) => `“${c.from}” as “${c.to}”`).join(", ");
@@ -157,10 +162,10 @@ function historyEntry(body, truth) {
   const top = body.answers[0];
   const said = !body.question_in_scope ? "can't answer this" : top ? top.answer : "can't tell";
   const sure = body.question_in_scope && top && !body.guess;
-  entry.append(el("span", { class: "world", "data-testid": "vqa-history-world" }, body.world === "photo" ? "photo" : "shapes"), " ",
+  entry.append(el("span", { class: "world", "data-testid": "vqa-history-world" }, body.world), " ",
     el("span", { class: "q" }, body.question), " → ", sure ? el("strong", {}, said) : el("em", {}, top && body.guess ? `guess: ${said}` : said));
   if (top) entry.append(` (${pct(top.probability)})`);
-  if (body.world !== "photo" && body.out_of_distribution) entry.append(el("span", { class: "wrong" }, " not a shapes scene"));
+  if (body.out_of_distribution) entry.append(el("span", { class: "wrong" }, " unusual picture"));
   if (truth !== null && truth !== said) entry.append(el("span", { class: "wrong" }, ` true: ${truth}`));
   return entry;
 }
@@ -176,35 +181,78 @@ function svgEl(tag, attrs, text) {
   return node;
 }
 
+// Each world's evidence has a `kind`; a kind without a drawing here is listed as it came.
+const EVIDENCE = {
+  photo: { boxes: (ev) => ev.objects, block: photoEvidence },
+  shapes: { boxes: () => [], block: shapesEvidence },
+};
+
+// Numbered boxes over the picture, their labels listed beside it: labels drawn over a
+// photo with many boxes cover each other until none can be read.
 function renderBoxes(body) {
   boxesLayer.replaceChildren();
-  const objects = (body.evidence && body.evidence.objects) || [];
+  const kind = body.evidence && EVIDENCE[body.evidence.kind];
+  const objects = kind ? kind.boxes(body.evidence) : [];
   if (!objects.length || !preview.naturalWidth) return;
   const [w, h] = [preview.naturalWidth, preview.naturalHeight];
   boxesLayer.setAttribute("viewBox", `0 0 ${w} ${h}`);
   const line = Math.max(2, Math.round(Math.max(w, h) / 200));
-  const placed = []; // label positions so far: a label near another moves down a line
-  for (const o of objects) {
+  const [tagW, tagH] = [14 * line, 11 * line];
+  const placed = []; // tags so far: a tag that would cover one moves right, then down
+  const covers = (x, y) => placed.some(([px, py]) => Math.abs(px - x) < tagW && Math.abs(py - y) < tagH);
+  objects.forEach((o, i) => {
     const [x1, y1, x2, y2] = o.box;
-    let y = Math.max(y1 + 11 * line, 11 * line);
-    while (placed.some(([px, py]) => Math.abs(px - x1) < 60 * line && Math.abs(py - y) < 11 * line)) y += 11 * line;
-    placed.push([x1, y]);
+    let [x, y] = [Math.min(x1, w - tagW), Math.min(y1, h - tagH)];
+    for (let tries = 0; covers(x, y) && tries < 200; tries++) {
+      x += tagW;
+      if (x > w - tagW) [x, y] = [Math.max(0, x1 - 2 * tagW), y + tagH];
+    }
+    placed.push([x, y]);
     const group = svgEl("g", { class: o.score >= 0.35 ? "box sure" : "box unsure", "data-testid": "vqa-box" });
-    group.append(svgEl("rect", { x: x1, y: y1, width: x2 - x1, height: y2 - y1, "stroke-width": line }),
-      svgEl("text", { x: x1 + 2 * line, y, "font-size": 10 * line }, `${o.label} ${pct(o.score)}`));
+    const tag = svgEl("g", { class: "box-tag", "data-testid": "vqa-box-tag" });
+    tag.append(svgEl("rect", { x, y, width: tagW, height: tagH }),
+      svgEl("text", { x: x + 2 * line, y: y + 9 * line, "font-size": 9 * line }, String(i + 1)));
+    group.append(svgEl("rect", { x: x1, y: y1, width: x2 - x1, height: y2 - y1, "stroke-width": line }), tag);
     boxesLayer.append(group);
+  });
+}
+
+function photoEvidence(ev) {
+  const block = el("details", { class: "vqa-evidence", open: "", "data-testid": "vqa-evidence" });
+  const classes = ev.classes.map((c) => `${c.label} ${pct(c.probability)}`).join(", ");
+  block.append(el("summary", {}, "What the models saw"), el("p", {}, `Classifier: ${classes}.`));
+  if (ev.objects.length) {
+    const list = el("ol", { class: "box-list", "data-testid": "vqa-box-list" });
+    for (const o of ev.objects) list.append(el("li", { class: o.score >= 0.35 ? "" : "unsure" }, `${o.label} ${pct(o.score)}`));
+    block.append(el("p", {}, "Detector (numbered as on the picture):"), list);
+  } else {
+    block.append(el("p", {}, "Detector: nothing."));
   }
+  if (ev.text && ev.text.length) block.append(el("p", {}, `Text read: ${ev.text.map((w) => w.text).join(" ")}.`));
+  return block;
+}
+
+function shapesEvidence(ev) {
+  const block = el("details", { class: "vqa-evidence", "data-testid": "vqa-evidence" });
+  block.append(el("summary", {}, "The scene check"), el("p", {}, `Background: ${pct(ev.background_share)} of the picture.`));
+  if (ev.scene_score !== undefined) block.append(el("p", {}, `Scene score: ${ev.scene_score} (1 is the check's threshold).`));
+  return block;
+}
+
+function anyEvidence(ev) {
+  const block = el("details", { class: "vqa-evidence", "data-testid": "vqa-evidence" });
+  block.append(el("summary", {}, "What the models saw"));
+  for (const [key, value] of Object.entries(ev)) {
+    if (key !== "kind") block.append(el("p", {}, `${key}: ${typeof value === "object" ? JSON.stringify(value) : value}`));
+  }
+  return block;
 }
 
 function evidenceBlock(body) {
   const ev = body.evidence;
   if (!ev) return null;
-  const classes = ev.classes.map((c) => `${c.label} ${pct(c.probability)}`).join(", ");
-  const objects = ev.objects.length ? ev.objects.map((o) => `${o.label} ${pct(o.score)}`).join(", ") : "nothing";
-  const block = el("details", { class: "vqa-evidence", open: "", "data-testid": "vqa-evidence" });
-  block.append(el("summary", {}, "What the models saw"), el("p", {}, `Classifier: ${classes}.`), el("p", {}, `Detector: ${objects}.`));
-  if (ev.text && ev.text.length) block.append(el("p", {}, `Text read: ${ev.text.map((w) => w.text).join(" ")}.`));
-  return block;
+  const kind = EVIDENCE[ev.kind];
+  return kind ? kind.block(ev) : anyEvidence(ev);
 }
 
 function renderAnswers(body) {
@@ -273,44 +321,57 @@ $("vqa-explain").addEventListener("change", () => {
   $("vqa-heatmap-legend").hidden = heatmap.hidden;
 });
 
-// -- the sample scenes ----------------------------------------------------------------
+// -- the worlds and their samples ------------------------------------------------------
 
-async function loadVqaSamples() {
-  try {
-    const response = await fetch("/api/vqa/samples");
-    if (!response.ok) return; // a server without samples just shows none
-    const { samples } = await response.json();
-    addSamples(samples, vqaGallery, "vqa-sample");
-  } catch (err) {
-    // The gallery is an extra; uploads work without it.
-  }
-  try {
-    const response = await fetch("/api/vqa/photos");
-    if (!response.ok) return;
-    const { photos } = await response.json();
-    addSamples(photos, $("vqa-photo-gallery"), "vqa-photo-sample");
-  } catch (err) {
-    // as above
-  }
+function knowsBlock(world) {
+  const knows = world.knows;
+  const block = el("details", { class: "knows", "data-testid": "vqa-knows" });
+  block.append(el("summary", {}, "What it knows"), el("p", {}, knows.summary));
+  const kinds = el("ul");
+  for (const q of knows.questions) kinds.append(el("li", {}, q));
+  block.append(kinds);
+  for (const [kind, words] of Object.entries(knows.words)) block.append(el("p", {}, `${kind}: ${words.join(", ")}`));
+  for (const m of knows.measured) block.append(el("p", { class: "hint" }, `Measured: ${m.accuracy_percent} % right on ${m.set}.`));
+  return block;
 }
 
-function addSamples(samples, gallery, testid) {
-  {
-    for (const sample of samples) {
-      const button = el("button", { type: "button", class: "thumb", role: "listitem", "data-testid": testid,
-        "data-id": sample.id, "aria-pressed": "false", "aria-label": sample.title || `Sample scene ${sample.id}` });
-      button.append(el("img", { src: sample.image_url, width: "72", height: "72", alt: "" }));
-      button.addEventListener("click", async () => {
-        try {
-          const image = await fetch(sample.image_url);
-          useImage(await image.blob(), sample);
-        } catch (err) {
-          showVqaError("Could not load the sample: " + err.message);
-        }
-      });
-      gallery.append(button);
+function worldRow(world) {
+  const row = el("section", { class: "world", "data-world": world.name, "data-testid": "vqa-world" });
+  const heading = el("h3", {}, world.title);
+  if (!world.ready) heading.append(el("span", { class: "hint" }, " (its models are not loaded)"));
+  const gallery = el("div", { class: "gallery", role: "list", "aria-label": `Samples: ${world.title}` });
+  for (const sample of world.samples) gallery.append(sampleButton(sample, world));
+  row.append(heading, gallery, knowsBlock(world));
+  return row;
+}
+
+function sampleButton(sample, world) {
+  const label = sample.title || `Sample ${sample.id}`;
+  const button = el("button", { type: "button", class: "thumb", role: "listitem", "data-testid": "vqa-sample",
+    "data-world": world.name, "data-id": sample.id, "aria-pressed": "false", "aria-label": label });
+  button.append(el("img", { src: sample.image_url, width: "72", height: "72", alt: "" }));
+  button.addEventListener("click", async () => {
+    try {
+      const image = await fetch(sample.image_url);
+      useImage(await image.blob(), sample);
+    } catch (err) {
+      showVqaError("Could not load the sample: " + err.message);
     }
+  });
+  return button;
+}
+
+async function loadWorlds() {
+  try {
+    const response = await fetch("/api/vqa/worlds");
+    if (!response.ok) throw new Error(`the server answered ${response.status}`);
+    const { worlds } = await response.json();
+    vqa.worlds = Object.fromEntries(worlds.map((w) => [w.name, w]));
+    worldsBox.replaceChildren(...worlds.map(worldRow));
+  } catch (err) {
+    // The samples are an extra; uploads work without them.
+    worldsBox.replaceChildren(el("p", { class: "hint" }, "No samples: " + err.message));
   }
 }
 
-loadVqaSamples();
+loadWorlds();

@@ -4,7 +4,7 @@ A retraining run writes to a folder of its own (`--out /tmp/run`), so the served
 is replaced only by one that still answers the spec's questions: on both template test
 sets of its card (`test`, `test_rendered_differently`), at least 99 % overall and every
 family at least 96 %. The card fields a run does not write because they describe other
-files (`train_vqa.CARRIED_OVER`) come from the model it replaces.
+files (`vqa_common.CARRIED_OVER`) come from the model it replaces.
 
     python -m training.adopt_vqa /tmp/run/vqa            # checks, then copies into models/vqa
     python -m training.adopt_vqa /tmp/run/vqa --check    # checks only
@@ -22,7 +22,7 @@ import sys
 from pathlib import Path
 
 from training.common import MODELS_DIR, read_card, write_card
-from training.train_vqa import CARRIED_OVER
+from training.vqa_common import CARRIED_OVER
 
 OVERALL_FLOOR = 99.0
 FAMILY_FLOOR = 96.0

@@ -5,6 +5,8 @@ and the wrk script with the binary extension's header."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
@@ -47,17 +49,19 @@ def peers_app(models_dir):
 
 
 @pytest.mark.parametrize("model", [peers.DIGITS, peers.VQA], ids=lambda m: m.name)
-def test_each_peer_program_is_python_naming_the_model(model, tmp_path):
-    programs = {"pytriton": peers.pytriton_script(model, 8001)}
-    peers.mlserver_files(model, 8002, tmp_path)
-    programs["mlserver"] = (tmp_path / "runtime.py").read_text()
-    peers.bentoml_files(model, 8003, tmp_path)
-    programs["bentoml"] = (tmp_path / "service.py").read_text()
-    for name, source in programs.items():
-        compile(source, name, "exec")
-        assert model.path in source, name
-        assert name == "bentoml" or model.output in source, name  # BentoML answers a bare array
-    assert (tmp_path / "model-settings.json").read_text().count(model.name) == 1
+def test_each_peer_folder_holds_its_program_and_what_to_serve(model, tmp_path):
+    for peer, program in peers.PROGRAMS.items():
+        folder = tmp_path / peer
+        folder.mkdir()
+        command = peers.peer_folder(peer, model, 8001, folder)
+        assert (folder / program).read_text() == (peers.HERE / program).read_text()
+        assert (folder / "forward.py").is_file()
+        spec = json.loads((folder / "peer.json").read_text())
+        assert spec["path"] == model.path and spec["output"] == model.output and spec["port"] == 8001
+        assert [n for n, _, _ in spec["inputs"]] == [n for n, _, _ in model.inputs]
+        started = " ".join(command) if peer != "mlserver" else (folder / "model-settings.json").read_text()
+        assert program.removesuffix(".py") in started
+    assert (tmp_path / "mlserver" / "model-settings.json").read_text().count(model.name) == 1
 
 
 def test_wrk_sends_the_extra_headers(tmp_path, monkeypatch):

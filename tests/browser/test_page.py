@@ -115,7 +115,7 @@ def test_dropout_section_and_models_table(page):
 
 def test_ask_about_a_sample_scene_and_keep_its_history(page):
     page.goto("/")
-    samples = page.get_by_test_id("vqa-sample")
+    samples = page.locator("[data-testid=vqa-sample][data-world=shapes]")
     samples.first.wait_for()
     assert samples.count() == 24
     samples.nth(3).click()
@@ -148,7 +148,7 @@ def test_an_uploaded_photo_is_answered_by_the_photo_models(page):
     page.wait_for_function("document.querySelector('#vqa-preview').naturalWidth > 0")
     page.get_by_test_id("vqa-question").fill("What animal is this?")
     page.get_by_test_id("vqa-ask").click()
-    page.get_by_test_id("vqa-photo").wait_for()
+    page.locator("[data-testid=vqa-world-note][data-world=photo]").wait_for()
     answers = page.get_by_test_id("vqa-answers")
     assert answers.locator(".top-answer").inner_text() == "cat"
     assert "Classifier:" in page.get_by_test_id("vqa-evidence").inner_text()
@@ -173,12 +173,68 @@ def test_an_uploaded_photo_is_answered_by_the_photo_models(page):
 
 def test_sample_photos_come_with_questions(page):
     page.goto("/")
-    page.get_by_test_id("vqa-photo-sample").first.wait_for()
-    assert page.get_by_test_id("vqa-photo-sample").count() == 6
-    page.get_by_test_id("vqa-photo-sample").first.click()
+    photos = page.locator("[data-testid=vqa-sample][data-world=photo]")
+    photos.first.wait_for()
+    assert photos.count() == 6
+    photos.first.click()
     page.locator("#vqa-suggestions .chip").first.wait_for()
     page.locator("#vqa-suggestions .chip").first.click()
-    page.get_by_test_id("vqa-photo").wait_for()
+    page.locator("[data-testid=vqa-world-note][data-world=photo]").wait_for()
+    assert page.console_errors == []
+
+
+def test_samples_are_grouped_by_world_with_what_each_knows(page):
+    page.goto("/")
+    page.get_by_test_id("vqa-sample").first.wait_for()
+    worlds = page.get_by_test_id("vqa-world")
+    assert [worlds.nth(i).get_attribute("data-world") for i in range(worlds.count())] == ["shapes", "photo"]
+    shapes = page.locator("[data-testid=vqa-world][data-world=shapes]")
+    assert shapes.locator("h3").inner_text() == "Shapes scenes"
+    assert shapes.get_by_test_id("vqa-sample").count() == 24
+    knows = shapes.get_by_test_id("vqa-knows")
+    assert not knows.evaluate("d => d.open")  # one click away, not in the way
+    knows.locator("summary").click()
+    assert "how many" in knows.inner_text() and "% right on" in knows.inner_text()
+    assert page.console_errors == []
+
+
+def test_on_a_phone_the_picture_and_the_question_box_are_in_the_first_screen(browser, live_server):
+    context = browser.new_context(base_url=live_server, viewport={"width": 390, "height": 844}, has_touch=True)
+    page = context.new_page()
+    page.goto("/")
+    page.get_by_test_id("vqa-sample").first.wait_for()
+    stage = page.locator("#vqa-drop").bounding_box()
+    ask = page.get_by_test_id("vqa-ask").bounding_box()
+    question = page.get_by_test_id("vqa-question").bounding_box()
+    assert stage and ask and question
+    assert stage["y"] + stage["height"] <= 844 and question["y"] + question["height"] <= 844 and ask["y"] + ask["height"] <= 844
+    context.close()
+
+
+def test_box_labels_never_cover_each_other(page):
+    page.goto("/")
+    photo = Image.open(ROOT / "static" / "photos" / "coffee.jpg").convert("RGB")
+    tiled = Image.new("RGB", (photo.width * 2, photo.height * 2))
+    for x in (0, photo.width):
+        for y in (0, photo.height):
+            tiled.paste(photo, (x, y))  # the same cups four times: boxes whose corners crowd
+    buffer = io.BytesIO()
+    tiled.save(buffer, format="JPEG")
+    page.get_by_test_id("vqa-image").set_input_files(
+        files=[{"name": "c.jpg", "mimeType": "image/jpeg", "buffer": buffer.getvalue()}]
+    )
+    page.wait_for_function("document.querySelector('#vqa-preview').naturalWidth > 0")
+    page.get_by_test_id("vqa-question").fill("How many cups are there?")
+    page.get_by_test_id("vqa-ask").click()
+    page.get_by_test_id("vqa-box-list").wait_for()
+    tags = page.get_by_test_id("vqa-box-tag")
+    assert tags.count() >= 4 and tags.count() == page.get_by_test_id("vqa-box-list").locator("li").count()
+    boxes = [tags.nth(i).bounding_box() for i in range(tags.count())]
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            apart = a["x"] + a["width"] <= b["x"] + 0.5 or b["x"] + b["width"] <= a["x"] + 0.5
+            apart = apart or a["y"] + a["height"] <= b["y"] + 0.5 or b["y"] + b["height"] <= a["y"] + 0.5
+            assert apart, (a, b)
     assert page.console_errors == []
 
 

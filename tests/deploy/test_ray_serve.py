@@ -12,7 +12,9 @@ import httpx
 import numpy as np
 import pytest
 
-ray = pytest.importorskip("ray")
+from tests.conftest import import_or_skip
+
+ray = import_or_skip("ray")
 from ray import serve  # noqa: E402
 
 from benchmarks.serve import digits_body, free_port  # noqa: E402

@@ -6,6 +6,8 @@ import json
 import numpy as np
 import pytest
 
+from tests.conftest import import_or_skip
+
 ZEROS = np.zeros((2, 28, 28, 1), np.float32)
 
 
@@ -150,7 +152,7 @@ def test_infer_errors_for_models_and_encodings(tiny_client):
 
 @pytest.fixture(scope="module")
 def triton(live_server):
-    httpclient = pytest.importorskip("tritonclient.http")
+    httpclient = import_or_skip("tritonclient.http")
     client = httpclient.InferenceServerClient(url=live_server.removeprefix("http://"))
     yield client, httpclient
     client.close()

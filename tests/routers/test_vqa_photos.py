@@ -66,7 +66,8 @@ def test_a_shapes_scene_still_goes_to_the_shapes_models(committed_client, sample
         "/api/vqa", files={"image": ("s.png", sample_scene_png, "image/png")}, data={"question": "How many circles are there?"}
     )
     body = r.json()
-    assert body["world"] == "shapes" and body["model"] == "vqa" and "evidence" not in body
+    assert body["world"] == "shapes" and body["model"] == "vqa" and body["evidence"]["kind"] == "shapes"
+    assert not body["out_of_distribution"] and "unusual_reason" not in body["evidence"]
 
 
 def test_the_world_can_be_forced(committed_client, sample_scene_png):
@@ -84,12 +85,15 @@ def test_the_world_can_be_forced(committed_client, sample_scene_png):
     assert r.status_code == 400 and "world must be" in r.json()["error"]
 
 
-def test_without_the_photo_models_a_photo_gets_the_shapes_model_and_says_why(tiny_client):
+def test_without_the_photo_models_a_photo_is_a_503_not_a_shapes_guess(tiny_client):
     data = (PHOTOS / "cat.jpg").read_bytes()
+    r = tiny_client.post("/api/vqa", files={"image": ("p.jpg", data, "image/jpeg")}, data={"question": "How many circles?"})
+    assert r.status_code == 503 and "photo_classifier" in r.json()["error"] and r.headers["retry-after"]
     body = tiny_client.post(
-        "/api/vqa", files={"image": ("p.jpg", data, "image/jpeg")}, data={"question": "How many circles?"}
+        "/api/vqa", files={"image": ("p.jpg", data, "image/jpeg")}, data={"question": "How many circles?", "world": "shapes"}
     ).json()
-    assert body["world"] == "shapes" and "photo models are not loaded" in body["world_reason"]
+    assert body["world"] == "shapes" and body["out_of_distribution"] and body["guess"]
+    assert "does not look like a shapes scene" in body["evidence"]["unusual_reason"]
     r = tiny_client.post("/api/vqa", files={"image": ("p.jpg", data, "image/jpeg")}, data={"question": "What?", "world": "photo"})
     assert r.status_code == 503
 

@@ -12,7 +12,7 @@ from PIL import Image
 from app.main import create_app
 from app.worlds.shapes import preprocessing as task
 from tests.conftest import make_settings, png_bytes
-from training import train_vqa
+from training import train_vqa, vqa_common
 from training.datasets.shapes.arrays import make_arrays
 from training.datasets.shapes.files import write_split
 from training.datasets.shapes.language import FAMILIES
@@ -27,32 +27,32 @@ def test_shapes_smoke_run_writes_a_model_with_its_tables(name, tmp_path):
     folder = tmp_path / name
     assert (folder / "model.keras").is_file()
     assert json.loads((folder / "vocab.json").read_text())[:2] == ["<pad>", "<unk>"]
-    assert json.loads((folder / "answers.json").read_text()) == train_vqa.ANSWERS
+    assert json.loads((folder / "answers.json").read_text()) == vqa_common.ANSWERS
     for split in ("test", "test_rendered_differently"):
         table = card["metrics"][split]
         assert table["questions"] == 40 and 0 <= table["overall"] <= 100
         assert set(table["families"]) <= set(FAMILIES)
         for family, pairs in table["confusions"].items():
-            assert table["families"][family] < 100 and 1 <= len(pairs) <= train_vqa.CONFUSIONS
-            assert all(truth != given and truth in train_vqa.ANSWERS and count >= 1 for truth, given, count in pairs)
+            assert table["families"][family] < 100 and 1 <= len(pairs) <= vqa_common.CONFUSIONS
+            assert all(truth != given and truth in vqa_common.ANSWERS and count >= 1 for truth, given, count in pairs)
     saved = json.loads((folder / "card.json").read_text())
     assert saved["task"] == "vqa" and saved["training_runs"][0]["samples"] == 16
 
 
 def test_family_table_lists_each_familys_most_frequent_mistakes():
     data = make_arrays(np.random.default_rng(0), 60, task.QuestionEncoder(["<pad>", "<unk>"]), 32)
-    one_hot = np.eye(len(train_vqa.ANSWERS))
+    one_hot = np.eye(len(vqa_common.ANSWERS))
     probabilities = one_hot[data.answers]  # every answer right ...
     family = FAMILIES[data.families[0]]
     rows = np.flatnonzero(data.families == data.families[0])[:5]
-    probabilities[rows] = one_hot[train_vqa.ANSWERS.index("none")]  # ... but "none" for five of one family
-    table = train_vqa.family_table(probabilities, data, confusions=2)
+    probabilities[rows] = one_hot[vqa_common.ANSWERS.index("none")]  # ... but "none" for five of one family
+    table = vqa_common.family_table(probabilities, data, confusions=2)
     assert table["families"][family] < 100 and set(table["confusions"]) == {family}
-    made = Counter((train_vqa.ANSWERS[a], "none") for a in data.answers[rows])  # template answers are never "none"
+    made = Counter((vqa_common.ANSWERS[a], "none") for a in data.answers[rows])  # template answers are never "none"
     listed = table["confusions"][family]
     assert [n for *_, n in listed] == [n for _, n in made.most_common(2)]
     assert all(made[(truth, given)] == n for truth, given, n in listed)
-    assert "confusions" not in train_vqa.family_table(probabilities, data)  # validation tables stay small
+    assert "confusions" not in vqa_common.family_table(probabilities, data)  # validation tables stay small
 
 
 def test_resume_continues_from_the_saved_model(tmp_path):
@@ -116,13 +116,13 @@ def test_official_layouts_train(name, dataset, official_files, tmp_path):
     if dataset == "vqa-v2":
         assert 0 <= card["metrics"]["validation_vqa_accuracy"] <= 100
     answers = json.loads((tmp_path / name / "answers.json").read_text())
-    assert set(answers) <= set(train_vqa.ANSWERS)
+    assert set(answers) <= set(vqa_common.ANSWERS)
 
 
 def test_training_arrays_match_what_the_server_sees():
     """The parity pin: a training question's pixels are the server's preprocessing of
     the same rendered image."""
-    encoder = train_vqa.shapes_encoder()
+    encoder = vqa_common.shapes_encoder()
     rng_a, rng_b = np.random.default_rng(9), np.random.default_rng(9)
     arrays = make_arrays(rng_a, 4, encoder, style="plain")
     scene = sample_scene(rng_b)  # the same draws as make_arrays' first scene

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from training import vqa_fast
+from training.datasets.shapes import producer as shapes_producer
 from training.datasets.shapes.arrays import focused
 from training.datasets.shapes.language import ANSWERS, FAMILIES
 from training.vqa_growth import grown_words
@@ -20,14 +21,14 @@ def test_learning_rate_warms_up_then_anneals_to_zero():
 
 
 def test_producer_fills_host_arrays_from_spawned_workers():
-    producer = vqa_fast.ShapesProducer(
+    producer = shapes_producer.ShapesProducer(
         workers=1, seed=3, image_side=32, words=WORDS, chunk=64, max_questions=5000, max_scenes=2000
     )
     try:
-        fixed = vqa_fast.pool_map(producer.pool, 100, seed=4, style="plain", image_side=32, words=WORDS, chunk=40)
+        fixed = shapes_producer.pool_map(producer.pool, 100, seed=4, style="plain", image_side=32, words=WORDS, chunk=40)
         assert len(fixed) == 100 and fixed.images.shape[1:] == (32, 32, 3)
         assert fixed.scene_index.max() < len(fixed.images)
-        again = vqa_fast.pool_map(producer.pool, 100, seed=4, style="plain", image_side=32, words=WORDS, chunk=40)
+        again = shapes_producer.pool_map(producer.pool, 100, seed=4, style="plain", image_side=32, words=WORDS, chunk=40)
         assert again.texts == fixed.texts  # deterministic for a seed
 
         producer.start()
@@ -42,14 +43,14 @@ def test_producer_fills_host_arrays_from_spawned_workers():
 
 def test_chunks_rehearse_the_templates_when_asked():
     none = ANSWERS.index("none")
-    people = vqa_fast._make_chunk(vqa_fast.ChunkJob(3, 0, 128, "plain", 32, WORDS, "people", 0.0))
-    rehearsed = vqa_fast._make_chunk(vqa_fast.ChunkJob(3, 0, 128, "plain", 32, WORDS, "people", 1.0))
+    people = shapes_producer._make_chunk(shapes_producer.ChunkJob(3, 0, 128, "plain", 32, WORDS, "people", 0.0))
+    rehearsed = shapes_producer._make_chunk(shapes_producer.ChunkJob(3, 0, 128, "plain", 32, WORDS, "people", 1.0))
     assert (people.answers == none).any() and not (rehearsed.answers == none).any()
 
 
 def test_chunks_ask_the_focused_family_more_often():
     focus = focused({"compare_attribute": 4})
-    chunk = vqa_fast._make_chunk(vqa_fast.ChunkJob(3, 0, 400, "plain", 32, WORDS, "people", 0.0, focus))
+    chunk = shapes_producer._make_chunk(shapes_producer.ChunkJob(3, 0, 400, "plain", 32, WORDS, "people", 0.0, focus))
     share = np.mean(chunk.families == FAMILIES.index("compare_attribute"))
     assert 0.2 < share < 0.36  # 4 of 14 slots, against 1 of 11 without focus
 

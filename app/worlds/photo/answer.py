@@ -4,8 +4,8 @@ The router hands over the decoded image; this module reads the question
 (`photo_reading`), runs the classifier and the detector side by side through the
 registry (each micro-batched with other requests), and applies the rules
 (`photo_rules`); a question about text also runs Tesseract (`photo_text`) beside them.
-The response has the shapes path's fields, `world: "photo"`, and the evidence each
-answer rests on: the classifier's top classes and kinds, the boxes, the words read.
+The answer has every world's fields, `world: "photo"`, and the evidence each answer
+rests on: the classifier's top classes and kinds, the boxes, the words read.
 """
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ from typing import Any
 
 from PIL import Image
 
+from app.worlds.base import Answer, PhotoEvidence
 from app.worlds.photo import classify as photo_classify
 from app.worlds.photo import detect as photo_detect
 from app.worlds.photo import text as photo_text
-from app.worlds.photo.reading import SCOPE_NOTE, TEXT_NOTE, read_photo_question
+from app.worlds.photo.reading import SCOPE_NOTE, TEXT_NOTE, PhotoQuestion
 from app.worlds.photo.rules import RULES, Look, Outcome, Thresholds
-from app.worlds.shapes.answer import reading_fields
 
 CLASSIFIER, DETECTOR = "photo_classifier", "photo_detector"
 MODELS = (CLASSIFIER, DETECTOR)
@@ -56,9 +56,8 @@ def read_text_outcome(words: list[photo_text.Word]) -> Outcome:
     return Outcome([{"answer": " ".join(w.text for w in words), "probability": round(sure, 4)}], interpreted_as=["read text"])
 
 
-async def answer(registry, image: Image.Image, question: str) -> dict[str, Any]:
-    """The answer to `question` about the photo, as the API returns it (less timing)."""
-    q = read_photo_question(question)
+async def answer(registry, image: Image.Image, q: PhotoQuestion) -> Answer:
+    """The answer to the question as read (`q`) about the photo (less timing)."""
     if q.intent == "text" and not photo_text.available():
         q = replace(q, intent=None, scope_note=f"{TEXT_NOTE} {SCOPE_NOTE}")
     thresholds = Thresholds.from_card(registry.get(DETECTOR).card)
@@ -69,17 +68,14 @@ async def answer(registry, image: Image.Image, question: str) -> dict[str, Any]:
     else:
         seen = await look(registry, image, thresholds)
         outcome = RULES[q.intent](q, seen, thresholds) if q.intent else Outcome(guess=True)
-    return {
-        "question": question,
-        "world": "photo",
-        **reading_fields(q),
-        "interpreted_as": outcome.interpreted_as,
-        "answers": outcome.answers,
-        "guess": bool(outcome.guess or not outcome.answers),
-        "ambiguous": [],
-        "note": outcome.note,
-        "out_of_distribution": False,
-        "ood_score": None,
-        "model": "+".join(MODELS),
-        "evidence": _evidence(seen, float(image.info.get("upload_scale", 1.0)), words),
-    }
+    return Answer.from_reading(
+        q.question,
+        "photo",
+        q,
+        interpreted_as=outcome.interpreted_as,
+        answers=outcome.answers,
+        guess=bool(outcome.guess or not outcome.answers),
+        note=outcome.note,
+        model="+".join(MODELS),
+        evidence=PhotoEvidence.model_validate(_evidence(seen, float(image.info.get("upload_scale", 1.0)), words)),
+    )

@@ -8,16 +8,16 @@ The photo path answers five kinds of question, each grounded in a model's output
 - room: "what room is this?", "where was this taken?";
 - text: "what does the sign say?", "what is written here?" (with Tesseract installed).
 Everything else (what people do, wear or hold, why, when, who) is out of scope and
-said so. Typing slips are corrected to the photo words, as in the shapes
-reader (`vqa_spelling.Speller`).
+said so. Clean-up, shorthand and the speller are every world's (`app.worlds.language`);
+slips are corrected to the photo words.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from app.worlds.language import FILLER_CORE, OUT_OF_SCOPE_CORE, Speller, clean, expand_shorthand, plural_forms
 from app.worlds.photo import words
-from app.worlds.shapes.spelling import Speller, clean
 
 INTENTS = ("identify", "exists", "count", "colour", "room", "text")
 
@@ -32,11 +32,10 @@ COLOUR_WORDS = _words("color colour colors colours colored coloured")
 TEXT_CUES = _words("say says said written write text read reads word words letters sign caption title label")
 ROOM_CUES = _words("room rooms place location where")
 EXIST_OPENERS = _words("is are does do can could was were any have has")
-OUT_OF_SCOPE = _words("""
-    why when who whose whom doing do holding hold wearing wear weather time feel feeling mood emotion happy sad
-    old age name called happening eating playing sitting standing running looking left right behind front under
-    above below beside next brand price cost made material bigger smaller taller than season day night year gender
-    race temperature hot cold shape size
+OUT_OF_SCOPE = set(OUT_OF_SCOPE_CORE) | _words("""
+    doing do holding hold wearing wear name happening eating playing sitting standing running looking
+    left right behind front under above below beside next brand made material bigger smaller taller
+    than season day night year gender race temperature hot cold shape size
 """)
 # Words of photos that name no thing the models find: known, so never "corrected" to one.
 SCENERY_NOUNS = _words("""
@@ -49,13 +48,8 @@ SCENERY = SCENERY_NOUNS | _words("""
 """)
 ROOM_NAMES = {"kitchen": "kitchen", "bathroom": "bathroom", "bedroom": "bedroom", "office": "office"}
 ROOM_NAMES |= {"living": "living room", "dining": "dining room", "lounge": "living room", "toilet": "bathroom"}
-SHORTHAND = dict(
-    p.split("=") for p in "hw=how wat=what wht=what u=you r=are pls=please whats=what wheres=where hows=how ppl=people".split()
-)
-FILLER = _words("""
-    the a an of in on at is are was were there contain contains show shows have has any some kinds types room where
-    what which how many much number please me tell you can i see do does this that it picture image photo
-    identify visible thing things object objects item items displayed shown in here
+FILLER = set(FILLER_CORE) | _words("""
+    contain contains shows kinds types room where many much number object objects item items
 """)
 SCOPE_NOTE = (
     "About photos I can say what the main thing is (an animal, a vehicle, some food, or one of 1,000 everyday "
@@ -82,6 +76,7 @@ class Thing:
 @dataclass(frozen=True)
 class PhotoQuestion:
     intent: str | None  # one of INTENTS, None when out of scope
+    question: str = ""  # as typed
     thing: Thing | None = None
     category: str | None = None  # "animal", "vehicle", "food" for identify
     read_as: str = ""
@@ -99,15 +94,11 @@ class PhotoQuestion:
         return self.intent is not None
 
 
-def _plural_forms(word: str) -> list[str]:
-    return [word, f"{word}s", f"{word}es", f"{word[:-1]}ies"] if word.endswith("y") else [word, f"{word}s", f"{word}es"]
-
-
 def _thing_table() -> dict[str, Thing]:
     table: dict[str, Thing] = {}
     for word in sorted({*words.NOUNS, *words.KIND_NOUNS}):
         thing = Thing(word, words.NOUNS.get(word), words.KIND_NOUNS.get(word))
-        for form in _plural_forms(word) if " " not in word else [word, f"{word}s"]:
+        for form in (word, *plural_forms(word)):
             table.setdefault(form, thing)
     return table
 
@@ -192,8 +183,8 @@ def _scope_problem(tokens: list[str], intent: str | None, thing: Thing | None, u
 
 
 def read_photo_question(question: str) -> PhotoQuestion:
-    tokens, corrections = SPELLER.correct([SHORTHAND.get(t, t) for t in clean(question)])
-    read = PhotoQuestion(None, read_as=" ".join(tokens), corrections=corrections)
+    tokens, corrections = SPELLER.correct(expand_shorthand(clean(question)))
+    read = PhotoQuestion(None, question=question, read_as=" ".join(tokens), corrections=corrections)
     if not tokens:
         return replace(read, scope_note="The question is empty. " + SCOPE_NOTE)
     thing = find_thing(tokens)

@@ -1,9 +1,9 @@
-"""Answering one question about one picture: read it, ask the model, say how sure.
+"""The shapes world's answer to one question about one picture: ask the model, say how sure.
 
-The router hands over the decoded image and the options; this module runs the reader
-(`vqa_reading`), asks the VQA model every template question the plan needs in one
-batch (`vqa_plans`), runs the scene check beside it, and builds the answer, in which
-a guess is marked as one:
+The world hands over the picture and the question as read (`reading`); this module
+asks the VQA model every template question the plan needs in one batch (`plans`),
+runs the scene check beside it, and builds the answer, in which a guess is marked
+as one:
 - out of scope: no answers, a sentence saying what the models can answer;
 - a picture unlike the shapes scenes, an ambiguous reference, or a probability under
   the guess threshold: `guess: true`, and the page shows it as a guess.
@@ -15,25 +15,19 @@ from __future__ import annotations
 
 import asyncio
 import base64
-from dataclasses import dataclass
-from typing import Any, Protocol
 
 import numpy as np
 from PIL import Image
 
+from app.config import Settings
+from app.errors import BadRequest
 from app.tasks.imaging import png_bytes
+from app.worlds.base import Ambiguity, Answer, AnswerItem, AskOptions, Claim, Fit, ShapesEvidence
 from app.worlds.shapes import plans
 from app.worlds.shapes import preprocessing as task
-from app.worlds.shapes.reading import read_question
+from app.worlds.shapes.meaning import Reading
 
 OOD_MODEL = "scene_ood"
-
-
-@dataclass(frozen=True)
-class Options:
-    top_k: int = 5
-    explain: bool = False
-    guess_below: float = 0.7
 
 
 def calibrate(probabilities: np.ndarray, temperature: float) -> np.ndarray:
@@ -56,15 +50,17 @@ async def ask_model(registry, served, x: np.ndarray, questions: list[str]) -> tu
     return plans.Asked(served.assets["labels"], dict(zip(questions, probabilities, strict=False))), ids
 
 
-async def ood_score(registry, image: Image.Image, x: np.ndarray) -> float | None:
-    """Reconstruction error over the calibrated threshold, or None without the model."""
+async def ood_score(registry, image: Image.Image, x: np.ndarray) -> tuple[float | None, float]:
+    """Reconstruction error over the calibrated threshold (None without the model), and
+    the limit for scenes the pixel claim accepts (`benchmarks/scene_flags.py`)."""
     served = registry.ready_model(OOD_MODEL)
     if served is None:
-        return None
+        return None, 1.0
     side = served.input_shape[0]
     scene = x if x.shape[1] == side else task.image_to_array(image, side)[None]
     rebuilt = await registry.infer(served, scene)
-    return float(task.reconstruction_error(scene, rebuilt)[0] / served.card["ood_threshold"])
+    score = float(task.reconstruction_error(scene, rebuilt)[0] / served.card["ood_threshold"])
+    return score, float(served.card.get("claimed_scene_limit", 1.0))
 
 
 async def heatmap_png(registry, served, pixels: np.ndarray, question_ids: np.ndarray, probabilities: np.ndarray) -> str:
@@ -77,62 +73,57 @@ async def heatmap_png(registry, served, pixels: np.ndarray, question_ids: np.nda
     return base64.b64encode(png_bytes(task.heatmap_image(heat))).decode("ascii")
 
 
-class ReadQuestion(Protocol):
-    """What both readers (shapes and photos) say about a question."""
+def unusual_reason(score: float | None, claim: Claim, limit_when_claimed: float) -> str | None:
+    """Why the scene is unusual for the models, or None.
 
-    @property
-    def read_as(self) -> str: ...
-    @property
-    def corrections(self) -> list[dict[str, str]]: ...
-    @property
-    def unknown_words(self) -> list[str]: ...
-    @property
-    def scope_note(self) -> str | None: ...
-    @property
-    def in_scope(self) -> bool: ...
-
-
-def reading_fields(reading: ReadQuestion) -> dict[str, Any]:
-    return {
-        "read_as": reading.read_as,
-        "corrections": reading.corrections,
-        "unknown_words": reading.unknown_words,
-        "question_in_scope": reading.in_scope,
-        "scope_note": reading.scope_note,
-    }
+    A picture the world's claim does not fit is unusual whatever the scene check says.
+    One it fits fully (the pixels follow the scene contract) is unusual only when the
+    scene check's error passes the higher limit calibrated for such scenes
+    (`claimed_scene_limit` on scene_ood's card): below it, the check's own threshold
+    flags valid crowded scenes, not unusual ones."""
+    if claim.fit is not Fit.FULL:
+        return f"it does not look like a shapes scene ({claim.reason})"
+    if score is not None and score >= limit_when_claimed:
+        return f"the scene check finds it unlike the training scenes ({score:.2f} x its threshold)"
+    return None
 
 
-async def answer(registry, served, image: Image.Image, question: str, options: Options) -> dict[str, Any]:
-    """The answer to `question` about `image`, as the API returns it (less timing)."""
-    reading = read_question(question)
+async def answer(registry, image: Image.Image, reading: Reading, options: AskOptions, claim: Claim, settings: Settings) -> Answer:
+    """The answer to the question about `image` (less timing and world_reason)."""
+    served = registry.require_ready(options.model, task="vqa")
+    n_answers = len(served.assets["labels"])
+    if options.top_k > n_answers:
+        raise BadRequest(f"top_k must be between 1 and {n_answers}")
     pixels = task.image_to_pixels(image, served.input_shape[0])
     x = task.pixels_to_input(pixels)[None]
     questions = plans.model_questions(reading.meaning) if reading.meaning else []
-    (asked, ids), score = await asyncio.gather(ask_model(registry, served, x, questions), ood_score(registry, image, x))
-    out_of_distribution = bool(score is not None and score >= 1.0)
-    result: dict[str, Any] = {
-        "question": question,
-        "world": "shapes",
-        **reading_fields(reading),
-        "interpreted_as": questions,
-        "answers": [],
-        "guess": True,
-        "ambiguous": [],
-        "note": None,
-        "out_of_distribution": out_of_distribution,
-        "ood_score": None if score is None else round(score, 4),
-        "model": served.name,
-    }
+    (asked, ids), (score, limit) = await asyncio.gather(ask_model(registry, served, x, questions), ood_score(registry, image, x))
+    reason = unusual_reason(score, claim, limit)
+    result = Answer.from_reading(
+        reading.question,
+        "shapes",
+        reading,
+        interpreted_as=questions,
+        answers=[],
+        guess=True,
+        out_of_distribution=reason is not None,
+        ood_score=None if score is None else round(score, 4),
+        model=served.name,
+        evidence=ShapesEvidence(
+            background_share=round(claim.measures.get("background_share", 0.0), 4),
+            scene_score=None if score is None else round(score, 4),
+            unusual_reason=reason,
+        ),
+    )
     if reading.meaning is None:
         return result
     outcome = plans.conclude(reading.meaning, asked, options.top_k)
-    result.update(
-        answers=[{"answer": a["answer"], "probability": round(float(a["probability"]), 6)} for a in outcome.answers],
-        ambiguous=outcome.ambiguous,
-        note=outcome.note,
-        guess=bool(out_of_distribution or outcome.ambiguous or outcome.guess or outcome.probability < options.guess_below),
-    )
+    result.answers = [AnswerItem(answer=a["answer"], probability=round(float(a["probability"]), 6)) for a in outcome.answers]
+    result.ambiguous = [Ambiguity.model_validate(a) for a in outcome.ambiguous]
+    result.note = outcome.note
+    below = outcome.probability < settings.vqa_guess_below
+    result.guess = bool(reason is not None or outcome.ambiguous or outcome.guess or below)
     if options.explain and questions:
         main = questions[-1]
-        result["heatmap_png"] = await heatmap_png(registry, served, pixels, ids[-1], asked.probabilities[main])
+        result.heatmap_png = await heatmap_png(registry, served, pixels, ids[-1], asked.probabilities[main])
     return result

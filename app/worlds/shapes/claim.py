@@ -1,4 +1,4 @@
-"""Which world a picture belongs to: a shapes scene, or a photo.
+"""The shapes world's claim: is this picture a shapes scene?
 
 A shapes scene (docs/shapes-scenes.md) is a uniform light-gray background with a few
 flat objects in eight known colours. That is checked directly from the pixels, not
@@ -7,7 +7,7 @@ is its own background) must be one light gray, most of the picture must be that 
 and nearly every other pixel must be near one of the eight colours. Anti-aliased edges,
 resampling and JPEG blur some pixels between colours; they are the allowance.
 The scene check (`scene_ood`) still says, within the shapes world, how typical a scene
-is; this decides only which models answer.
+is; this decides only whether the world claims the picture (`app.worlds.pick`).
 """
 
 from __future__ import annotations
@@ -17,20 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-# The scene contract's palette and background (training/datasets/shapes/scenes.py draws with these).
-PALETTE: dict[str, tuple[int, int, int]] = {
-    "gray": (87, 87, 87),
-    "red": (173, 35, 35),
-    "blue": (42, 75, 215),
-    "green": (29, 105, 20),
-    "brown": (129, 74, 25),
-    "purple": (129, 38, 192),
-    "cyan": (41, 208, 208),
-    "yellow": (255, 238, 51),
-}
-COLOR_JITTER = 12
-BACKGROUND = (215, 240)
-MAX_NOISE_STD = 4.0
+from app.worlds.shapes.contract import BACKGROUND, PALETTE
 
 CHECK_SIDE = 64  # the check runs on a copy this size: cheap, and enough pixels to count
 BACKGROUND_SLACK = 10  # JPEG and colour management move a flat gray by a few levels
@@ -51,8 +38,8 @@ MIN_BORDER_SHARE = 0.75  # of border pixels that are the background gray (small 
 
 
 @dataclass(frozen=True)
-class WorldCheck:
-    world: str  # "shapes" or "photo"
+class SceneCheck:
+    is_scene: bool
     background_share: float
     other_share: float
     reason: str
@@ -105,21 +92,21 @@ def _share(mask: np.ndarray) -> float:
     return np.count_nonzero(mask) / mask.size if mask.size else 0.0
 
 
-def check_world(image: Image.Image) -> WorldCheck:
+def check_scene(image: Image.Image) -> SceneCheck:
     pixels = _small_copy(image)
     border = np.concatenate([pixels[0], pixels[-1], pixels[:, 0], pixels[:, -1]])
     gray = np.median(border, axis=0).astype(np.float32)
     low, high = BACKGROUND[0] - BACKGROUND_SLACK, BACKGROUND[1] + BACKGROUND_SLACK
     if not (np.all(gray >= low) and np.all(gray <= high) and np.ptp(gray) <= 2 * BACKGROUND_SLACK):
-        return WorldCheck("photo", 0.0, 1.0, "the border is not one light gray")
+        return SceneCheck(False, 0.0, 1.0, "the border is not one light gray")
     flat = pixels.reshape(-1, 3)
     near_background = squared_distance(flat, gray) <= BACKGROUND_DISTANCE**2
     background_share = _share(near_background)
     border_share = _share(squared_distance(border, gray) <= BACKGROUND_DISTANCE**2)
     if border_share < MIN_BORDER_SHARE:
-        return WorldCheck("photo", background_share, 1 - background_share, "the border is not uniform")
+        return SceneCheck(False, background_share, 1 - background_share, "the border is not uniform")
     if background_share < MIN_BACKGROUND_SHARE:
-        return WorldCheck("photo", background_share, 1 - background_share, "too little of the picture is background")
+        return SceneCheck(False, background_share, 1 - background_share, "too little of the picture is background")
     objects = ~near_background  # only these need the palette
     palette_distance = np.sqrt(nearest_squared_distance(flat[objects], _PALETTE))
     other = np.zeros(len(flat), dtype=bool)
@@ -127,7 +114,7 @@ def check_world(image: Image.Image) -> WorldCheck:
     other_share = _share(other)
     flat_other_share = _share(other.reshape(pixels.shape[:2]) & ~edges(pixels)) if other.any() else 0.0
     if other_share > MAX_OTHER_SHARE or flat_other_share > MAX_FLAT_OTHER_SHARE:
-        return WorldCheck("photo", background_share, other_share, "colours outside the shapes palette")
+        return SceneCheck(False, background_share, other_share, "colours outside the shapes palette")
     if _share(objects) > 0.02 and _share(palette_distance <= EXACT_DISTANCE) < MIN_EXACT_OBJECT_SHARE:
-        return WorldCheck("photo", background_share, other_share, "no flat objects in the shapes palette")
-    return WorldCheck("shapes", background_share, other_share, "a light-gray background with palette colours")
+        return SceneCheck(False, background_share, other_share, "no flat objects in the shapes palette")
+    return SceneCheck(True, background_share, other_share, "a light-gray background with palette colours")

@@ -1,26 +1,18 @@
-"""Spelling: a typed question cleaned, its typing slips corrected, its phrases joined.
+"""Spelling in the shapes world: its speller, and phrases joined into the template words.
 
-The first step of reading a question (`app.worlds.shapes.reading`). Rules:
-- a slip is corrected only to a word the reader knows: one edit away (swapped,
-  dropped, doubled or wrong letter; the first letter kept in words of up to four
-  letters unless the first two are swapped, "hwat"; two-letter words only swapped,
-  "si"), or two for words of six letters or more, keeping the first letter; words
-  the reader knows, including the ones it knows it cannot answer, are never "corrected";
-- between equally close words, two swapped letters win, then the shapes world's own
-  words, then cues, filler and out-of-scope words, then a dropped or doubled letter;
-  `candidates` lists them in that order, for the reader's second try;
+The first step of reading a question (`app.worlds.shapes.reading`). The clean-up,
+shorthand and the speller's rules are every world's (`app.worlds.language`); here:
+- between equally close words, the shapes world's own words win, then cues, filler
+  and out-of-scope words, then the longer words of phrases;
 - phrases ("far left", "on top of", "what's") become the template language's words.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
-
-from rapidfuzz import process
-from rapidfuzz.distance import DamerauLevenshtein
-
+from app.worlds.language import Speller, clean, expand_shorthand
 from app.worlds.shapes import words as w
+
+__all__ = ["candidates", "clean", "correct", "correct_word", "expand_shorthand", "join_phrases", "split_joined"]
 
 NOUNS = w.noun_table()
 ADJECTIVES = w.adjective_table()
@@ -30,91 +22,6 @@ EXTREME_OF = {word: d for d, words in w.EXTREME_WORDS.items() for word in words}
 COMPARATIVE_OF = {word: s for s, words in w.COMPARATIVE_SIZE.items() for word in words}
 DETERMINERS = ("the", "a", "an", "any", "some", "all", "every", "each", "no", "both")
 _PHRASES = sorted(((tuple(k.split()), v.split()) for k, v in w.PHRASES.items()), key=lambda p: -len(p[0]))
-
-
-class Speller:
-    """Corrects typing slips to the words of one vocabulary (the shapes world's here,
-    the photo path's in `app.worlds.photo.reading`)."""
-
-    def __init__(
-        self,
-        ranked: list[list[str]] | tuple,
-        also_known: set[str] | frozenset[str] = frozenset(),
-        last: dict[str, int] | None = None,
-    ) -> None:
-        # Words a slip may be corrected to, best first when two are equally close; `last`
-        # (word -> rank) come after all the others when rank and length tie too.
-        self.rank: dict[str, int] = {}
-        for rank, words in enumerate(ranked):
-            for word in words:
-                self.rank.setdefault(word, rank)
-        for word, rank in (last or {}).items():
-            self.rank.setdefault(word, rank)
-        self.targets = list(self.rank)
-        self.known = set(self.targets) | set(also_known)
-
-    def correct_word(self, token: str) -> str | None:
-        """The known word a slip most likely meant, or None."""
-        candidates = self.candidates(token)
-        return candidates[0] if candidates else None
-
-    def candidates(self, token: str) -> list[str]:
-        """The known words a slip may have meant, most likely first."""
-        if token in self.known or not token.isalpha() or len(token) < 2:
-            return []
-        if len(token) == 2:  # only a swap: "si" is "is", "fo" is "of"
-            return [token[::-1]] if token[::-1] in self.known else []
-        limit = 1 if len(token) <= 5 else 2
-        found = process.extract(token, self.targets, scorer=DamerauLevenshtein.distance, score_cutoff=limit, limit=None)
-        # Slips rarely touch the first letter: short words and two-edit matches must keep it,
-        # and two edits are allowed only between long words ("zebra" is not "zero").
-        first_two_swapped = token[1::-1] + token[2:]  # "hwat" is "what"
-        found = [
-            f
-            for f in found
-            if (f[0][0] == token[0] or (f[1] == 1 and (len(token) > 4 or f[0] == first_two_swapped)))
-            and (f[1] == 1 or len(f[0]) >= 5)
-        ]
-        found.sort(
-            key=lambda f: (
-                f[1],
-                f[0][0] != token[0],
-                sorted(token) != sorted(f[0]),  # two letters swapped: "teh" is "the", not "ten"
-                self.rank[f[0]],
-                not _dropped_or_doubled(token, f[0]),
-                abs(len(f[0]) - len(token)),
-            ),
-        )
-        return [f[0] for f in found]
-
-    def split_joined(self, token: str) -> list[str] | None:
-        """'howmany' -> ['how', 'many'] when both halves are known words."""
-        for i in range(2, len(token) - 1):
-            if token[:i] in self.known and token[i:] in self.known:
-                return [token[:i], token[i:]]
-        return None
-
-    def correct(self, tokens: list[str], prefer: dict[str, str] | None = None) -> tuple[list[str], list[dict[str, str]]]:
-        """Tokens with their slips corrected, and the corrections; `prefer` (slip -> word)
-        overrides the most likely word for a slip (the reader's second try)."""
-        out: list[str] = []
-        corrections: list[dict[str, str]] = []
-        for token in tokens:
-            fixed = (prefer or {}).get(token) or self.correct_word(token)
-            parts = [fixed] if fixed else (self.split_joined(token) if token not in self.known else None)
-            if parts:
-                corrections.append({"from": token, "to": " ".join(parts)})
-                out.extend(parts)
-            else:
-                out.append(token)
-        return out, corrections
-
-
-def _dropped_or_doubled(token: str, word: str) -> bool:
-    """A letter left out or typed twice, the commonest slips ('gren' is green, not grey)."""
-    short, long = sorted((token, word), key=len)
-    letters = iter(long)
-    return len(long) == len(short) + 1 and all(ch in letters for ch in short)
 
 
 SHAPES_SPELLER = Speller(
@@ -145,14 +52,6 @@ for _words, _replacement in _PHRASES:
 
 
 # -- spelling ---------------------------------------------------------------------------
-
-
-def clean(question: str) -> list[str]:
-    """Lower case, Unicode folded, invisible characters and punctuation dropped."""
-    text = unicodedata.normalize("NFKC", question).lower()
-    text = re.sub(r"(?<=[a-z])['\u2019]s\b", "", text)  # "the circle's colour": the possessive adds nothing
-    text = "".join(" " if unicodedata.category(ch)[0] in "PSZC" else ch for ch in text)
-    return re.sub(r"[^a-z0-9 ]+", " ", text).split()
 
 
 def join_phrases(tokens: list[str]) -> list[str]:

@@ -10,6 +10,8 @@ shapes models cannot know.
 
 from __future__ import annotations
 
+from app.worlds.language import FILLER_CORE, OUT_OF_SCOPE_CORE, plural_forms
+
 COLORS = ("gray", "red", "blue", "green", "brown", "purple", "cyan", "yellow")
 SHAPES = ("circle", "square", "triangle")
 SIZES = ("small", "large")
@@ -231,20 +233,21 @@ for _adjective, _shape in (
 PHRASES.update({"furthest up": "topmost", "furthest down": "bottommost", "highest up": "topmost"})
 
 # Words that carry no meaning for the reader: politeness, "in the picture", "can you see".
-FILLER = (
-    "the a an please pls plz kindly can could would will you me i tell say show let us know wonder "
-    "in on at of to from this that these those it its picture image photo scene drawing frame here "
-    "now hey hi hello ok okay so then just exactly quick question see find spot notice visible present "
-    "shown name exist exists does do did is are was were be being have has having there with about "
-    "one ones thing things which what whats how also really actually currently any some and or "
-    "as than by side part further more most want found be been can wanted need wondering curious guess "
-    "anywhere somewhere everywhere closer farther very triangular circular rectangular for my your our their them they we he she his her "
-    "well um uh hmm lol thanks thank cheers dear bot robot model ai computer again quickly precisely roughly "
-    "overall altogether together give identify determine check look looking appear appears seem seems "
-    "located placed positioned situated sitting sit sits lie lies lying stand stands standing seen "
-    "depicted pictured displayed display displays include includes including feature features featuring "
-    "hold holds colored coloured if whether yes true least"
-).split()
+FILLER = [
+    *FILLER_CORE,
+    *(
+        "pls plz kindly could would will say let us know wonder to from these those its scene drawing frame "
+        "now hey hi hello ok okay so then just exactly quick question find spot notice present name exist "
+        "exists did be being having with about one ones whats also really actually currently and or as than "
+        "by side part further more most want found be been wanted need wondering curious guess anywhere "
+        "somewhere everywhere closer farther very triangular circular rectangular for my your our their them "
+        "they we he she his her well um uh hmm lol thanks thank cheers dear bot robot model ai computer "
+        "again quickly precisely roughly overall altogether together give determine check look looking "
+        "appear appears seem seems located placed positioned situated sitting sit sits lie lies lying stand "
+        "stands standing seen depicted pictured display displays include includes including feature features "
+        "featuring hold holds colored coloured if whether yes true least"
+    ).split(),
+]
 # Words that the reader uses as cues (questions, counting, comparing, quantifiers).
 CUES = (
     "what which how many much number numbers count counting amount total contain contains containing "
@@ -252,24 +255,19 @@ CUES = (
     "all every each both any either neither none no not only is are there"
 ).split()
 # A question with one of these asks what the shapes models cannot know.
-OUT_OF_SCOPE = (
-    "why who whom whose when where nice pretty beautiful ugly good bad like likes love favorite favourite "
-    "feel feeling think mean means meaning happy sad art painting painted paint drew draw drawn made make "
-    "created create cat dog person people man woman men women car cars tree trees house animal animals "
-    "face faces text letter letters word words written says time day sky water food metal metallic "
-    "rubber shiny matte texture material weight heavy light real fake called named age old new "
-    "cost price style mood emotion story purpose important interesting funny cute angle "
-    "percent percentage distance weather inside outside behind front back middle center centre corner "
-    "corners sides area between around touching touch touches overlapping overlap overlaps edge edges border background "
-    "foreground pattern group groups pair pairs cluster shadow diagonal row column half"
-).split()
-
-
-def plural_forms(word: str) -> tuple[str, ...]:
-    """English plurals of a noun (box -> boxes, disc -> discs)."""
-    if word.endswith(("x", "s", "ch", "sh")):
-        return (word + "es",)
-    return (word + "s",)
+OUT_OF_SCOPE = [
+    *OUT_OF_SCOPE_CORE,
+    *(
+        "where nice pretty beautiful ugly good bad like likes love favorite favourite think mean means "
+        "meaning art painting painted paint drew draw drawn made make created create cat dog person people "
+        "man woman men women car cars tree trees house animal animals face faces text letter letters word "
+        "words written says day sky water food metal metallic rubber shiny matte texture material weight "
+        "heavy light real fake named new style story purpose important interesting funny cute angle percent "
+        "percentage distance inside outside behind front back middle center centre corner corners sides area "
+        "between around touching touch touches overlapping overlap overlaps edge edges border background "
+        "foreground pattern group groups pair pairs cluster shadow diagonal row column half"
+    ).split(),
+]
 
 
 def noun_table() -> dict[str, tuple[str | None, bool]]:

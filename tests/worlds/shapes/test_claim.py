@@ -5,7 +5,8 @@ import pytest
 from PIL import Image
 
 from app.config import ROOT
-from app.worlds.shapes.claim import PALETTE, check_world
+from app.worlds.shapes.claim import check_scene
+from app.worlds.shapes.contract import PALETTE
 from training.datasets.shapes import scenes as shapes
 
 PHOTOS = sorted((ROOT / "static" / "photos").glob("*.jpg"))
@@ -29,8 +30,8 @@ def test_scenes_rendered_any_way_are_shapes(size, antialias, quality):
         scene = shapes.sample_scene(rng, n_objects=3 + i % 4, aspect=(1.0, 0.7)[i % 2])
         image = shapes.render(scene, size=size, antialias=antialias)
         image = _jpeg(image, quality) if quality else image
-        checked = check_world(image)
-        assert checked.world == "shapes", checked
+        checked = check_scene(image)
+        assert checked.is_scene, checked
 
 
 @pytest.mark.parametrize("path", PHOTOS, ids=lambda p: p.stem)
@@ -43,17 +44,17 @@ def test_photos_and_their_crops_are_photos(path):
         photo.crop((w // 4, h // 4, 3 * w // 4, 3 * h // 4)),
         photo.resize((64, 64)),
     ):
-        assert check_world(variant).world == "photo"
+        assert check_scene(variant).is_scene is False
 
 
 def test_flat_pictures():
-    assert check_world(Image.new("RGB", (100, 100), (255, 255, 255))).world == "photo"  # paper white
-    assert check_world(Image.new("RGB", (100, 100), (128, 128, 128))).world == "photo"
-    assert check_world(Image.new("RGB", (100, 100), (228, 228, 228))).world == "shapes"  # an empty scene
+    assert check_scene(Image.new("RGB", (100, 100), (255, 255, 255))).is_scene is False  # paper white
+    assert check_scene(Image.new("RGB", (100, 100), (128, 128, 128))).is_scene is False
+    assert check_scene(Image.new("RGB", (100, 100), (228, 228, 228))).is_scene  # an empty scene
 
 
 def test_a_photo_on_scene_gray_is_a_photo():
     image = Image.new("RGB", (100, 100), (228, 228, 228))
     image.paste(Image.open(PHOTOS[0]).convert("RGB").resize((40, 40)), (30, 30))
-    checked = check_world(image)
-    assert checked.world == "photo" and "palette" in checked.reason
+    checked = check_scene(image)
+    assert checked.is_scene is False and "palette" in checked.reason

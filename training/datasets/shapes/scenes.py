@@ -24,9 +24,9 @@ from itertools import combinations
 import numpy as np
 from PIL import Image, ImageDraw
 
-from app.worlds.shapes.claim import BACKGROUND, COLOR_JITTER, MAX_NOISE_STD, PALETTE
+from app.worlds.shapes.contract import BACKGROUND, COLOR_JITTER, MAX_NOISE_STD, PALETTE
 
-COLORS = PALETTE  # the contract's palette lives with the world check, which the server runs
+COLORS = PALETTE  # the contract's palette: the server's claim checks pictures against the same numbers
 SHAPES = ("circle", "square", "triangle")
 SIZES: dict[str, tuple[float, float]] = {"small": (0.09, 0.13), "large": (0.17, 0.24)}
 MIN_OBJECTS, MAX_OBJECTS = 3, 6

@@ -28,12 +28,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import signal
 import statistics
 import subprocess
 import sys
 import tempfile
-import textwrap
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -44,7 +44,7 @@ import numpy as np
 
 from benchmarks.serve import free_port, wrk
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PEERS_DIR = ROOT / ".peers"
 CONCURRENCY = (1, 8, 32, 64)
 MAX_BATCH = 32  # the app's VQADEMO_MAX_BATCH_SIZE, given to every peer's batcher
@@ -61,28 +61,10 @@ REQUIREMENTS = {
 # installed (with its dependencies, as the peer's own pins allow) to import them.
 MODEL_REQUIREMENTS = {"vqa": [str(ROOT)]}
 
-# -- the same forward pass in every peer --------------------------------------------------
+# -- the peers' programs: real files in this package, copied beside a peer.json -----------
 
-FORWARD = """
-import os
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-import numpy as np
-import keras
-import tensorflow as tf
-
-def load_forward(path, specs):
-    if "/vqa/" in path:
-        import app.worlds.shapes.models  # registers the VQA model's layers
-    model = keras.saving.load_model(path, compile=False)
-    signature = [tf.TensorSpec((None, *shape), dtype) for shape, dtype in specs]
-    call = (lambda x: model(x, training=False)) if len(specs) == 1 else (lambda *xs: model(list(xs), training=False))
-    concrete = tf.function(call, input_signature=signature, reduce_retracing=True).get_concrete_function()
-    def forward(*rows):
-        return concrete(*rows).numpy()
-    for n in (1, 8, 32):
-        forward(*(np.zeros((n, *shape), dtype) for shape, dtype in specs))
-    return forward
-"""
+HERE = Path(__file__).resolve().parent
+PROGRAMS = {"pytriton": "pytriton_server.py", "mlserver": "mlserver_runtime.py", "bentoml": "bentoml_service.py"}
 
 
 @dataclass
@@ -104,90 +86,36 @@ DIGITS = ModelSpec("digits", [("image", (28, 28, 1), "float32")], "probabilities
 VQA = ModelSpec("vqa", [("image", (64, 64, 3), "float32"), ("question", (24,), "int32")], "answers")
 
 
-def pytriton_script(model: ModelSpec, port: int) -> str:
-    tensors = ", ".join(f'Tensor(name="{n}", dtype=np.{d}, shape={s})' for n, s, d in model.inputs)
-    args = ", ".join(n for n, _, _ in model.inputs)
-    return FORWARD + textwrap.dedent(f"""
-        from pytriton.decorators import batch
-        from pytriton.model_config import DynamicBatcher, ModelConfig, Tensor
-        from pytriton.triton import Triton, TritonConfig
-
-        forward = load_forward({model.path!r}, {model.specs!r})
-
-        @batch
-        def infer({args}):
-            return {{"{model.output}": forward({args})}}
-
-        config = TritonConfig(http_port={port}, grpc_port={free_port()}, metrics_port={free_port()}, log_verbose=0)
-        with Triton(config=config) as triton:
-            triton.bind(
-                model_name="{model.name}",
-                infer_func=infer,
-                inputs=[{tensors}],
-                outputs=[Tensor(name="{model.output}", dtype=np.float32, shape=(-1,))],
-                config=ModelConfig(max_batch_size={MAX_BATCH}, batcher=DynamicBatcher(max_queue_delay_microseconds=0)),
-                strict=False,
-            )
-            triton.serve()
-        """)
-
-
-def mlserver_files(model: ModelSpec, port: int, folder: Path) -> list[str]:
-    (folder / "runtime.py").write_text(
-        FORWARD
-        + textwrap.dedent(f"""
-        from mlserver import MLModel
-        from mlserver.codecs import NumpyCodec
-        from mlserver.types import InferenceResponse
-
-        class Runtime(MLModel):
-            async def load(self):
-                self.forward = load_forward({model.path!r}, {model.specs!r})
-                return True
-
-            async def predict(self, payload):
-                by_name = {{i.name: NumpyCodec.decode_input(i) for i in payload.inputs}}
-                dtypes = {{n: d for n, _, d in {model.inputs!r}}}
-                rows = [by_name[n].astype(dtypes[n]) for n, _, _ in {model.inputs!r}]
-                out = self.forward(*rows)
-                return InferenceResponse(model_name=self.name, outputs=[NumpyCodec.encode_output("{model.output}", out)])
-        """)
-    )
-    (folder / "settings.json").write_text(
-        json.dumps({"http_port": port, "grpc_port": free_port(), "metrics_port": free_port(), "parallel_workers": 0})
-    )
-    (folder / "model-settings.json").write_text(
-        json.dumps(
-            {
-                "name": model.name,
-                "implementation": "runtime.Runtime",
-                "max_batch_size": MAX_BATCH,
-                "max_batch_time": 0.002,
-            }
-        )
-    )
-    return ["mlserver", "start", str(folder)]
-
-
-def bentoml_files(model: ModelSpec, port: int, folder: Path) -> list[str]:
-    params = ", ".join(f"{n}: np.ndarray" for n, _, _ in model.inputs)
-    args = ", ".join(f"{n}.astype(np.{d})" for n, _, d in model.inputs)
-    (folder / "service.py").write_text(
-        FORWARD
-        + textwrap.dedent(f"""
-        import bentoml
-
-        @bentoml.service(workers=1)
-        class Peer:
-            def __init__(self):
-                self.forward = load_forward({model.path!r}, {model.specs!r})
-
-            @bentoml.api(batchable=True, max_batch_size={MAX_BATCH}, max_latency_ms=1000)
-            def predict(self, {params}) -> np.ndarray:
-                return self.forward({args})
-        """)
-    )
-    return ["bentoml", "serve", "service:Peer", "--port", str(port), "--host", "127.0.0.1"]
+def peer_folder(peer: str, model: ModelSpec, port: int, folder: Path) -> list[str]:
+    """Writes the peer's program, the shared forward pass and `peer.json` (what to serve)
+    into `folder`, plus the peer's own settings files; returns the command to start it."""
+    for name in ("forward.py", PROGRAMS[peer]):
+        shutil.copy(HERE / name, folder / name)
+    grpc_port, metrics_port = free_port(), free_port()
+    spec = {
+        "name": model.name,
+        "path": model.path,
+        "inputs": [[n, list(s), d] for n, s, d in model.inputs],
+        "output": model.output,
+        "port": port,
+        "ports": [grpc_port, metrics_port],
+        "max_batch": MAX_BATCH,
+    }
+    (folder / "peer.json").write_text(json.dumps(spec))
+    if peer == "pytriton":
+        return ["python", PROGRAMS[peer]]
+    if peer == "mlserver":
+        settings = {"http_port": port, "grpc_port": grpc_port, "metrics_port": metrics_port, "parallel_workers": 0}
+        (folder / "settings.json").write_text(json.dumps(settings))
+        model_settings = {
+            "name": model.name,
+            "implementation": "mlserver_runtime.Runtime",
+            "max_batch_size": MAX_BATCH,
+            "max_batch_time": 0.002,
+        }
+        (folder / "model-settings.json").write_text(json.dumps(model_settings))
+        return ["mlserver", "start", str(folder)]
+    return ["bentoml", "serve", "bentoml_service:Peer", "--port", str(port), "--host", "127.0.0.1"]
 
 
 # -- servers ------------------------------------------------------------------------------
@@ -303,17 +231,14 @@ def running(peer: str, model: ModelSpec, tmp: Path):
     else:
         venv = ensure_venv(peer, model)
         env, cwd = peer_env(venv), folder
+        cmd = peer_folder(peer, model, port, folder)
         if peer == "pytriton":
-            (folder / "serve.py").write_text(pytriton_script(model, port))
-            cmd = [str(venv / "bin" / "python"), "serve.py"]
-            server = Server(peer, v2_url, v2, v2_binary(model, inputs))
-        elif peer == "mlserver":
-            cmd = mlserver_files(model, port, folder)
-            server = Server(peer, v2_url, v2)
-        else:
-            cmd = bentoml_files(model, port, folder)
+            cmd[0] = str(venv / "bin" / "python")
+        if peer == "bentoml":
             body = json.dumps({n: inputs[n].tolist() for n, _, _ in model.inputs}).encode()
             server = Server(peer, f"http://127.0.0.1:{port}/predict", body)
+        else:
+            server = Server(peer, v2_url, v2, v2_binary(model, inputs) if peer == "pytriton" else None)
     log = open(folder / "server.log", "wb")
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
