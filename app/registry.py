@@ -23,7 +23,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from app import runtime, tasks
+from app import integrity, runtime, tasks
 from app.batching import MicroBatcher, Rows
 from app.config import Settings
 from app.errors import ModelNotReady, NotFound
@@ -50,6 +50,7 @@ class ServedModel:
     card: dict = field(default_factory=dict)
     load_seconds: float | None = None
     precision: str = "float32"
+    verified: bool = False  # its files matched the sha256 its card lists (app.integrity)
     model: keras.Model | None = None
     batcher: MicroBatcher | None = None
     # Compiled calls besides the model's own: "mc_dropout" (digits with dropout),
@@ -92,6 +93,7 @@ class ServedModel:
             "reason": self.reason,
             "load_seconds": self.load_seconds,
             "precision": self.precision,
+            "verified": self.verified,
             "card": self.card,
         }
 
@@ -147,6 +149,7 @@ class ModelRegistry:
             hook = tasks.hook_for(served.card.get("task"))
             if hook is None:
                 raise ValueError(f"card.json names no task this server knows (task: {served.card.get('task')!r})")
+            served.verified = integrity.verify(served.path, served.card)
             model = keras.saving.load_model(served.path / "model.keras", compile=False, safe_mode=True)
             served.precision = self._precision(served)
             if served.precision == "bfloat16":

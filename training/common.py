@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from app.integrity import file_hashes
+
 if TYPE_CHECKING:  # Keras is imported where it is used: generator processes start without it
     import keras
 
@@ -124,7 +126,9 @@ def model_io(model) -> dict:
 
 
 def save_model_with_card(model, out_dir: Path, card: dict) -> Path:
-    """Write `model.keras` (weights and optimizer state) and `card.json` beside it."""
+    """Write `model.keras` (weights and optimizer state) and `card.json` beside it, with
+    the sha256 of every file the server reads from the folder (`app.integrity`): write
+    assets such as `vocab.json` before calling this."""
     out_dir.mkdir(parents=True, exist_ok=True)
     model.save(out_dir / "model.keras")
     full = {
@@ -136,6 +140,7 @@ def save_model_with_card(model, out_dir: Path, card: dict) -> Path:
         "parameters": int(model.count_params()),
         **environment(),
         **card,
+        "files": file_hashes(out_dir),
     }
     write_card(out_dir, full)
     return out_dir

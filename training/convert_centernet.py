@@ -288,8 +288,9 @@ def main() -> None:
     }
     # what benchmarks/photo_questions.py measured and fitted stays on the card
     card |= {k: v for k, v in read_card(args.out).items() if k.startswith("photo_")}
-    save_model_with_card(model, args.out, card)
+    args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "labels.json").write_text(json.dumps(labels) + "\n")
+    save_model_with_card(model, args.out, card)
     print(f"wrote {args.out}")
 
 

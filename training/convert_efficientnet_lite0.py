@@ -170,8 +170,9 @@ def main() -> None:
         "source_parameters": int(sum(v.size for k, v in state.items() if not k.endswith("num_batches_tracked"))),
         "sample_photos": samples,
     }
-    save_model_with_card(model, args.out, card)
+    args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "labels.json").write_text(json.dumps(labels) + "\n")
+    save_model_with_card(model, args.out, card)
     print(f"wrote {args.out}")
 
 

@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
+from app.integrity import verify
 from app.main import create_app
 from app.worlds.shapes import preprocessing as task
 from tests.conftest import make_settings, png_bytes
@@ -28,6 +29,8 @@ def test_shapes_smoke_run_writes_a_model_with_its_tables(name, tmp_path):
     assert (folder / "model.keras").is_file()
     assert json.loads((folder / "vocab.json").read_text())[:2] == ["<pad>", "<unk>"]
     assert json.loads((folder / "answers.json").read_text()) == vqa_common.ANSWERS
+    written = json.loads((folder / "card.json").read_text())
+    assert verify(folder, written) and set(written["files"]) == {"model.keras", "vocab.json", "answers.json"}
     for split in ("test", "test_rendered_differently"):
         table = card["metrics"][split]
         assert table["questions"] == 40 and 0 <= table["overall"] <= 100
