@@ -1,0 +1,1 @@
+"""The charts generator: FigureQA-style chart tables, drawn with matplotlib, with questions (docs/charts.md)."""
