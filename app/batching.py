@@ -27,6 +27,7 @@ import numpy as np
 
 from app.errors import DeadlineExceeded, Overloaded
 from app.metrics import Metrics
+from app.observability import note_batch
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +67,7 @@ class _Job:
     future: asyncio.Future
     call: Callable[[], Any] | None = None  # run_alone: a call of its own between batches
     enqueued: float = field(default_factory=time.perf_counter)
+    batch_rows: int = 0  # the rows of the batch it rode in, set by the model thread
 
 
 class MicroBatcher:
@@ -129,8 +131,9 @@ class MicroBatcher:
             raise Overloaded(f"model {self.name} is busy ({self.max_queue_depth} requests queued); retry shortly")
         loop = asyncio.get_running_loop()
         future = loop.create_future()
+        job = _Job(rows, future, call)
         with self._work:
-            self._pending.append(_Job(rows, future, call))
+            self._pending.append(job)
             self._work.notify()
         # A timer rather than asyncio.wait_for, which wraps every request in two more
         # futures and callbacks. An expired job's future is done, so the model thread
@@ -140,6 +143,7 @@ class MicroBatcher:
             return await future
         finally:
             timer.cancel()
+            note_batch(job.batch_rows)
 
     # -- the model thread ------------------------------------------------------------
 
@@ -185,6 +189,8 @@ class MicroBatcher:
         started = time.perf_counter()
         try:
             batch = concat_rows([j.rows for j in jobs]) if len(jobs) > 1 else cast(Rows, jobs[0].rows)
+            for job in jobs:
+                job.batch_rows = count_rows(batch)
             outputs = self.forward(batch)
         except Exception as exc:  # a failure fails its batch, never the thread
             log.exception("model %s failed on a batch of %d requests", self.name, len(jobs))

@@ -6,11 +6,12 @@ touching code: `VQADEMO_MAX_UPLOAD_BYTES=2000000 make run`.
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -66,6 +67,19 @@ class Settings(BaseSettings):
 
     # Origins allowed to call the API from a browser (comma-separated); none by default.
     cors_origins: str = ""
+    # A fair share per client (app/fairness.py): unset, no limit. A public deployment
+    # sets both, e.g. 5 a second with bursts of 20 (docs/scaling.md).
+    rate_per_s: float | None = Field(None, gt=0)
+    rate_burst: int | None = Field(None, ge=1)  # default: twice the rate, at least 1
+    rate_max_clients: int = Field(100_000, ge=1)  # buckets kept (the least recently seen go first)
+    # Proxies whose X-Forwarded-For is believed (comma-separated addresses or CIDRs).
+    trusted_proxies: str = ""
+    # Optional API keys (app/keys.py): comma-separated keys, or a file of their sha256
+    # digests; set, /api and /v2 need `Authorization: Bearer <key>`. Secret: never printed.
+    api_keys: SecretStr = SecretStr("")
+    api_keys_file: Path | None = None
+    # "json": one JSON object per log line, with a line per request (for log collectors).
+    log_format: Literal["text", "json"] = "text"
 
     log_level: str = "info"
 
@@ -73,6 +87,10 @@ class Settings(BaseSettings):
     def warmup_sizes(self) -> list[int]:
         sizes = {int(s) for s in self.warmup_batch_sizes.split(",") if s.strip()}
         return sorted(s for s in sizes if 0 < s <= self.max_batch_size) or [1]
+
+    @property
+    def rate_burst_or_default(self) -> int:
+        return self.rate_burst or max(1, math.ceil(2 * (self.rate_per_s or 0)))
 
     @property
     def expected_model_names(self) -> list[str]:

@@ -1,8 +1,9 @@
 """Domain errors carry their HTTP status; one handler renders every error the same way.
 
-Clients always get `{"error": "<what to do about it>"}`. Nothing a client sends may
+Clients always get `{"error": "<what to do about it>", "request_id": "..."}`. Nothing a client sends may
 produce a 500: FastAPI's 422 becomes a 400 with the offending field named, and any
-unexpected exception is logged and answered with a 500 that reveals nothing.
+unexpected exception is logged and answered with a 500 that reveals nothing
+(`app.observability.RequestContext`, which knows the request's id).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
+from app.observability import request_id
 from app.tasks.imaging import ImageError
 
 log = logging.getLogger(__name__)
@@ -90,7 +92,11 @@ def validation_message(exc: ValidationError) -> str:
 
 
 def error_response(status_code: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status_code, headers=headers)
+    """`{"error": ..., "request_id": ...}`: the id finds the request's log lines."""
+    body = {"error": message}
+    if (rid := request_id()) is not None:
+        body["request_id"] = rid
+    return JSONResponse(body, status_code=status_code, headers=headers)
 
 
 def _describe_validation(exc: RequestValidationError) -> str:
@@ -127,8 +133,3 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _gone(request: Request, exc: ClientDisconnect) -> JSONResponse:
         log.info("client left during %s %s", request.method, request.url.path)
         return error_response(400, "the request body was cut off")
-
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return error_response(500, "internal error; it has been logged")

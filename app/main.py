@@ -15,8 +15,12 @@ from fastapi.staticfiles import StaticFiles
 from app import __version__
 from app.config import ROOT, Settings, get_settings
 from app.errors import install_error_handlers
+from app.fairness import FairShare
+from app.keys import ApiKeys, key_digests
 from app.limits import BodySizeLimit, DecodeBudget
 from app.metrics import Metrics, MetricsMiddleware
+from app.observability import RequestContext, configure_logging
+from app.openapi import declare_bearer
 from app.quiet import native_noise_filtered
 
 with native_noise_filtered():  # the first import of TensorFlow
@@ -51,6 +55,7 @@ def create_app(settings: Settings | None = None, worlds: Sequence[World] = WORLD
     """The app; `worlds` are the kinds of picture `POST /api/vqa` answers about, in the
     order they are tried (`app.worlds.pick`)."""
     settings = settings or get_settings()
+    configure_logging(settings.log_format)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -83,11 +88,26 @@ def create_app(settings: Settings | None = None, worlds: Sequence[World] = WORLD
     app.state.worlds = tuple(worlds)
     app.state.metrics = metrics
     install_error_handlers(app)
+    digests = key_digests(settings.api_keys.get_secret_value(), settings.api_keys_file)
+    declare_bearer(app, required=bool(digests))
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    if settings.rate_per_s:
+        app.add_middleware(
+            FairShare,
+            rate_per_s=settings.rate_per_s,
+            burst=settings.rate_burst_or_default,
+            max_clients=settings.rate_max_clients,
+            trusted_proxies=settings.trusted_proxies,
+            metrics=metrics,
+            by_key=bool(digests),
+        )
+    if digests:  # outside the fair share: only a valid key gets a bucket of its own
+        app.add_middleware(ApiKeys, digests=digests)
     if settings.cors_origin_list:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origin_list, allow_methods=["GET", "POST"])
     app.add_middleware(SecurityHeaders)
-    app.add_middleware(MetricsMiddleware, metrics=metrics)  # outermost: sees 413s too
+    app.add_middleware(MetricsMiddleware, metrics=metrics)  # sees 413s too
+    app.add_middleware(RequestContext, json_logs=settings.log_format == "json")  # outermost: every response has its id
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
     for router in (pages.router, ops.router, digits.router, autoencoder.router, vqa.router, v2.router):
         app.include_router(router)

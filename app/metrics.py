@@ -46,6 +46,7 @@ class Metrics:
         self.queue_depth = Gauge("vqademo_queue_depth", "Requests waiting per model", ["model"], registry=r)
         self.model_ready = Gauge("vqademo_model_ready", "1 when the model serves, else 0", ["model"], registry=r)
         self.shed = Counter("vqademo_shed", "Requests refused because a model queue was full", ["model"], registry=r)
+        self.rate_limited = Counter("vqademo_rate_limited", "Requests answered 429: the client was over its rate", registry=r)
 
     def render(self) -> tuple[bytes, str]:
         return generate_latest(self.registry), CONTENT_TYPE_LATEST

@@ -42,3 +42,24 @@ def query_parameters(model: type[BaseModel]) -> dict:
             }
         )
     return {"parameters": parameters}
+
+
+def declare_bearer(app, required: bool) -> None:
+    """The API-key scheme in the OpenAPI document, so `/docs` can send a key; on the
+    `/api` and `/v2` operations it is required when keys are set (`app.keys`)."""
+    build = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = build()
+        schemes = schema.setdefault("components", {}).setdefault("securitySchemes", {})
+        schemes["apiKey"] = {"type": "http", "scheme": "bearer", "description": "a key from VQADEMO_API_KEYS"}
+        for path, operations in schema.get("paths", {}).items():
+            if path.startswith(("/api/", "/v2/")):
+                for operation in operations.values():
+                    operation["security"] = [{"apiKey": []}] if required else [{}, {"apiKey": []}]
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi
