@@ -45,8 +45,9 @@ EXPOSE 8000
 # 20.10 refuses the flag).
 HEALTHCHECK --interval=10s --timeout=3s --start-period=60s \
     CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/readyz', timeout=2)"
-# SIGTERM drains: readiness turns false, in-flight requests get 8 s, inside `docker
-# stop`'s default 10 s (Kubernetes allows 30). Keep-alive outlasts balancers' 60 s idle.
+# SIGTERM drains: readiness turns false, in-flight requests get 8 s
+# (VQADEMO_GRACEFUL_SHUTDOWN_S), inside `docker stop`'s default 10 s (Kubernetes allows
+# 30). Keep-alive outlasts balancers' 60 s idle. Every default lives in app/cli.py.
 STOPSIGNAL SIGTERM
-CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--port", "8000", "--workers", "1", \
-     "--timeout-graceful-shutdown", "8", "--timeout-keep-alive", "75"]
+ENV VQADEMO_HOST=0.0.0.0 VQADEMO_PORT=8000
+CMD ["python", "-m", "app.cli", "serve"]

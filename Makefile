@@ -5,9 +5,6 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
-# Longer than the idle timeout of common load balancers (60 s), so the server never
-# closes a kept-alive connection just as a balancer reuses it.
-KEEP_ALIVE_S ?= 75
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
 .PHONY: run test lint format audit install install-dev train-digits benchmark clean
@@ -27,7 +24,7 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 run: install
-	$(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT) --timeout-keep-alive $(KEEP_ALIVE_S)
+	$(BIN)/vqa-demo serve --host $(HOST) --port $(PORT)  # production defaults: app/cli.py
 
 test: install-dev
 	$(BIN)/python -m pytest

@@ -25,6 +25,14 @@ class Settings(BaseSettings):
     # Sample scenes for the VQA gallery (written by `training.datasets.shapes.files samples`).
     samples_dir: Path = ROOT / "static" / "samples"
     photos_dir: Path = ROOT / "static" / "photos"
+    # How `vqa-demo serve` runs the server (app/cli.py): the production defaults.
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    workers: int = Field(1, ge=1)
+    # Longer than the idle timeout of common load balancers (60 s), so the server never
+    # closes a kept-alive connection just as a balancer reuses it.
+    keep_alive_s: int = Field(75, ge=1)
+    graceful_shutdown_s: int = Field(8, ge=0)  # in-flight requests' time after SIGTERM
     # Only these models are loaded (comma-separated); empty means all that are known.
     models: str = ""
     # The models this deployment is expected to serve: listed (as absent) even when

@@ -4,13 +4,12 @@ ship inside the `kubernetes-validate` wheel, and kept in line with the app."""
 from __future__ import annotations
 
 import copy
-import re
 
 import kubernetes_validate
 import pytest
 import yaml
 
-from app.config import ROOT
+from app.config import ROOT, Settings
 
 K8S = ROOT / "deploy" / "k8s"
 KUBERNETES_VERSION = "1.30.0"
@@ -55,7 +54,7 @@ def test_probes_and_port_match_the_app():
 def test_the_grace_period_covers_the_prestop_wait_and_the_drain():
     spec = load("deployment")["spec"]["template"]["spec"]
     pre_stop = spec["containers"][0]["lifecycle"]["preStop"]["sleep"]["seconds"]
-    drain = int(re.search(r'"--timeout-graceful-shutdown", "(\d+)"', (ROOT / "Dockerfile").read_text()).group(1))
+    drain = Settings().graceful_shutdown_s  # what `vqa-demo serve`, the image's command, gives in-flight requests
     assert pre_stop + drain < spec["terminationGracePeriodSeconds"]
 
 
