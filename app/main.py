@@ -51,6 +51,31 @@ def drain_on_sigterm(registry: ModelRegistry) -> None:
         pass
 
 
+def install_middleware(app: FastAPI, settings: Settings, metrics: Metrics, digests: list[str]) -> None:
+    """The middleware stack; the last added is the outermost. From the outside in: the
+    request id (every response has it), metrics (they see 413s and 429s too), security
+    headers, CORS, API keys (before the fair share, so only a valid key gets a bucket of
+    its own), the fair share, the body size limit."""
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    if settings.rate_per_s:
+        app.add_middleware(
+            FairShare,
+            rate_per_s=settings.rate_per_s,
+            burst=settings.rate_burst_or_default,
+            max_clients=settings.rate_max_clients,
+            trusted_proxies=settings.trusted_proxies,
+            metrics=metrics,
+            by_key=bool(digests),
+        )
+    if digests:
+        app.add_middleware(ApiKeys, digests=digests)
+    if settings.cors_origin_list:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origin_list, allow_methods=["GET", "POST"])
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(MetricsMiddleware, metrics=metrics)  # sees 413s too
+    app.add_middleware(RequestContext, json_logs=settings.log_format == "json")  # outermost: every response has its id
+
+
 def create_app(settings: Settings | None = None, worlds: Sequence[World] = WORLDS) -> FastAPI:
     """The app; `worlds` are the kinds of picture `POST /api/vqa` answers about, in the
     order they are tried (`app.worlds.pick`)."""
@@ -90,24 +115,7 @@ def create_app(settings: Settings | None = None, worlds: Sequence[World] = WORLD
     install_error_handlers(app)
     digests = key_digests(settings.api_keys.get_secret_value(), settings.api_keys_file)
     declare_bearer(app, required=bool(digests))
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
-    if settings.rate_per_s:
-        app.add_middleware(
-            FairShare,
-            rate_per_s=settings.rate_per_s,
-            burst=settings.rate_burst_or_default,
-            max_clients=settings.rate_max_clients,
-            trusted_proxies=settings.trusted_proxies,
-            metrics=metrics,
-            by_key=bool(digests),
-        )
-    if digests:  # outside the fair share: only a valid key gets a bucket of its own
-        app.add_middleware(ApiKeys, digests=digests)
-    if settings.cors_origin_list:
-        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origin_list, allow_methods=["GET", "POST"])
-    app.add_middleware(SecurityHeaders)
-    app.add_middleware(MetricsMiddleware, metrics=metrics)  # sees 413s too
-    app.add_middleware(RequestContext, json_logs=settings.log_format == "json")  # outermost: every response has its id
+    install_middleware(app, settings, metrics, digests)
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
     for router in (pages.router, ops.router, digits.router, autoencoder.router, vqa.router, v2.router):
         app.include_router(router)

@@ -74,8 +74,9 @@ def greedy_process(url: str, seconds: float, connections: int, out) -> None:
 
 def run(env: dict[str, str], seconds: int, ordinary: int, greedy: bool) -> dict:
     with server("app.main:app", env) as (url, _, pid):
-        queue: multiprocessing.Queue = multiprocessing.Queue()
-        process = multiprocessing.get_context("spawn").Process(target=greedy_process, args=(url, seconds, 64, queue))
+        spawn = multiprocessing.get_context("spawn")  # a fresh interpreter: no server state copied in
+        queue = spawn.Queue()
+        process = spawn.Process(target=greedy_process, args=(url, seconds, 64, queue))
         if greedy:
             process.start()
 
@@ -120,7 +121,9 @@ def main() -> None:
         greedy = r["greedy"]
         total = sum(greedy.values())
         share = f"{dict(greedy)} ({100 * greedy.get(429, 0) / total:.1f} % 429)" if total else "-"
-        print(f"{name:34} {r['requests']:8d} {r['failed']:6d} {r['p50_ms']:8.1f} {r['p99_ms']:8.1f} {r['p99_ms'] / base:11.2f}  {share}")
+        print(
+            f"{name:34} {r['requests']:8d} {r['failed']:6d} {r['p50_ms']:8.1f} {r['p99_ms']:8.1f} {r['p99_ms'] / base:11.2f}  {share}"
+        )
     quarters = runs["with the greedy client, limited"]["rss_quarters_mb"]
     print("resident memory per quarter, greedy run, limited: " + " / ".join(f"{mb:.0f}" for mb in quarters) + " MB")
 

