@@ -114,7 +114,7 @@ function renderWarnings(body) {
   warningsBox.replaceChildren();
   const reason = body.world_reason ? ` (${body.world_reason})` : "";
   warningsBox.append(el("p", { class: "note", "data-testid": "vqa-world-note", "data-world": body.world },
-    `Answered by the ${worldTitle(body.world).toLowerCase()} models${reason}.`));
+    `${worldTitle(body.world)}: answered by this world’s models${reason}.`));
   if (body.out_of_distribution) {
     const why = body.evidence && body.evidence.unusual_reason ? `: ${body.evidence.unusual_reason}` : "";
     warningsBox.append(el("p", { class: "warning", "data-testid": "vqa-ood" },
