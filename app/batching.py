@@ -94,8 +94,8 @@ class MicroBatcher:
         self._stopping = False
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        if metrics is not None:
-            metrics.queue_depth.labels(name).set_function(self._pending.__len__)
+        # With several workers the depth is written down on every change (Metrics.live).
+        self._depth_changed = metrics.live(metrics.queue_depth.labels(name), self._pending.__len__) if metrics else None
 
     def start(self) -> None:
         if self._thread is None:
@@ -135,6 +135,8 @@ class MicroBatcher:
         with self._work:
             self._pending.append(job)
             self._work.notify()
+        if self._depth_changed is not None:
+            self._depth_changed()
         # A timer rather than asyncio.wait_for, which wraps every request in two more
         # futures and callbacks. An expired job's future is done, so the model thread
         # skips it if it has not run yet.
@@ -149,6 +151,8 @@ class MicroBatcher:
 
     def _serve(self) -> None:
         while (jobs := self._take()) is not None:
+            if self._depth_changed is not None:
+                self._depth_changed()
             jobs = [j for j in jobs if not j.future.done()]  # their clients gave up
             if not jobs:
                 continue

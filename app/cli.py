@@ -9,7 +9,8 @@ so the compose file and the manifests, which run the image's command):
 - uvicorn's access log, or none with `VQADEMO_LOG_FORMAT=json`, whose own line per
   request replaces it (`app.observability`).
 Every default is a `VQADEMO_*` setting; `--host`, `--port` and `--workers` override
-theirs. It prints the settings it runs with, secrets masked.
+theirs. It prints the settings it runs with, secrets masked. With several workers,
+each loads the models once and `/metrics` sums them all (`metrics_directory`).
 
     vqa-demo serve                          # 127.0.0.1:8000, one worker
     vqa-demo serve --host 0.0.0.0 --port 8080
@@ -20,7 +21,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from app.config import Settings, get_settings
 
@@ -70,9 +75,24 @@ def main(argv: list[str] | None = None) -> None:
         {"VQADEMO_HOST": settings.host, "VQADEMO_PORT": str(settings.port), "VQADEMO_WORKERS": str(settings.workers)}
     )
     print(describe(settings), file=sys.stderr, flush=True)
-    if settings.workers > 1:
-        print("note: each worker has its own /metrics (not summed across workers yet)", file=sys.stderr, flush=True)
-    uvicorn.run("app.main:app", **uvicorn_options(settings))
+    with metrics_directory(settings.workers):
+        uvicorn.run("app.main:app", **uvicorn_options(settings))
+
+
+@contextmanager
+def metrics_directory(workers: int) -> Iterator[None]:
+    """With several workers, a fresh folder for prometheus_client's multiprocess files
+    (app.metrics), so `/metrics` sums every worker; set before the workers import it,
+    removed after. One worker keeps its values in memory."""
+    if workers == 1 or os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        yield
+        return
+    folder = tempfile.mkdtemp(prefix="vqademo-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
+    try:
+        yield
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":

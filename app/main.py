@@ -100,6 +100,7 @@ def create_app(settings: Settings | None = None, worlds: Sequence[World] = WORLD
             yield
         finally:
             await registry.close()
+            metrics.process_exited()
 
     app = FastAPI(
         title="VQA demo service",

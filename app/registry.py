@@ -51,6 +51,7 @@ class ServedModel:
     load_seconds: float | None = None
     precision: str = "float32"
     verified: bool = False  # its files matched the sha256 its card lists (app.integrity)
+    ready_changed: Callable[[], None] | None = None  # with several workers: writes the ready gauge down
     model: keras.Model | None = None
     batcher: MicroBatcher | None = None
     # Compiled calls besides the model's own: "mc_dropout" (digits with dropout),
@@ -129,7 +130,9 @@ class ModelRegistry:
             model.state = ModelState.LOADING if on_disk else ModelState.ABSENT
             self.models[name] = model
             if self.metrics is not None:
-                self.metrics.model_ready.labels(name).set_function(functools.partial(_is_ready, model))
+                model.ready_changed = self.metrics.live(
+                    self.metrics.model_ready.labels(name), functools.partial(_is_ready, model)
+                )
 
     async def load_all(self) -> None:
         self.device = runtime.configure_backend(self.settings)
@@ -139,6 +142,8 @@ class ModelRegistry:
             if served.state is ModelState.LOADING:
                 # Loading and warm-up are blocking TensorFlow work: keep them off the loop.
                 await asyncio.to_thread(self._load, served)
+                if served.ready_changed is not None:
+                    served.ready_changed()
                 if served.state is ModelState.READY:
                     served.batcher.start()
         self.started = True
