@@ -193,8 +193,9 @@ class MicroBatcher:
         started = time.perf_counter()
         try:
             batch = concat_rows([j.rows for j in jobs]) if len(jobs) > 1 else cast(Rows, jobs[0].rows)
+            rows = count_rows(batch)
             for job in jobs:
-                job.batch_rows = count_rows(batch)
+                job.batch_rows = rows
             outputs = self.forward(batch)
         except Exception as exc:  # a failure fails its batch, never the thread
             log.exception("model %s failed on a batch of %d requests", self.name, len(jobs))
@@ -202,7 +203,7 @@ class MicroBatcher:
             return
         if self.metrics is not None:
             self.metrics.compute.labels(self.name).observe(time.perf_counter() - started)
-            self.metrics.batch_size.labels(self.name).observe(count_rows(batch))
+            self.metrics.batch_size.labels(self.name).observe(rows)
             queue_wait = self.metrics.queue_wait.labels(self.name)
             for job in jobs:
                 queue_wait.observe(started - job.enqueued)

@@ -70,10 +70,6 @@ def main(argv: list[str] | None = None) -> None:
 
     args = parse_args(argv)
     settings = settings_for(args)
-    # The app reads its settings from the environment in each worker: pass the overrides on.
-    os.environ.update(
-        {"VQADEMO_HOST": settings.host, "VQADEMO_PORT": str(settings.port), "VQADEMO_WORKERS": str(settings.workers)}
-    )
     print(describe(settings), file=sys.stderr, flush=True)
     with metrics_directory(settings.workers):
         uvicorn.run("app.main:app", **uvicorn_options(settings))

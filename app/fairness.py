@@ -18,20 +18,18 @@ costs at most one burst per address an attacker cycles through.
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
 import math
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.errors import error_response
+from app.keys import API_PREFIXES, bearer, digest
 from app.metrics import Metrics
-from app.observability import request_id
 
-LIMITED_PREFIXES = ("/api/", "/v2/")
 EXEMPT_PREFIXES = ("/v2/health/",)
 
 
@@ -92,10 +90,8 @@ def client_address(scope: Scope, trusted) -> str:
 def client_key(scope: Scope, trusted, by_key: bool) -> str:
     """The client's API key (only where keys are checked: an unchecked header would give
     every made-up key a bucket of its own), else its address."""
-    auth = dict(scope["headers"]).get(b"authorization", b"") if by_key else b""
-    if auth[:7].lower() == b"bearer " and len(auth) > 7:
-        return "key:" + hashlib.sha256(auth[7:].strip()).hexdigest()[:32]
-    return "ip:" + client_address(scope, trusted)
+    key = bearer(dict(scope["headers"])) if by_key else None
+    return "key:" + digest(key)[:32] if key is not None else "ip:" + client_address(scope, trusted)
 
 
 class FairShare:
@@ -120,7 +116,7 @@ class FairShare:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
-        if scope["type"] != "http" or not path.startswith(LIMITED_PREFIXES) or path.startswith(EXEMPT_PREFIXES):
+        if scope["type"] != "http" or not path.startswith(API_PREFIXES) or path.startswith(EXEMPT_PREFIXES):
             await self.app(scope, receive, send)
             return
         allowed, left, wait = self.buckets.take(client_key(scope, self.trusted, self.by_key))
@@ -132,8 +128,7 @@ class FairShare:
         if not allowed:
             self.metrics.rate_limited.inc()
             retry = str(max(1, math.ceil(wait)))
-            body = {"error": f"too many requests from this client; retry in {retry} s", "request_id": request_id()}
-            response = JSONResponse(body, status_code=429, headers={"Retry-After": retry})
+            response = error_response(429, f"too many requests from this client; retry in {retry} s", {"Retry-After": retry})
             response.raw_headers.extend(headers)
             await response(scope, receive, send)
             return

@@ -23,17 +23,24 @@ import hashlib
 import hmac
 from pathlib import Path
 
-from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.observability import request_id
+from app.errors import error_response
 
-PROTECTED_PREFIXES = ("/api/", "/v2/")
+API_PREFIXES = ("/api/", "/v2/")  # what keys protect and the fair share counts
 COOKIE = "vqademo_page"
 
 
 def digest(key: str | bytes) -> str:
     return hashlib.sha256(key.encode() if isinstance(key, str) else key).hexdigest()
+
+
+def bearer(headers: dict[bytes, bytes]) -> bytes | None:
+    """The key of an `Authorization: Bearer <key>` header, or None."""
+    auth = headers.get(b"authorization", b"")
+    if auth[:7].lower() != b"bearer ":
+        return None
+    return auth[7:].strip() or None
 
 
 def key_digests(keys: str, keys_file: Path | None) -> list[str]:
@@ -59,9 +66,9 @@ class ApiKeys:
 
     def _allowed(self, scope: Scope) -> bool:
         headers = dict(scope["headers"])  # the last of a repeated header, as Starlette reads it
-        auth = headers.get(b"authorization", b"")
-        if auth[:7].lower() == b"bearer " and len(auth) > 7:
-            given = digest(auth[7:].strip()).encode()
+        key = bearer(headers)
+        if key is not None:
+            given = digest(key).encode()
             matched = False
             for known in self.digests:  # every one, so the time does not say which matched
                 matched |= hmac.compare_digest(given, known)
@@ -73,9 +80,9 @@ class ApiKeys:
             await self.app(scope, receive, send)
             return
         path = scope.get("path", "")
-        if path.startswith(PROTECTED_PREFIXES) and not self._allowed(scope):
-            body = {"error": "this server needs an API key: send Authorization: Bearer <key>", "request_id": request_id()}
-            await JSONResponse(body, status_code=401, headers={"WWW-Authenticate": "Bearer"})(scope, receive, send)
+        if path.startswith(API_PREFIXES) and not self._allowed(scope):
+            message = "this server needs an API key: send Authorization: Bearer <key>"
+            await error_response(401, message, {"WWW-Authenticate": "Bearer"})(scope, receive, send)
             return
         if path != "/":
             await self.app(scope, receive, send)

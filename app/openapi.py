@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
+from app.keys import API_PREFIXES
+
 
 def form_or_json_body(form_fields: dict[str, dict], required: list[str], json_model: type[BaseModel]) -> dict:
     """`openapi_extra` for a body sent as multipart/form-data (`form_fields`: name ->
@@ -56,7 +58,7 @@ def declare_bearer(app, required: bool) -> None:
         schemes = schema.setdefault("components", {}).setdefault("securitySchemes", {})
         schemes["apiKey"] = {"type": "http", "scheme": "bearer", "description": "a key from VQADEMO_API_KEYS"}
         for path, operations in schema.get("paths", {}).items():
-            if path.startswith(("/api/", "/v2/")):
+            if path.startswith(API_PREFIXES):
                 for operation in operations.values():
                     operation["security"] = [{"apiKey": []}] if required else [{}, {"apiKey": []}]
         app.openapi_schema = schema

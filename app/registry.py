@@ -241,6 +241,11 @@ class ModelRegistry:
             raise ModelNotReady(f"model {name!r} {detail}", retry_after_s=5 if served.state is ModelState.LOADING else 60)
         return served
 
+    def card(self, name: str) -> dict:
+        """A model's card as loaded ({} for a model this server does not know)."""
+        served = self.models.get(name)
+        return served.card if served is not None else {}
+
     def ready_model(self, name: str) -> ServedModel | None:
         """The model if it is serving, else None (for optional helpers such as the scene check)."""
         served = self.models.get(name)

@@ -67,12 +67,12 @@ async def answer_question(request: Request, registry: RegistryDep, settings: Set
     start = time.perf_counter()
     data, options = await read_vqa_request(request, settings)
     question = _check_question(options.question, settings)
-    if options.world != "auto":
-        named(worlds, options.world)  # an unknown name is a 400 before the picture is decoded
+    wanted = named(worlds, options.world) if options.world != "auto" else None  # a 400 before decoding
     image = await decode_upload(request, data, settings)
-    world, claim, reason = pick(worlds, image, options.world)
-    request.state.model = world.name if world.name != "shapes" else options.model  # the metrics label
-    for model in world.needs(options):
+    world, claim, reason = pick(worlds, image, wanted)
+    needs = world.needs(options)
+    request.state.model = needs[0] if len(needs) == 1 else world.name  # the metrics label
+    for model in needs:
         registry.require_ready(model)  # a clear 503 (or 404 for an unknown name), never another world's guess
     answer = await world.answer(registry, image, world.read(question), options, claim, settings)
     answer.world_reason = reason
@@ -121,7 +121,7 @@ async def list_worlds(registry: RegistryDep, settings: SettingsDep, worlds: Worl
                 evidence=evidence_kind(world),
                 models=list(world.models),
                 ready=all(registry.ready_model(m) is not None for m in needed),
-                knows=Knows.model_validate(world.knows()),
+                knows=Knows.model_validate(world.knows(registry)),
                 samples=world.samples(settings),
             )
         )

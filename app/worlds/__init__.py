@@ -39,11 +39,11 @@ def named(worlds: Sequence[World], name: str) -> World:
     raise BadRequest(f"world must be one of {choices}, not {name!r}")
 
 
-def pick(worlds: Sequence[World], image: Image.Image, wanted: str = "auto") -> tuple[World, Claim, str]:
-    """The world that answers about `image`, its claim, and why it was chosen."""
-    if wanted != "auto":
-        world = named(worlds, wanted)
-        return world, world.claims(image), f"asked for the {world.name} world"
+def pick(worlds: Sequence[World], image: Image.Image, wanted: World | None = None) -> tuple[World, Claim, str]:
+    """The world that answers about `image` (`wanted`, when the client named one), its
+    claim, and why it was chosen."""
+    if wanted is not None:
+        return wanted, wanted.claims(image), f"asked for the {wanted.name} world"
     declined: list[str] = []
     partial: tuple[World, Claim] | None = None
     for world in worlds:

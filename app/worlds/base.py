@@ -262,9 +262,9 @@ class World(Protocol):
         """Sample pictures with suggested questions ({"id", "image_url", "title", "questions", ...})."""
         ...
 
-    def knows(self) -> dict[str, Any]:
+    def knows(self, registry: ModelRegistry) -> dict[str, Any]:
         """What the page says the world can answer: its kinds of question, example
-        words, and what was measured (from the models' cards)."""
+        words, and what was measured (from its served models' cards)."""
         ...
 
 

@@ -102,7 +102,7 @@ class StripesWorld:
         url = "data:image/png;base64," + base64.b64encode(stripes_png(4)).decode()
         return [{"id": "four", "title": "Four stripes", "image_url": url, "questions": [{"question": "How many stripes?"}]}]
 
-    def knows(self) -> dict[str, Any]:
+    def knows(self, registry) -> dict[str, Any]:
         return {"summary": "Stripes.", "questions": ["how many stripes?"], "words": {"nouns": ["stripes"]}, "measured": []}
 
 

@@ -3,15 +3,17 @@ and (for text) Tesseract; it answers what those can ground and says what they ca
 
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.config import ROOT, Settings
 from app.worlds.base import Answer, AskOptions, Claim, Fit, PhotoEvidence, WorldEvidence, listing
 from app.worlds.photo import answer as answering
 from app.worlds.photo.reading import PhotoQuestion, read_photo_question
+
+if TYPE_CHECKING:
+    from app.registry import ModelRegistry
 
 KINDS_OF_QUESTION = (
     "what is this? what animal / kind of dog is it?",
@@ -46,13 +48,13 @@ class PhotoWorld:
     def samples(self, settings: Settings) -> list[dict]:
         return list(_samples(settings.photos_dir))
 
-    def knows(self) -> dict[str, Any]:
+    def knows(self, registry: ModelRegistry) -> dict[str, Any]:
         return {
             "summary": "Photos: what the main thing is, whether something is there, how many, what colour, "
             "which room, and clear text. Not what people do, wear or hold.",
             "questions": list(KINDS_OF_QUESTION),
             "words": {"things the detector finds": ["person", "car", "dog", "cat", "cup", "chair", "bottle", "bird"]},
-            "measured": _measured(ROOT / "models" / "photo_detector" / "card.json"),
+            "measured": _measured(registry.card(answering.DETECTOR)),
         }
 
 
@@ -71,13 +73,8 @@ def _samples(folder: Path) -> tuple[dict, ...]:
     )
 
 
-@lru_cache(maxsize=4)
-def _measured(card_path: Path) -> list[dict]:
+def _measured(card: dict) -> list[dict]:
     """The photo path's held-out numbers on the detector's card, for the page."""
-    try:
-        card = json.loads(card_path.read_text())
-    except (OSError, ValueError):
-        return []
     found = []
     for key, description in (
         ("photo_path", "questions written with the photos"),

@@ -3,16 +3,18 @@ VQA models from template questions the reader derives from the user's words."""
 
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.config import ROOT, Settings
 from app.worlds.base import Answer, AskOptions, Claim, Fit, ShapesEvidence, WorldEvidence, listing
 from app.worlds.shapes import answer as answering
 from app.worlds.shapes.claim import check_scene
 from app.worlds.shapes.reading import Reading, read_question
+
+if TYPE_CHECKING:
+    from app.registry import ModelRegistry
 
 ANSWERING_MODELS = ("vqa", "vqa_baseline")
 KINDS_OF_QUESTION = (
@@ -56,13 +58,13 @@ class ShapesWorld:
     def samples(self, settings: Settings) -> list[dict]:
         return list(_samples(settings.samples_dir))
 
-    def knows(self) -> dict[str, Any]:
+    def knows(self, registry: ModelRegistry) -> dict[str, Any]:
         return {
             "summary": "Flat scenes of up to six circles, squares and triangles on a light-gray background: "
             "counts, colours, shapes, sizes, positions and comparisons.",
             "questions": list(KINDS_OF_QUESTION),
             "words": WORDS,
-            "measured": _measured(ROOT / "models" / "vqa" / "card.json"),
+            "measured": _measured(registry.card("vqa")),
         }
 
 
@@ -83,13 +85,9 @@ def _samples(folder: Path) -> tuple[dict, ...]:
     )
 
 
-@lru_cache(maxsize=4)
-def _measured(card_path: Path) -> list[dict]:
-    """The held-out accuracies on the committed model's card, for the page."""
-    try:
-        metrics = json.loads(card_path.read_text())["metrics"]
-    except (OSError, ValueError, KeyError):
-        return []
+def _measured(card: dict) -> list[dict]:
+    """The held-out accuracies on the served model's card, for the page."""
+    metrics = card.get("metrics", {})
     sets = {
         "test": "template questions about fresh scenes",
         "test_rendered_differently": "the same, rendered another way",

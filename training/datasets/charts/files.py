@@ -44,7 +44,7 @@ def write(out: Path, split: str, n: int, seed: int) -> Path:
     records = []
     for i, (image, record) in enumerate(charts(np.random.default_rng([seed, SPLIT_SEEDS[split]]), n, split)):
         name = f"chart_{i:05d}.{'jpg' if record['jpeg'] else 'png'}"
-        image.save(folder / name, quality=90) if record["jpeg"] else image.save(folder / name)
+        image.save(folder / name, quality=90)  # quality is read by JPEG only
         records.append({"id": f"chart_{i:05d}", "file": name, **record})
     listing = folder / "charts.json"
     listing.write_text(json.dumps({"split": split, "seed": seed, "charts": records}) + "\n")

@@ -134,20 +134,21 @@ def render(table: ChartTable, style: Style) -> tuple[Image.Image, dict]:
             fig.canvas.draw()
             renderer = fig.canvas.get_renderer()
             pixels_high = fig.bbox.height
-            layout = {
-                "size": [0, 0],  # the saved picture's, below
+            layout: dict = {
                 "plot_box": _box(ax, renderer, pixels_high),
                 "legend_box": _box(legend, renderer, pixels_high) if legend is not None else None,
-                "boxes": [_element_box(a, table, renderer, ax, pixels_high) for a in artists],
             }
             if table.kind in LINE_KINDS:
                 layout["points"] = [_points(a, ax, pixels_high) for a in artists]
+                layout["boxes"] = [_points_box(points) for points in layout["points"]]
+            else:
+                layout["boxes"] = [_box(a, renderer, pixels_high) for a in artists]
             buffer = io.BytesIO()
             fig.savefig(buffer, format="png", dpi=dpi)
         finally:
             plt.close(fig)
     image = Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
-    layout["size"] = list(image.size)
+    layout = {"size": list(image.size), **layout}
     if style.jpeg_quality:
         out = io.BytesIO()
         image.save(out, "JPEG", quality=style.jpeg_quality)
@@ -161,8 +162,6 @@ def _points(line, ax, height: float) -> list[list[float]]:
     return [[round(float(x), 1), round(float(height - y), 1)] for x, y in xy]
 
 
-def _element_box(artist, table: ChartTable, renderer, ax, height: float) -> list[float]:
-    if table.kind not in LINE_KINDS:
-        return _box(artist, renderer, height)
-    points = np.array(_points(artist, ax, height))
-    return [float(points[:, 0].min()), float(points[:, 1].min()), float(points[:, 0].max()), float(points[:, 1].max())]
+def _points_box(points: list[list[float]]) -> list[float]:
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    return [min(xs), min(ys), max(xs), max(ys)]
