@@ -25,6 +25,7 @@ class Settings(BaseSettings):
     # Sample scenes for the VQA gallery (written by `training.datasets.shapes.files samples`).
     samples_dir: Path = ROOT / "static" / "samples"
     photos_dir: Path = ROOT / "static" / "photos"
+    charts_dir: Path = ROOT / "static" / "charts"
     # How `vqa-demo serve` runs the server (app/cli.py): the production defaults.
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
@@ -40,7 +41,7 @@ class Settings(BaseSettings):
     # task is one the server knows.
     expected_models: str = (
         "digits,digits_mlp,digits_mlp_nodropout,autoencoder,autoencoder_2d,autoencoder_denoise,"
-        "autoencoder_toy,vqa,vqa_baseline,scene_ood,photo_classifier,photo_detector"
+        "autoencoder_toy,vqa,vqa_baseline,scene_ood,photo_classifier,photo_detector,chart_reader"
     )
 
     # Request limits (checked before any decoding).

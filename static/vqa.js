@@ -185,6 +185,8 @@ function svgEl(tag, attrs, text) {
 const EVIDENCE = {
   photo: { boxes: (ev) => ev.objects, block: photoEvidence },
   shapes: { boxes: () => [], block: shapesEvidence },
+  // A chart: the elements the question is about are outlined, the whole table is listed.
+  chart: { boxes: (ev) => ev.rows.filter((r) => r.about).map((r) => ({ label: r.label, box: r.box, score: 1 })), block: chartEvidence },
 };
 
 // Numbered boxes over the picture, their labels listed beside it: labels drawn over a
@@ -236,6 +238,33 @@ function shapesEvidence(ev) {
   const block = el("details", { class: "vqa-evidence", "data-testid": "vqa-evidence" });
   block.append(el("summary", {}, "The scene check"), el("p", {}, `Background: ${pct(ev.background_share)} of the picture.`));
   if (ev.scene_score !== undefined) block.append(el("p", {}, `Scene score: ${ev.scene_score} (1 is the check's threshold).`));
+  return block;
+}
+
+const CHART_KINDS = { vbar: "bar chart", hbar: "horizontal bar chart", pie: "pie chart", line: "line chart", dotline: "dot-line chart" };
+
+// The table the reader read: every answer is computed from it, so it is shown whole.
+function chartEvidence(ev) {
+  const block = el("details", { class: "vqa-evidence", open: "", "data-testid": "vqa-evidence" });
+  block.append(el("summary", {}, `The table read from the ${CHART_KINDS[ev.chart_kind] || ev.chart_kind}`));
+  const table = el("table", { class: "chart-table", "data-testid": "vqa-chart-table" });
+  const lines = ev.columns.length > 0;
+  const head = el("tr");
+  head.append(el("th", {}, "label"));
+  for (const name of lines ? ev.columns : [ev.chart_kind === "pie" ? "share" : "value"]) head.append(el("th", {}, name));
+  table.append(head);
+  const number = (v) => (v === null || v === undefined ? "?" : Number(v.toPrecision(4)).toString());
+  for (const row of ev.rows) {
+    const tr = el("tr", row.about ? { class: "about" } : {});
+    const label = el("td");
+    label.append(el("span", { class: "swatch", style: `background:${row.colour}` }), row.label || `(unread, ${row.colour})`);
+    tr.append(label);
+    for (const v of lines ? row.values : [row.value]) tr.append(el("td", {}, number(v) + (ev.chart_kind === "pie" && v !== null ? " %" : "")));
+    table.append(tr);
+  }
+  block.append(table);
+  for (const note of ev.notes) block.append(el("p", { class: "note" }, note));
+  if (ev.cached) block.append(el("p", { class: "note" }, "Read once for this picture, reused for this question."));
   return block;
 }
 

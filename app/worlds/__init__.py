@@ -21,10 +21,11 @@ from PIL import Image
 
 from app.errors import BadRequest
 from app.worlds.base import Claim, Fit, World
+from app.worlds.charts.world import ChartsWorld
 from app.worlds.photo.world import PhotoWorld
 from app.worlds.shapes.world import ShapesWorld
 
-WORLDS: tuple[World, ...] = (ShapesWorld(), PhotoWorld())
+WORLDS: tuple[World, ...] = (ShapesWorld(), ChartsWorld(), PhotoWorld())
 
 
 def names(worlds: Sequence[World]) -> list[str]:

@@ -187,7 +187,7 @@ def test_samples_are_grouped_by_world_with_what_each_knows(page):
     page.goto("/")
     page.get_by_test_id("vqa-sample").first.wait_for()
     worlds = page.get_by_test_id("vqa-world")
-    assert [worlds.nth(i).get_attribute("data-world") for i in range(worlds.count())] == ["shapes", "photo"]
+    assert [worlds.nth(i).get_attribute("data-world") for i in range(worlds.count())] == ["shapes", "charts", "photo"]
     shapes = page.locator("[data-testid=vqa-world][data-world=shapes]")
     assert shapes.locator("h3").inner_text() == "Shapes scenes"
     assert shapes.get_by_test_id("vqa-sample").count() == 24
@@ -316,3 +316,21 @@ def test_the_skip_link_lands_in_the_question_box(page):
     page.keyboard.press("Tab")
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "vqa-question"
+
+
+def test_a_sample_chart_is_answered_with_the_table_read_and_the_element_outlined(page):
+    page.goto("/")
+    charts = page.locator("[data-testid=vqa-sample][data-world=charts]")
+    charts.first.wait_for()
+    assert charts.count() == 10
+    charts.first.click()  # a bar chart: its first suggestion is a yes/no about one bar
+    page.locator("#vqa-suggestions .chip").first.wait_for()
+    page.locator("#vqa-suggestions .chip").first.click()
+    page.locator("[data-testid=vqa-world-note][data-world=charts]").wait_for()
+    table = page.get_by_test_id("vqa-chart-table")
+    table.wait_for()
+    assert table.locator("tr").count() >= 3  # a header and a row per bar
+    assert table.locator("tr.about").count() == 1
+    assert page.get_by_test_id("vqa-box").count() == 1  # the bar asked about, outlined
+    assert "charts" in page.get_by_test_id("vqa-history").inner_text()
+    assert page.console_errors == []

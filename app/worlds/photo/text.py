@@ -65,20 +65,31 @@ def parse_tsv(tsv: str, scale: float) -> list[Word]:
     return words
 
 
-def read_text(image: Image.Image) -> list[Word]:
-    """The words Tesseract is sure of, in reading order; blocks its thread (run it in one)."""
+def tesseract_tsv(gray: Image.Image, page_mode: str = "11", options: tuple[str, ...] = ()) -> str:
+    """Tesseract's TSV for a gray picture ("" without Tesseract); blocks its thread.
+    Sparse text (--psm 11) by default: signs and labels are scattered, not a page;
+    `options` are passed on (`-c name=value`)."""
     program = tesseract()
     if program is None:
+        return ""
+    buffer = io.BytesIO()
+    gray.save(buffer, "PNG")
+    with _slots:
+        done = subprocess.run(
+            [program, "stdin", "stdout", "--psm", page_mode, *options, "tsv"],
+            input=buffer.getvalue(),
+            capture_output=True,
+            timeout=TIMEOUT_S,
+        )
+    return done.stdout.decode("utf-8", "replace")
+
+
+def read_text(image: Image.Image) -> list[Word]:
+    """The words Tesseract is sure of, in reading order; blocks its thread (run it in one)."""
+    if tesseract() is None:
         return []
     gray = image.convert("L")
     scale = min(1.0, MAX_SIDE / max(gray.size))
     if scale < 1.0:
         gray = gray.resize((round(gray.width * scale), round(gray.height * scale)), Image.Resampling.BILINEAR)
-    buffer = io.BytesIO()
-    gray.save(buffer, "PNG")
-    with _slots:
-        # sparse text (--psm 11): signs and labels are scattered, not a page
-        done = subprocess.run(
-            [program, "stdin", "stdout", "--psm", "11", "tsv"], input=buffer.getvalue(), capture_output=True, timeout=TIMEOUT_S
-        )
-    return parse_tsv(done.stdout.decode("utf-8", "replace"), scale)
+    return parse_tsv(tesseract_tsv(gray), scale)

@@ -3,7 +3,7 @@ with each chart's table, layout (element boxes in pixels) and questions.
 
     python -m training.datasets.charts.files write --split train --charts 2000 --out data/charts
     python -m training.datasets.charts.files write --split alternated --charts 500 --seed 2 --out data/charts
-    python -m training.datasets.charts.files samples --out static/charts
+    python -m training.datasets.charts.files samples --charts 10 --out static/charts   # the page's samples
     python -m training.datasets.charts.files stats --charts 2000    # answers per template
 """
 
@@ -51,6 +51,51 @@ def write(out: Path, split: str, n: int, seed: int) -> Path:
     return listing
 
 
+SAMPLE_QUESTIONS = 4  # per sample chart: a yes/no, a "which", a value, another yes/no
+KIND_TITLES = {
+    "vbar": "Bar chart",
+    "hbar": "Horizontal bar chart",
+    "pie": "Pie chart",
+    "line": "Line chart",
+    "dotline": "Dot-line chart",
+}
+
+
+def samples(out: Path, n: int, seed: int) -> Path:
+    """The page's sample charts: half drawn by matplotlib, half by Pillow (the two
+    renderers the benchmark reads), held-out colours, a few questions each."""
+    from training.datasets.charts.pillow import draw_chart
+
+    out.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng([seed, SPLIT_SEEDS["validation"]])
+    records = []
+    for i in range(n):
+        kind = KINDS[i % len(KINDS)]
+        table = sample_table(rng, kind, "alternated")
+        drawn_by = "matplotlib" if i < n // 2 else "Pillow"
+        image = render(table, sample_style(rng))[0] if drawn_by == "matplotlib" else draw_chart(table, rng)
+        asked = questions_for(table, rng)
+        picked = [q for q in asked if q.answer == "yes"][:1] + [q for q in asked if q.template.startswith("which")][:1]
+        picked += [q for q in asked if q.template == "value"][:1] + [q for q in asked if q.answer == "no"][:1]
+        name = f"chart_{i:02d}.png"
+        image.save(out / name)
+        records.append(
+            {
+                "id": f"chart_{i:02d}",
+                "file": name,
+                "title": f"{KIND_TITLES[kind]} (drawn by {drawn_by})",
+                "table": table.to_json(),
+                "questions": [
+                    {"template": q.template, "question": q.text, "answer": q.answer} for q in picked[:SAMPLE_QUESTIONS]
+                ],
+            }
+        )
+    listing = out / "charts.json"
+    about = "Sample charts for the page and the tests, drawn by python -m training.datasets.charts.files samples"
+    listing.write_text(json.dumps({"about": about, "seed": seed, "charts": records}, indent=1) + "\n")
+    return listing
+
+
 def stats(n: int, seed: int) -> Counter:
     counts: Counter = Counter()
     for _, record in charts(np.random.default_rng(seed), n):
@@ -71,7 +116,7 @@ def main(argv: list[str] | None = None) -> None:
             print(f"{template:14} {answer:4} {count:6d}")
         return
     if args.command == "samples":
-        print(write(args.out, "validation", args.charts, seed=20261207))
+        print(samples(args.out, args.charts, seed=20261207))
         return
     print(write(args.out, args.split, args.charts, args.seed))
 

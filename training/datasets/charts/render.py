@@ -7,7 +7,10 @@ JPEG quality. Bars and pies with colour-name labels carry them as tick labels un
 (or beside) each bar or in a legend; lines always have a legend.
 
 `render` returns the picture and its layout: every element's box in pixels (x1, y1,
-x2, y2, y downwards; a line's box holds each point), the plot area and the legend.
+x2, y2, y downwards; a line's box holds each point), the plot area, the legend, and the
+boxes of the printed text by role (the value axis's tick labels, the elements' own
+labels, and other text such as the title and a line chart's x ticks), which the reader
+model learns to find.
 """
 
 from __future__ import annotations
@@ -70,8 +73,9 @@ def _box(artist, renderer, height: float) -> list[float]:
     return [round(float(bb.x0), 1), round(float(height - bb.y1), 1), round(float(bb.x1), 1), round(float(height - bb.y0), 1)]
 
 
-def _draw(ax, table: ChartTable, style: Style) -> list:
-    """Draws the elements; returns the artist (or points) that each element's box comes from."""
+def _draw(ax, table: ChartTable, style: Style) -> tuple[list, list]:
+    """Draws the elements; returns the artists that each element's box comes from, and
+    the text artists that label them (a pie's slice labels)."""
     labels = [e.label for e in table.elements]
     colours = [e.colour for e in table.elements]
     edge = {"edgecolor": "black", "linewidth": 0.8} if style.outline else {}
@@ -79,15 +83,15 @@ def _draw(ax, table: ChartTable, style: Style) -> list:
         bars = ax.bar(range(len(labels)), [e.value for e in table.elements], width=style.bar_width, color=colours, **edge)
         ax.set_ylim(0, table.axis_max)
         ax.set_xticks(range(len(labels)), [] if style.legend_for_bars else labels, rotation=30 if len(labels) > 5 else 0)
-        return list(bars)
+        return list(bars), []
     if table.kind == "hbar":
         bars = ax.barh(range(len(labels)), [e.value for e in table.elements], height=style.bar_width, color=colours, **edge)
         ax.set_xlim(0, table.axis_max)
         ax.set_yticks(range(len(labels)), [] if style.legend_for_bars else labels)
         ax.invert_yaxis()  # the first element on top, as people read a list
-        return list(bars)
+        return list(bars), []
     if table.kind == "pie":
-        wedges, *_ = ax.pie(
+        wedges, texts = ax.pie(
             [e.value for e in table.elements],
             labels=None if style.legend_for_bars else labels,
             colors=colours,
@@ -95,7 +99,7 @@ def _draw(ax, table: ChartTable, style: Style) -> list:
             wedgeprops={"edgecolor": "white" if style.outline else None, "linewidth": 1.0},
         )
         ax.set_aspect("equal")
-        return list(wedges)
+        return list(wedges), [t for t in texts if t.get_text()]
     lines = []
     for e in table.elements:
         (line,) = ax.plot(
@@ -110,7 +114,7 @@ def _draw(ax, table: ChartTable, style: Style) -> list:
         )
         lines.append(line)
     ax.set_ylim(0, table.axis_max)
-    return lines
+    return lines, []
 
 
 def render(table: ChartTable, style: Style) -> tuple[Image.Image, dict]:
@@ -120,7 +124,7 @@ def render(table: ChartTable, style: Style) -> tuple[Image.Image, dict]:
     with plt.rc_context({"font.family": style.font, "font.size": style.font_size}):
         fig, ax = plt.subplots(figsize=(width, height), dpi=dpi)
         try:
-            artists = _draw(ax, table, style)
+            artists, slice_labels = _draw(ax, table, style)
             if style.grid and table.kind != "pie":
                 ax.grid(True, axis="x" if table.kind == "hbar" else "y", alpha=0.5)
                 ax.set_axisbelow(True)
@@ -128,7 +132,9 @@ def render(table: ChartTable, style: Style) -> tuple[Image.Image, dict]:
                 ax.set_title(style.title)
             legend = None
             if table.kind in LINE_KINDS or style.legend_for_bars:
-                where = {"loc": "upper left", "bbox_to_anchor": (1.01, 1.0)} if style.legend_outside else {"loc": "best"}
+                # A pie's legend always goes beside it: "best" places it over wedges.
+                outside = style.legend_outside or table.kind == "pie"
+                where = {"loc": "upper left", "bbox_to_anchor": (1.01, 1.0)} if outside else {"loc": "best"}
                 legend = ax.legend(artists, [e.label for e in table.elements], fontsize=style.font_size * 0.9, **where)
             fig.tight_layout()
             fig.canvas.draw()
@@ -138,6 +144,7 @@ def render(table: ChartTable, style: Style) -> tuple[Image.Image, dict]:
                 "plot_box": _box(ax, renderer, pixels_high),
                 "legend_box": _box(legend, renderer, pixels_high) if legend is not None else None,
             }
+            layout["text_boxes"] = _text_boxes(fig, ax, table.kind, slice_labels, renderer, pixels_high)
             if table.kind in LINE_KINDS:
                 layout["points"] = [_points(a, ax, pixels_high) for a in artists]
                 layout["boxes"] = [_points_box(points) for points in layout["points"]]
@@ -154,6 +161,33 @@ def render(table: ChartTable, style: Style) -> tuple[Image.Image, dict]:
         image.save(out, "JPEG", quality=style.jpeg_quality)
         image = Image.open(io.BytesIO(out.getvalue())).convert("RGB")
     return image, layout
+
+
+def _text_boxes(fig, ax, kind: str, slice_labels: list, renderer, height: float) -> dict[str, list[list[float]]]:
+    """The printed text's boxes by role: "values" (the value axis's tick labels),
+    "labels" (the elements' own labels: a bar's tick label, a slice's label) and "other"
+    (title, a line chart's x ticks)."""
+    width = fig.bbox.width
+
+    def shown(texts) -> list[list[float]]:
+        boxes = []
+        for t in texts:
+            if not t.get_visible() or not t.get_text().strip():
+                continue
+            box = _box(t, renderer, height)
+            if box[2] > 0 and box[0] < width and box[3] > 0 and box[1] < height:
+                boxes.append(box)
+        return boxes
+
+    x_ticks, y_ticks = shown(ax.get_xticklabels()), shown(ax.get_yticklabels())
+    other = shown([ax.title])
+    if kind == "vbar":
+        return {"values": y_ticks, "labels": x_ticks, "other": other}
+    if kind == "hbar":
+        return {"values": x_ticks, "labels": y_ticks, "other": other}
+    if kind == "pie":
+        return {"values": [], "labels": shown(slice_labels), "other": other}
+    return {"values": y_ticks, "labels": [], "other": other + x_ticks}
 
 
 def _points(line, ax, height: float) -> list[list[float]]:

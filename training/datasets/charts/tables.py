@@ -45,8 +45,12 @@ WORDS = (
     "January February March April May June July August Anna Ben Clara David Emma Felix Grace Henry North South "
     "East West Alpha Beta Gamma Delta Coal Gas Wind Solar Hydro Nuclear Cars Buses Trains Bikes Ships Planes"
 ).split()
-# A qualitative palette for word labels (matplotlib's tab10 and Dark2, by name-free RGB).
-WORD_PALETTE = [mcolors.to_hex(c) for c in (*mcolors.TABLEAU_COLORS.values(), "#1b9e77", "#d95f02", "#7570b3", "#e7298a")]
+# A qualitative palette for word labels (matplotlib's tab10 without its gray, and
+# Dark2's first four): elements are coloured, as the contract says.
+WORD_PALETTE = [
+    mcolors.to_hex(c)
+    for c in (*(v for k, v in mcolors.TABLEAU_COLORS.items() if k != "tab:gray"), "#1b9e77", "#d95f02", "#7570b3", "#e7298a")
+]
 # The two halves: alternate entries, so each half has every hue.
 COLOUR_SETS = {"A": COLOUR_NAMES[0::2], "B": COLOUR_NAMES[1::2]}
 WORD_SETS = {"A": WORDS[0::2], "B": WORDS[1::2]}

@@ -1,0 +1,211 @@
+"""The charts world: bar, pie and line charts (FigureQA's kinds, docs/charts.md), read
+into a table by the `chart_reader` model, Tesseract and geometry, and answered from
+that table, which the answer returns as its evidence."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import threading
+from collections import OrderedDict
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from app.config import ROOT, Settings
+from app.tasks.imaging import upload_box
+from app.worlds.base import Answer, AnswerItem, AskOptions, Claim, WorldEvidence, listing
+from app.worlds.charts.answer import Result, compute, mentions
+from app.worlds.charts.claim import check_chart
+from app.worlds.charts.evidence import ChartEvidence, ChartRow
+from app.worlds.charts.model import READER
+from app.worlds.charts.preprocessing import chart_input
+from app.worlds.charts.reading import ChartReading, read_picture
+from app.worlds.charts.words import ChartQuestion, read_chart_question
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+    from app.registry import ModelRegistry
+
+CACHED_READINGS = 64  # pictures: a reading is a few kilobytes
+LINE_COLUMNS = 8  # a line's values shown at this many columns when its points were not found
+KINDS_OF_QUESTION = (
+    "Is X the maximum / the minimum / the low median?",
+    "Is X greater than Y? Is X less than Y?",
+    "Does X have the highest value / the maximum area under the curve? Is X the smoothest?",
+    "Does X intersect Y?",
+    "Which is the largest? Which line reaches the highest value?",
+    "What is the value of X? What percentage is X?",
+)
+
+
+class ReadingCache:
+    """The last readings by picture hash: a second question about a chart costs no
+    model call and no OCR. Bounded, thread-safe, least recently used out first."""
+
+    def __init__(self, size: int = CACHED_READINGS) -> None:
+        self.size = size
+        self._items: OrderedDict[str, ChartReading] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def key(image: Image.Image) -> str:
+        digest = hashlib.blake2b(image.tobytes(), digest_size=16)
+        digest.update(f"{image.mode}{image.size}".encode())
+        return digest.hexdigest()
+
+    def get(self, key: str) -> ChartReading | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def put(self, key: str, reading: ChartReading) -> None:
+        with self._lock:
+            self._items[key] = reading
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+
+class ChartsWorld:
+    name = "charts"
+    title = "Charts"
+    evidence: type[WorldEvidence] = ChartEvidence
+    models: tuple[str, ...] = (READER,)
+
+    def __init__(self) -> None:
+        self.cache = ReadingCache()
+
+    def needs(self, options: AskOptions) -> tuple[str, ...]:
+        return self.models
+
+    def claims(self, image: Image.Image) -> Claim:
+        return check_chart(image)
+
+    def read(self, question: str) -> ChartQuestion:
+        return read_chart_question(question)
+
+    async def reading(self, registry: ModelRegistry, image: Image.Image) -> tuple[ChartReading, bool]:
+        """The picture's reading, and whether it came from the cache."""
+        key = self.cache.key(image)
+        found = self.cache.get(key)
+        if found is not None:
+            return found, True
+        served = registry.require_ready(READER)
+        output = await registry.infer(served, chart_input(image)[None])
+        reading = await asyncio.to_thread(read_picture, image, np.asarray(output[0]))
+        self.cache.put(key, reading)
+        return reading, False
+
+    async def answer(self, registry, image, reading, options: AskOptions, claim: Claim, settings: Settings) -> Answer:
+        chart, cached = await self.reading(registry, image)
+        result = (
+            compute(reading.intent, chart, mentions(reading.tokens, chart.elements))
+            if reading.intent is not None
+            else Result(None)
+        )
+        answers = _answer_items(result)
+        note = result.note
+        if result.close and result.answer is not None:
+            note = "The difference that decides this is too small to measure surely: read the answer as a guess."
+        return Answer.from_reading(
+            reading.question,
+            self.name,
+            reading,
+            interpreted_as=[result.interpreted_as] if result.interpreted_as else [],
+            answers=answers,
+            guess=bool(result.close or chart.kind_probability < 0.6),
+            note=note,
+            model=READER,
+            evidence=evidence_of(chart, result, cached, float(image.info.get("upload_scale", 1.0))),
+        )
+
+    def samples(self, settings: Settings) -> list[dict]:
+        return list(_samples(settings.charts_dir))
+
+    def knows(self, registry: ModelRegistry) -> dict[str, Any]:
+        card = registry.card(READER)
+        measured = card.get("metrics", {}).get("questions", {})
+        return {
+            "summary": "Charts: vertical and horizontal bars, pies, lines and dot-lines (FigureQA's five kinds). "
+            "It reads the chart into a table, shown with every answer, and answers from it.",
+            "questions": list(KINDS_OF_QUESTION),
+            "words": {"chart kinds": ["bar chart", "pie chart", "line chart"]},
+            "measured": [{"set": name, "accuracy_percent": value} for name, value in measured.items()],
+        }
+
+
+def _answer_items(result: Result) -> list[AnswerItem]:
+    if result.answer is None:
+        return []
+    sure = 0.6 if result.close else 0.99
+    if result.answer in ("yes", "no"):
+        other = "no" if result.answer == "yes" else "yes"
+        return [AnswerItem(answer=result.answer, probability=sure), AnswerItem(answer=other, probability=round(1 - sure, 2))]
+    return [AnswerItem(answer=result.answer, probability=sure)]
+
+
+def _column_names(chart: ChartReading, columns: np.ndarray) -> list[str]:
+    if chart.x_axis is not None:
+        return [f"{chart.x_axis.value(c):.4g}" for c in columns]
+    return [f"x = {c:.0f} px" for c in columns]
+
+
+def evidence_of(chart: ChartReading, result: Result, cached: bool, upload_scale: float = 1.0) -> ChartEvidence:
+    """The reading as the response shows it: one row per element, values in the axis's
+    units where the axis was read, boxes in the uploaded picture's pixels."""
+    about = set(result.about)
+    rows: list[ChartRow] = []
+    columns: list[str] = []
+    lines = chart.kind in ("line", "dotline")
+    if lines and chart.elements:
+        first = max(e.columns[0] for e in chart.elements)  # type: ignore[index]
+        last = min(e.columns[-1] for e in chart.elements)  # type: ignore[index]
+        at = chart.points if chart.points is not None else np.linspace(first, last, LINE_COLUMNS)
+        columns = _column_names(chart, at)
+    for e in chart.elements:
+        label = e.label or e.hex
+        row = ChartRow(
+            label=e.label,
+            label_from=e.label_from,
+            colour=e.hex,
+            value=None,
+            box=upload_box(e.box, upload_scale),
+            about=label in about,
+        )
+        if lines:
+            drawn = np.asarray(e.columns)
+            index = np.clip(np.round(at - drawn[0]).astype(int), 0, len(drawn) - 1)
+            pixels = np.asarray(e.rows)[index]
+            row.values = [round(chart.axis.value(p), 4) if chart.axis else None for p in pixels]
+        elif e.value is not None:
+            row.value = round(float(e.value), 4)
+        rows.append(row)
+    return ChartEvidence(
+        chart_kind=chart.kind,
+        chart_kind_probability=round(chart.kind_probability, 4),
+        rows=rows,
+        columns=columns,
+        axis_read=chart.axis is not None or chart.kind == "pie",
+        notes=list(chart.notes),
+        cached=cached,
+    )
+
+
+@lru_cache(maxsize=4)
+def _samples(folder: Path) -> tuple[dict, ...]:
+    data, base = listing(folder, "charts.json", ROOT / "static")
+    return tuple(
+        {
+            "id": c["id"],
+            "image_url": f"{base}/{c['file']}" if base else None,
+            "title": c.get("title", c["id"]),
+            "questions": [{"question": q["question"], "answer": q["answer"]} for q in c.get("questions", [])],
+        }
+        for c in data.get("charts", [])
+    )
