@@ -2,9 +2,10 @@
 
 Three tables, in process, with the committed models:
 - routing: shapes scenes rendered every way the spec allows (sizes 32-512, anti-aliased
-  or not, noise, wide scenes letterboxed, PNG or JPEG) and photos (the sample photos,
-  their crops and small copies, scikit-image's other sample images), counted by the
-  world `app.worlds.shapes.claim` sends them to;
+  or not, noise, wide scenes letterboxed, PNG or JPEG), photos (the sample photos,
+  their crops and small copies, scikit-image's other sample images) and charts of both
+  renderers (`benchmarks/chart_questions.py`), counted by the world `app.worlds.pick`
+  sends them to;
 - questions: `benchmarks/questions/photo_questions.json` through `POST /api/vqa`:
   right (of the questions the models can ground), wrong (an answer given that is not
   the person's, of all questions), out of scope said, and "cannot tell" kept;
@@ -88,16 +89,25 @@ def photo_variants() -> list[Image.Image]:
 
 
 def routing_table(scenes: int, seed: int) -> dict:
-    from app.worlds.shapes.claim import check_scene
+    """Where `app.worlds.pick` sends rendered scenes, photos and charts of both renderers."""
+    from app.worlds import WORLDS, pick
+    from benchmarks.chart_questions import chart_set
 
-    shapes_routed = sum(check_scene(s).is_scene for s in rendered_scenes(scenes, seed))
+    def world_of(image: Image.Image) -> str:
+        return pick(WORLDS, image)[0].name
+
+    shapes_routed = sum(world_of(s) == "shapes" for s in rendered_scenes(scenes, seed))
     photos = photo_variants()
-    photo_routed = sum(not check_scene(p).is_scene for p in photos)
+    photo_routed = sum(world_of(p) == "photo" for p in photos)
+    charts = [image for renderer in ("matplotlib", "pillow") for image, _, _ in chart_set(renderer, scenes // 4, seed)]
+    charts_routed = sum(world_of(c) == "charts" for c in charts)
     return {
         "shapes_scenes": scenes,
         "shapes_routed_to_shapes_percent": round(100 * shapes_routed / scenes, 2),
         "photos": len(photos),
         "photos_routed_to_photo_percent": round(100 * photo_routed / len(photos), 2),
+        "charts": len(charts),
+        "charts_routed_to_charts_percent": round(100 * charts_routed / len(charts), 2),
     }
 
 
@@ -199,7 +209,8 @@ def main() -> None:
     routing = routing_table(args.scenes, args.seed)
     print(
         f"routing: {routing['shapes_routed_to_shapes_percent']} % of {routing['shapes_scenes']} rendered shapes scenes to the "
-        f"shapes models; {routing['photos_routed_to_photo_percent']} % of {routing['photos']} photos to the photo models"
+        f"shapes models; {routing['photos_routed_to_photo_percent']} % of {routing['photos']} photos to the photo models; "
+        f"{routing['charts_routed_to_charts_percent']} % of {routing['charts']} charts to the charts world"
     )
     settings = Settings(warmup_batch_sizes="1")
     with TestClient(create_app(settings)) as client:

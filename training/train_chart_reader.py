@@ -10,8 +10,8 @@ reading (`app.worlds.charts.reading`) then measures bars, slices and lines in th
 full-size picture inside those regions and reads the text there with Tesseract.
 
 It sees lightness and colourfulness, not hue (`app.worlds.charts.preprocessing.features`):
-FigureQA's training split pairs colours with kinds, and a first run that saw RGB
-learned that pairing (kinds right on 99 % of training charts, 27 % of held-out ones).
+FigureQA's training split pairs colours with kinds, and a model that cannot see hue
+cannot lean on that pairing (the held-out "alternated" split swaps it).
 
 The served model has one output: per cell, the six region probabilities and the five
 kind probabilities (the same in every cell), so the registry batches it like any model.
@@ -116,7 +116,10 @@ def build_model(width: int = 32) -> tuple[keras.Model, keras.Model]:
 
     def conv(x, filters: int, stride: int = 1, dilation: int = 1, name: str | None = None):
         x = keras.layers.Conv2D(filters, 3, strides=stride, dilation_rate=dilation, padding="same", use_bias=False, name=name)(x)
-        x = keras.layers.BatchNormalization()(x)
+        # Group normalisation, not batch normalisation: it computes the same in training
+        # and serving (a small run with batch norm read 90 % of kinds right in training
+        # mode and 22 % of the same charts in inference mode).
+        x = keras.layers.GroupNormalization(groups=4)(x)
         return keras.layers.Activation("relu")(x)
 
     x = conv(image, 16, stride=2)  # 128
@@ -224,7 +227,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--charts", type=int, default=6000)
     parser.add_argument("--validation-charts", type=int, default=500)
-    parser.add_argument("--epochs", type=int, default=8)
+    parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--learning-rate", type=float, default=3e-3)
     parser.add_argument("--width", type=int, default=32)

@@ -181,6 +181,8 @@ def compute(intent: str, reading: ChartReading, named: list[ReadElement]) -> Res
         best = (max if highest else min)(values, key=lambda k: values[k])
         _, close_call = _decide(values, best, highest, margin)
         e = elements[best]
+        if not e.label:
+            return Result(None, note=f"It is the element drawn in {e.hex}, whose label I could not read.", about=(_label(e),))
         return Result(_label(e), close_call, interpreted_as=f"which element is the {key.replace('_', ' ')}", about=(_label(e),))
 
     wanted = 2 if intent in NEEDS_TWO else 1

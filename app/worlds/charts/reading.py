@@ -31,7 +31,7 @@ from PIL import Image
 
 from app.worlds.charts.labels import name_colours
 from app.worlds.charts.preprocessing import KINDS, REGION, REGIONS, grid_to_pixels
-from app.worlds.charts.text import ChartWord, chart_words, number_of, slanted_words
+from app.worlds.charts.text import ChartWord, chart_words, enlarged_words, number_of, slanted_words
 
 MIN_CHROMA = 40  # 0..255: max - min channel; below it a pixel is black, gray or white
 PEAK_DISTANCE = 22.0  # RGB: two colours closer than this are one element
@@ -661,11 +661,17 @@ def label_from_legend(elements: list[ReadElement], owner: np.ndarray, legend: np
 
 def read_picture(image: Image.Image, output: np.ndarray) -> ChartReading:
     """The table a chart shows, from the reader model's `output` for it: Tesseract reads
-    the text outside the elements; where bars or slices are left without a label and
-    there is a labels region, its text is read again turned level (slanted ticks)."""
+    the text outside the elements; where the value axis was not read, its tick labels
+    are read again enlarged; where bars or slices are left without a label and there is
+    a labels region, its text is read again turned level (slanted ticks)."""
     regions = grid_to_pixels(output[..., : len(REGIONS)].argmax(-1).astype(np.uint8), image.size)
     words = chart_words(image, regions == REGION["element"])
     reading = read_chart(image, output, words)
+    if reading.axis is None and reading.kind != "pie":
+        values = regions == REGION["values"]
+        inside = {id(w) for w in words_in(words, regions, ("values",))}
+        words = [w for w in words if id(w) not in inside] + enlarged_words(image, values)
+        reading = read_chart(image, output, words)
     unlabelled = sum(1 for e in reading.elements if e.label is None or e.label_from == "colour")
     if reading.kind in ("vbar", "hbar", "pie") and unlabelled:
         labels = regions == REGION["labels"]

@@ -23,7 +23,7 @@ MAX_ENLARGE = 2.5
 MIN_CONFIDENCE = 20.0  # Tesseract's 0-100: low, because the regions and the axis fit check the words
 NUMBER = re.compile(r"^[-\u2212]?\d{1,3}(?:,\d{3})*(?:\.\d+)?%?$|^[-\u2212]?\d+(?:\.\d+)?%?$")
 
-__all__ = ["ChartWord", "available", "chart_words", "number_of", "read_words", "slanted_words"]
+__all__ = ["ChartWord", "available", "chart_words", "enlarged_words", "number_of", "read_words", "slanted_words"]
 
 
 @dataclass(frozen=True)
@@ -73,6 +73,26 @@ def chart_words(image: Image.Image, elements: np.ndarray) -> list[ChartWord]:
     gray = np.asarray(image.convert("L")).copy()
     gray[elements] = 255
     return read_words(Image.fromarray(gray))
+
+
+def enlarged_words(image: Image.Image, region: np.ndarray, scale: float = 3.0) -> list[ChartWord]:
+    """The words of one region read again at `scale` times the size: tick numbers a few
+    pixels high, which the whole-chart pass misses."""
+    if not region.any():
+        return []
+    rows, cols = np.nonzero(region)
+    top, left = max(0, int(rows.min()) - 2), max(0, int(cols.min()) - 2)
+    crop = image.convert("L").crop((left, top, int(cols.max()) + 3, int(rows.max()) + 3))
+    big = crop.resize((round(crop.width * scale), round(crop.height * scale)), Image.Resampling.LANCZOS)
+    words = []
+    # One block of text (--psm 6): sparse-text mode drops lone digits ("0 2 4 6 8").
+    for row in tesseract_tsv(big, page_mode="6", options=("-c", "tessedit_do_invert=0")).splitlines()[1:]:
+        cells = row.split("\t")
+        if len(cells) != 12 or not cells[11].strip() or float(cells[10]) < MIN_CONFIDENCE:
+            continue
+        x, y, w, h = (int(v) / scale for v in cells[6:10])
+        words.append(ChartWord(cells[11].strip(), float(cells[10]), (left + x, top + y, left + x + w, top + y + h)))
+    return words
 
 
 def slanted_words(image: Image.Image, labels: np.ndarray, expected: int) -> list[ChartWord]:
