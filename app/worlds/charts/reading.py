@@ -80,6 +80,7 @@ class ChartReading:
     baseline_px: float | None = None  # bars and lines: the pixel of the value axis's zero side
     plot_box: tuple[float, float, float, float] = (0, 0, 0, 0)
     notes: list[str] = field(default_factory=list)
+    legend_incomplete: bool = False  # lines: a line colour with no legend entry read
 
 
 # -- colours ---------------------------------------------------------------------------------
@@ -202,14 +203,20 @@ def legend_entries(pixels: np.ndarray, phrases: list[ChartWord]) -> list[tuple[n
         h = max(phrase.box[3] - phrase.box[1], 6.0)
         top, bottom = int(max(0, phrase.centre[1] - 0.6 * h)), int(min(height, phrase.centre[1] + 0.6 * h + 1))
         left, right = int(max(0, phrase.box[0] - 5 * h)), int(max(0, phrase.box[0] - 1))
-        band = pixels[top:bottom, left:right].reshape(-1, 3)
-        if len(band) == 0:
+        band = pixels[top:bottom, left:right]
+        if band.size == 0:
             continue
-        band = band[(band.max(axis=1) - band.min(axis=1)) >= MIN_CHROMA]
-        if len(band) < 3:
+        # The swatch is the run of coloured columns nearest the text: a line of the
+        # chart may pass behind the legend further left.
+        paint = (band.max(axis=2) - band.min(axis=2)) >= MIN_CHROMA
+        runs = [r for r in _runs(paint.any(axis=0)) if r[1] - r[0] >= max(2.0, 0.5 * h)]  # a crossing line is narrower
+        if not runs:
             continue
-        strength = np.linalg.norm(255.0 - band, axis=1)
-        strong = band[strength >= np.percentile(strength, 60)]
+        start, end = runs[-1]
+        start = max(start, end - int(round(0.8 * h)))  # its end by the text: a marker may touch its other end
+        swatch = band[:, start:end][paint[:, start:end]]
+        strength = np.linalg.norm(255.0 - swatch, axis=1)
+        strong = swatch[strength >= np.percentile(strength, 60)]
         entries.append((np.median(strong, axis=0), phrase))
     return entries
 
@@ -252,11 +259,19 @@ def assign(pixels: np.ndarray, colours: list[np.ndarray], where: np.ndarray) -> 
 # -- the value axis --------------------------------------------------------------------------
 
 
+# Letters Tesseract reads in place of digits in a lone number ("100¢" for "1000").
+DIGIT_LOOKALIKES = str.maketrans({"O": "0", "o": "0", "D": "0", "Q": "0", "¢": "0", "(": "0", ")": "0", "C": "0", "c": "0", "l": "1", "I": "1", "|": "1", "i": "1",
+                                  "S": "5", "s": "5", "B": "8", "Z": "2", "z": "2", "g": "9", "q": "9"})  # fmt: skip
+
+
 def _readings(text: str) -> list[float]:
-    """The numbers a tick label may be: as read, and without a last or first character
-    (a tick mark beside the number is read as "4", "1" or "-": "175-" as "1754")."""
+    """The numbers a tick label may be, likeliest first: as read, with look-alike
+    letters taken for digits, and without a last or first character (a tick mark beside
+    the number is read as "4", "1" or "-": "175-" as "1754")."""
     out = []
-    for variant in (text, text[:-1], text[1:]):
+    fixed = text.translate(DIGIT_LOOKALIKES)
+    # A short number is read whole: dropping a character of "20" makes "2" or "0".
+    for variant in (text, fixed, *((fixed[:-1], fixed[1:]) if len(fixed) >= 3 else ())):
         number = number_of(variant) if variant else None
         if number is not None and number not in out:
             out.append(number)
@@ -299,15 +314,19 @@ def tick_readings(words: list[ChartWord], along: str) -> list[tuple[float, list[
     return out
 
 
-def fit_axis(entries: list[tuple[float, list[float]]], tolerance: float = 0.02) -> Axis | None:
+def fit_axis(
+    entries: list[tuple[float, list[float]]], tolerance: float = 0.02, rising: int = 0, zero_at: float | None = None
+) -> Axis | None:
     """A straight line through most tick labels, given as (position, the numbers each
     may be: `tick_readings`): of every pair of labels and every way each may be read,
     the line most labels agree with (then the one that changes the fewest readings),
-    refitted on those."""
+    refitted on those. `rising` 1 or -1: values must grow with the pixel position, or
+    shrink (a vertical axis grows upwards, against pixel rows); 0: either. `zero_at`:
+    where the value is 0 (bars start there), which settles two lines as well agreed."""
     if len(entries) < 2:
         return None
     reach = max(p for p, _ in entries) - min(p for p, _ in entries)
-    best: tuple[int, int] = (0, 0)
+    best: tuple[int, int, int] = (0, 0, 0)
     chosen: list[tuple[float, float]] = []
     for i in range(len(entries)):
         for j in range(i + 1, len(entries)):
@@ -319,6 +338,8 @@ def fit_axis(entries: list[tuple[float, list[float]]], tolerance: float = 0.02) 
                     if vi == vj:
                         continue
                     slope = (vj - vi) / (pj - pi)
+                    if rising and slope * rising <= 0:
+                        continue
                     spread = abs(slope) * reach  # the values the labels span on this line
                     agree, changed = [], 0
                     for p, vs in entries:
@@ -327,7 +348,13 @@ def fit_axis(entries: list[tuple[float, list[float]]], tolerance: float = 0.02) 
                         if near:
                             agree.append((vs[near[0]], p))
                             changed += near[0]
-                    score = (len(agree), -changed)
+                    at_zero = zero_at is not None and abs(vi + slope * (zero_at - pi)) <= 2 * tolerance * spread
+                    # Ticks are round: "5000" over "50004" (a tick mark read as a 4): a value
+                    # with digits below a thousandth of the step costs two changed readings.
+                    step = abs(slope) * float(np.median(np.diff(sorted(p for _, p in agree)))) if len(agree) > 1 else 0.0
+                    unit = step / 1000 if step > 0 else 1.0
+                    ragged = sum(abs(v / unit - round(v / unit)) > 0.05 for v, _ in agree)
+                    score = (len(agree), int(at_zero), -(changed + 2 * ragged))
                     if score > best:
                         best, chosen = score, agree
     if len(chosen) < 2 or (len(chosen) < 3 and len(entries) >= 4) or max(abs(v) for v, _ in chosen) > 1e9:
@@ -336,9 +363,9 @@ def fit_axis(entries: list[tuple[float, list[float]]], tolerance: float = 0.02) 
     return Axis(float(slope), float(intercept), [(v, p) for v, p in chosen])
 
 
-def axis_from_words(words: list[ChartWord], along: str) -> Axis | None:
+def axis_from_words(words: list[ChartWord], along: str, zero_at: float | None = None) -> Axis | None:
     """The axis from the tick labels; `along` "y" uses each label's row, "x" its column."""
-    return fit_axis(tick_readings(words, along))
+    return fit_axis(tick_readings(words, along), rising=-1 if along == "y" else 1, zero_at=zero_at)
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -659,10 +686,15 @@ def label_from_legend(elements: list[ReadElement], owner: np.ndarray, legend: np
 # -- the whole reading -----------------------------------------------------------------------
 
 
+def _labelled(reading: ChartReading) -> int:
+    return sum(1 for e in reading.elements if e.label and e.label_from != "colour")
+
+
 def read_picture(image: Image.Image, output: np.ndarray) -> ChartReading:
     """The table a chart shows, from the reader model's `output` for it: Tesseract reads
     the text outside the elements; where the value axis was not read, its tick labels
-    are read again enlarged; where bars or slices are left without a label and there is
+    are read again enlarged, and so is a line chart's legend when a line's colour has no
+    entry in it; where bars or slices are left without a label and there is
     a labels region, its text is read again turned level (slanted ticks)."""
     regions = grid_to_pixels(output[..., : len(REGIONS)].argmax(-1).astype(np.uint8), image.size)
     words = chart_words(image, regions == REGION["element"])
@@ -672,6 +704,13 @@ def read_picture(image: Image.Image, output: np.ndarray) -> ChartReading:
         inside = {id(w) for w in words_in(words, regions, ("values",))}
         words = [w for w in words if id(w) not in inside] + enlarged_words(image, values)
         reading = read_chart(image, output, words)
+    if reading.legend_incomplete:
+        legend = regions == REGION["legend"]
+        inside = {id(w) for w in words_in(words, regions, ("legend",))}
+        again = [w for w in words if id(w) not in inside] + enlarged_words(image, legend, scale=2.0)
+        second = read_chart(image, output, again)
+        if _labelled(second) > _labelled(reading):
+            words, reading = again, second
     unlabelled = sum(1 for e in reading.elements if e.label is None or e.label_from == "colour")
     if reading.kind in ("vbar", "hbar", "pie") and unlabelled:
         labels = regions == REGION["labels"]
@@ -700,12 +739,18 @@ def read_chart(image: Image.Image, output: np.ndarray, words: list[ChartWord], k
     legend_phrases = _phrases(_label_words(words_in(words, regions, ("legend",))))
     value_words = words_in(words, regions, ("values",))
     entries: list[tuple[np.ndarray, ChartWord]] = []
+    legend_incomplete = False
     if kind in ("line", "dotline"):
         entries = legend_entries(pixels, legend_phrases)
+        peaks = find_line_colours(pixels, paint & in_plot, None)
         if len(entries) >= 2:
             colours = [colour for colour, _ in entries]
+            # A line colour no legend entry has: a legend entry Tesseract did not read.
+            unread = [p for p in peaks if min(float(np.linalg.norm(p - c)) for c in colours) > 40]
+            legend_incomplete = bool(unread)
         else:
-            colours = find_line_colours(pixels, paint & in_plot, None)
+            colours = peaks
+            legend_incomplete = bool(legend.any())
         owner = assign_lines(pixels, colours, paint & (in_plot | legend))
     else:
         colours = find_colours(pixels, paint & in_plot)
@@ -727,7 +772,7 @@ def read_chart(image: Image.Image, output: np.ndarray, words: list[ChartWord], k
         kept = [i for i, bar in enumerate(measured) if bar is not None]
         if elements:
             reading.baseline_px = bar_lengths(elements, horizontal)
-        reading.axis = axis_from_words(value_words, "x" if horizontal else "y")
+        reading.axis = axis_from_words(value_words, "x" if horizontal else "y", zero_at=reading.baseline_px)
         if reading.axis is not None:
             for e in elements:
                 end = e.box[2] if horizontal else e.box[1]
@@ -777,6 +822,7 @@ def read_chart(image: Image.Image, output: np.ndarray, words: list[ChartWord], k
         label_from_legend(elements, np.where(np.isin(owner, kept), np.searchsorted(kept, owner), -1), legend, legend_phrases)
     name_colours(elements)
     reading.elements = elements
+    reading.legend_incomplete = legend_incomplete
     if reading.axis is None and kind != "pie":
         reading.notes.append("The value axis's numbers could not be read, so values are not known (comparisons are).")
     if any(e.label is None for e in elements):

@@ -45,10 +45,11 @@ def number_of(text: str) -> float | None:
     return float(cleaned.replace(",", "").replace("%", "").replace("\u2212", "-"))
 
 
-def read_words(image: Image.Image) -> list[ChartWord]:
-    """Every word Tesseract finds, in the chart's pixels; blocks its thread."""
+def read_words(image: Image.Image, scale: float | None = None) -> list[ChartWord]:
+    """Every word Tesseract finds, in the picture's pixels; blocks its thread. The
+    picture is enlarged by `scale`, by default so that a chart is `TARGET_WIDTH` wide."""
     gray = image.convert("L") if image.mode != "L" else image
-    scale = min(MAX_ENLARGE, max(1.0, TARGET_WIDTH / gray.width))
+    scale = scale or min(MAX_ENLARGE, max(1.0, TARGET_WIDTH / gray.width))
     if scale > 1.0:
         gray = gray.resize((round(gray.width * scale), round(gray.height * scale)), Image.Resampling.LANCZOS)
     words = []
