@@ -14,7 +14,7 @@ from PIL import Image
 from app.worlds.base import Claim, Fit
 
 SIDE = 256
-MIN_LIGHT = 0.35  # share of white or light gray pixels
+MIN_LIGHT = 0.35  # share of white or near-white pixels (>= 236: a shapes scene's gray, 219, is not)
 MIN_PAINT = 0.002  # share of coloured pixels (bars, slices, lines)
 MIN_DARK = 0.0001  # share of dark gray pixels: a chart has printed numbers and labels
 MAX_DARK = 0.5  # share of dark pixels (text, axes, a dark bar): more is a document or a drawing
@@ -27,7 +27,7 @@ def measure(image: Image.Image) -> dict[str, float]:
     small = small.resize((SIDE, max(1, round(SIDE * small.height / small.width))), Image.Resampling.NEAREST)
     pixels = np.asarray(small).reshape(-1, 3).astype(np.int16)
     chroma = pixels.max(axis=1) - pixels.min(axis=1)
-    light = float(((pixels.min(axis=1) >= 215) & (chroma < 20)).mean())
+    light = float(((pixels.min(axis=1) >= 236) & (chroma < 20)).mean())
     paint = float((chroma >= 40).mean())
     dark = float(((pixels.max(axis=1) <= 110) & (chroma < 80)).mean())
     keys = (pixels // 16) @ np.array([256, 16, 1])
