@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from app.worlds.charts.labels import _key, css_name, find_element
-from app.worlds.charts.reading import ChartReading, ReadElement, simplify
+from app.worlds.charts.measure import ReadElement, simplify
+from app.worlds.charts.reading import ChartReading
 
 CLOSE = 0.008  # of the value axis's extent (bars, lines)
 CLOSE_PIE = 0.8  # percentage points

@@ -45,7 +45,7 @@ def number_of(text: str) -> float | None:
     return float(cleaned.replace(",", "").replace("%", "").replace("\u2212", "-"))
 
 
-def read_words(image: Image.Image, scale: float | None = None) -> list[ChartWord]:
+def read_words(image: Image.Image, scale: float | None = None, page_mode: str = "11") -> list[ChartWord]:
     """Every word Tesseract finds, in the picture's pixels; blocks its thread. The
     picture is enlarged by `scale`, by default so that a chart is `TARGET_WIDTH` wide."""
     gray = image.convert("L") if image.mode != "L" else image
@@ -54,7 +54,7 @@ def read_words(image: Image.Image, scale: float | None = None) -> list[ChartWord
         gray = gray.resize((round(gray.width * scale), round(gray.height * scale)), Image.Resampling.LANCZOS)
     words = []
     # Chart text is dark on light: skipping Tesseract's second pass for light-on-dark text saves a tenth.
-    for row in tesseract_tsv(gray, options=("-c", "tessedit_do_invert=0")).splitlines()[1:]:
+    for row in tesseract_tsv(gray, page_mode, options=("-c", "tessedit_do_invert=0")).splitlines()[1:]:
         cells = row.split("\t")
         if len(cells) != 12 or not cells[11].strip():
             continue
@@ -78,22 +78,17 @@ def chart_words(image: Image.Image, elements: np.ndarray) -> list[ChartWord]:
 
 def enlarged_words(image: Image.Image, region: np.ndarray, scale: float = 3.0) -> list[ChartWord]:
     """The words of one region read again at `scale` times the size: tick numbers a few
-    pixels high, which the whole-chart pass misses."""
+    pixels high, which the whole-chart pass misses. One block of text (--psm 6): sparse
+    text mode drops lone digits ("0 2 4 6 8")."""
     if not region.any():
         return []
     rows, cols = np.nonzero(region)
     top, left = max(0, int(rows.min()) - 2), max(0, int(cols.min()) - 2)
     crop = image.convert("L").crop((left, top, int(cols.max()) + 3, int(rows.max()) + 3))
-    big = crop.resize((round(crop.width * scale), round(crop.height * scale)), Image.Resampling.LANCZOS)
-    words = []
-    # One block of text (--psm 6): sparse-text mode drops lone digits ("0 2 4 6 8").
-    for row in tesseract_tsv(big, page_mode="6", options=("-c", "tessedit_do_invert=0")).splitlines()[1:]:
-        cells = row.split("\t")
-        if len(cells) != 12 or not cells[11].strip() or float(cells[10]) < MIN_CONFIDENCE:
-            continue
-        x, y, w, h = (int(v) / scale for v in cells[6:10])
-        words.append(ChartWord(cells[11].strip(), float(cells[10]), (left + x, top + y, left + x + w, top + y + h)))
-    return words
+    return [
+        ChartWord(w.text, w.confidence, (w.box[0] + left, w.box[1] + top, w.box[2] + left, w.box[3] + top))
+        for w in read_words(crop, scale=scale, page_mode="6")
+    ]
 
 
 def slanted_words(image: Image.Image, labels: np.ndarray, expected: int) -> list[ChartWord]:

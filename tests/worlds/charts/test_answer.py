@@ -7,7 +7,9 @@ import numpy as np
 import pytest
 
 from app.worlds.charts.answer import compute, mentions
-from app.worlds.charts.reading import Axis, ChartReading, ReadElement
+from app.worlds.charts.axis import Axis
+from app.worlds.charts.measure import ReadElement
+from app.worlds.charts.reading import ChartReading
 from app.worlds.charts.words import read_chart_question
 
 

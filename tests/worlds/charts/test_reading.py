@@ -10,7 +10,10 @@ import pytest
 from PIL import Image, ImageDraw
 
 from app.worlds.charts import text
-from app.worlds.charts.reading import assign, coloured, find_colours, fit_axis, point_columns, read_picture
+from app.worlds.charts.axis import fit_axis
+from app.worlds.charts.colours import assign, coloured, find_colours
+from app.worlds.charts.measure import point_columns
+from app.worlds.charts.reading import read_picture
 from tests.worlds.charts.conftest import perfect_output
 
 needs_ocr = pytest.mark.skipif(
