@@ -4,6 +4,7 @@ import os
 
 import pytest
 
+from app import ocr
 from app.config import ROOT
 from app.worlds.photo import text as photo_text
 
@@ -162,6 +163,7 @@ def test_a_photo_without_text_is_said_to_have_none_readable(committed_client):
 
 
 def test_without_tesseract_text_questions_say_what_is_missing(committed_client, monkeypatch):
-    monkeypatch.setattr(photo_text, "tesseract", lambda: None)
+    monkeypatch.setattr(ocr, "in_process", lambda: False)
+    monkeypatch.setattr(ocr, "program", lambda: None)
     body = ask(committed_client, "coffee", "What does the sign say?")
     assert not body["question_in_scope"] and "Tesseract" in body["scope_note"]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -170,18 +171,22 @@ def read_picture(image: Image.Image, output: np.ndarray) -> ChartReading:
     entry in it; where bars or slices are left without a label and there is
     a labels region, its text is read again turned level (slanted ticks)."""
     regions = grid_to_pixels(output[..., : len(REGIONS)].argmax(-1).astype(np.uint8), image.size)
-    words = chart_words(image, regions == REGION["element"])
-    reading = read_chart(image, output, words)
+    # Tesseract (out of the interpreter's lock) and the geometry (mostly NumPy) side by side.
+    with ThreadPoolExecutor(1) as pool:
+        measuring = pool.submit(picture_of, image, output)
+        words = chart_words(image, regions == REGION["element"])
+        picture = measuring.result()
+    reading = read_chart(image, output, words, picture=picture)
     if reading.axis is None and reading.kind != "pie":
         values = regions == REGION["values"]
         inside = {id(w) for w in words_in(words, regions, ("values",))}
         words = [w for w in words if id(w) not in inside] + enlarged_words(image, values)
-        reading = read_chart(image, output, words)
+        reading = read_chart(image, output, words, picture=picture)
     if reading.legend_incomplete:
         legend = regions == REGION["legend"]
         inside = {id(w) for w in words_in(words, regions, ("legend",))}
         again = [w for w in words if id(w) not in inside] + enlarged_words(image, legend, scale=2.0)
-        second = read_chart(image, output, again)
+        second = read_chart(image, output, again, picture=picture)
         if _labelled(second) > _labelled(reading):
             words, reading = again, second
     unlabelled = sum(1 for e in reading.elements if e.label is None or e.label_from == "colour")
@@ -190,15 +195,30 @@ def read_picture(image: Image.Image, output: np.ndarray) -> ChartReading:
         slanted = slanted_words(image, labels, expected=len(reading.elements))
         if slanted:
             inside = {id(w) for w in words_in(words, regions, ("labels",))}
-            second = read_chart(image, output, [w for w in words if id(w) not in inside] + slanted)
+            second = read_chart(image, output, [w for w in words if id(w) not in inside] + slanted, picture=picture)
             if sum(1 for e in second.elements if e.label and e.label_from != "colour") > len(reading.elements) - unlabelled:
                 reading = second
     return reading
 
 
-def read_chart(image: Image.Image, output: np.ndarray, words: list[ChartWord], kinds: tuple[str, ...] = KINDS) -> ChartReading:
-    """The table a chart shows, from the reader model's `output` (grid x grid x (regions
-    + kinds)) and the words Tesseract read."""
+@dataclass
+class Picture:
+    """What a reading measures that no word changes, measured once per chart: while
+    Tesseract reads the words (`read_picture` runs the two side by side), and for every
+    second reading after a word is read again."""
+
+    kind: str
+    kind_probability: float
+    regions: np.ndarray  # region ids per pixel
+    pixels: np.ndarray  # float32 RGB
+    paint: np.ndarray  # pixels of a flat colour (`coloured`)
+    legend: np.ndarray
+    in_plot: np.ndarray
+    colours: list[np.ndarray] = field(default_factory=list)  # bars and slices; lines need the legend's words
+    owner: np.ndarray | None = None  # bars and slices: whose each pixel is (-1: nobody's)
+
+
+def picture_of(image: Image.Image, output: np.ndarray, kinds: tuple[str, ...] = KINDS) -> Picture:
     kind_probabilities = output[0, 0, len(REGIONS) :]
     kind = kinds[int(kind_probabilities.argmax())]
     regions = grid_to_pixels(output[..., : len(REGIONS)].argmax(-1).astype(np.uint8), image.size)
@@ -208,6 +228,26 @@ def read_chart(image: Image.Image, output: np.ndarray, words: list[ChartWord], k
     grown = _grow(regions == REGION["element"], image.size)
     legend = regions == REGION["legend"]
     in_plot = grown & ~legend
+    picture = Picture(kind, float(kind_probabilities.max()), regions, pixels, paint, legend, in_plot)
+    if kind not in ("line", "dotline"):
+        picture.colours = find_colours(pixels, paint & in_plot)
+        picture.owner = assign(pixels, picture.colours, paint & (in_plot | legend))
+    return picture
+
+
+def read_chart(
+    image: Image.Image,
+    output: np.ndarray,
+    words: list[ChartWord],
+    kinds: tuple[str, ...] = KINDS,
+    picture: Picture | None = None,
+) -> ChartReading:
+    """The table a chart shows, from the reader model's `output` (grid x grid x (regions
+    + kinds)) and the words Tesseract read; `picture` is `picture_of` the same two, when
+    measured already."""
+    picture = picture or picture_of(image, output, kinds)
+    kind, regions, pixels, paint = picture.kind, picture.regions, picture.pixels, picture.paint
+    legend, in_plot = picture.legend, picture.in_plot
     label_phrases = _phrases(_label_words(words_in(words, regions, ("labels",))))
     legend_phrases = _phrases(_label_words(words_in(words, regions, ("legend",))))
     value_words = words_in(words, regions, ("values",))
@@ -226,10 +266,9 @@ def read_chart(image: Image.Image, output: np.ndarray, words: list[ChartWord], k
             legend_incomplete = bool(legend.any())
         owner = assign_lines(pixels, colours, paint & (in_plot | legend))
     else:
-        colours = find_colours(pixels, paint & in_plot)
-        owner = assign(pixels, colours, paint & (in_plot | legend))
+        colours, owner = picture.colours, picture.owner  # type: ignore[assignment]
     plot_owner = np.where(in_plot, owner, -1)
-    reading = ChartReading(kind, float(kind_probabilities.max()), [])
+    reading = ChartReading(kind, picture.kind_probability, [])
     rows, cols = np.nonzero(plot_owner >= 0)
     if len(rows):
         reading.plot_box = (float(cols.min()), float(rows.min()), float(cols.max()), float(rows.max()))

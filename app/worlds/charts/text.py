@@ -16,14 +16,16 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from app.worlds.photo.text import available, tesseract_tsv
+from app import ocr
 
 TARGET_WIDTH = 1400  # px: small chart text is enlarged to this width (at most 2.5 x)
 MAX_ENLARGE = 2.5
 MIN_CONFIDENCE = 20.0  # Tesseract's 0-100: low, because the regions and the axis fit check the words
+# Chart text is dark on light: skipping Tesseract's second pass for light-on-dark text saves a tenth.
+NO_INVERT = (("tessedit_do_invert", "0"),)
 NUMBER = re.compile(r"^[-\u2212]?\d{1,3}(?:,\d{3})*(?:\.\d+)?%?$|^[-\u2212]?\d+(?:\.\d+)?%?$")
 
-__all__ = ["ChartWord", "available", "chart_words", "enlarged_words", "number_of", "read_words", "slanted_words"]
+__all__ = ["ChartWord", "chart_words", "enlarged_words", "number_of", "read_words", "slanted_words"]
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,7 @@ def number_of(text: str) -> float | None:
     return float(cleaned.replace(",", "").replace("%", "").replace("\u2212", "-"))
 
 
-def read_words(image: Image.Image, scale: float | None = None, page_mode: str = "11") -> list[ChartWord]:
+def read_words(image: Image.Image, scale: float | None = None, page_mode: int = 11) -> list[ChartWord]:
     """Every word Tesseract finds, in the picture's pixels; blocks its thread. The
     picture is enlarged by `scale`, by default so that a chart is `TARGET_WIDTH` wide."""
     gray = image.convert("L") if image.mode != "L" else image
@@ -53,8 +55,7 @@ def read_words(image: Image.Image, scale: float | None = None, page_mode: str = 
     if scale > 1.0:
         gray = gray.resize((round(gray.width * scale), round(gray.height * scale)), Image.Resampling.LANCZOS)
     words = []
-    # Chart text is dark on light: skipping Tesseract's second pass for light-on-dark text saves a tenth.
-    for row in tesseract_tsv(gray, page_mode, options=("-c", "tessedit_do_invert=0")).splitlines()[1:]:
+    for row in ocr.tsv(gray, page_mode, NO_INVERT).splitlines()[1:]:
         cells = row.split("\t")
         if len(cells) != 12 or not cells[11].strip():
             continue
@@ -87,7 +88,7 @@ def enlarged_words(image: Image.Image, region: np.ndarray, scale: float = 3.0) -
     crop = image.convert("L").crop((left, top, int(cols.max()) + 3, int(rows.max()) + 3))
     return [
         ChartWord(w.text, w.confidence, (w.box[0] + left, w.box[1] + top, w.box[2] + left, w.box[3] + top))
-        for w in read_words(crop, scale=scale, page_mode="6")
+        for w in read_words(crop, scale=scale, page_mode=6)
     ]
 
 

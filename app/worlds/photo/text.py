@@ -1,30 +1,21 @@
-"""Photos, what text they show: the Tesseract OCR engine, when it is installed.
+"""Photos, what text they show: the Tesseract OCR engine (`app.ocr`), when it is installed.
 
-Tesseract (Debian's `tesseract-ocr` with `tesseract-ocr-eng`, Apache-2.0) is a program,
-not a Keras model: it runs as a subprocess on a gray copy of the photo, at most
-`MAX_RUNNING` at once, each within `TIMEOUT_S`. Without it, questions about text are
-out of scope and say so. Only words it is sure of (`MIN_CONFIDENCE`) and that look like
-words are kept: on photos without text it reads shadows as letters.
+Without it, questions about text are out of scope and say so. Only words it is sure of
+(`MIN_CONFIDENCE`) and that look like words are kept: on photos without text it reads
+shadows as letters.
 """
 
 from __future__ import annotations
 
-import io
-import shutil
-import subprocess
-import threading
 from dataclasses import dataclass
-from functools import cache
 
 from PIL import Image
 
+from app import ocr
 from app.tasks.imaging import upload_box
 
 MIN_CONFIDENCE = 80.0  # Tesseract's own 0-100 word confidence
-MAX_SIDE = 1600  # a larger photo is shrunk first: more pixels cost time, not words
-TIMEOUT_S = 5.0
-MAX_RUNNING = 2
-_slots = threading.BoundedSemaphore(MAX_RUNNING)
+MAX_SIDE = 1600  # a larger photo is shrunk first: more pixels cost time, not words (and OCR is bounded)
 
 
 @dataclass(frozen=True)
@@ -37,13 +28,8 @@ class Word:
         return {"text": self.text, "confidence": round(self.confidence / 100, 3), "box": upload_box(self.box, upload_scale)}
 
 
-@cache
-def tesseract() -> str | None:
-    return shutil.which("tesseract")
-
-
 def available() -> bool:
-    return tesseract() is not None
+    return ocr.available()
 
 
 def looks_like_a_word(text: str) -> bool:
@@ -65,31 +51,12 @@ def parse_tsv(tsv: str, scale: float) -> list[Word]:
     return words
 
 
-def tesseract_tsv(gray: Image.Image, page_mode: str = "11", options: tuple[str, ...] = ()) -> str:
-    """Tesseract's TSV for a gray picture ("" without Tesseract); blocks its thread.
-    Sparse text (--psm 11) by default: signs and labels are scattered, not a page;
-    `options` are passed on (`-c name=value`)."""
-    program = tesseract()
-    if program is None:
-        return ""
-    buffer = io.BytesIO()
-    gray.save(buffer, "PNG")
-    with _slots:
-        done = subprocess.run(
-            [program, "stdin", "stdout", "--psm", page_mode, *options, "tsv"],
-            input=buffer.getvalue(),
-            capture_output=True,
-            timeout=TIMEOUT_S,
-        )
-    return done.stdout.decode("utf-8", "replace")
-
-
 def read_text(image: Image.Image) -> list[Word]:
     """The words Tesseract is sure of, in reading order; blocks its thread (run it in one)."""
-    if tesseract() is None:
+    if not ocr.available():
         return []
     gray = image.convert("L")
     scale = min(1.0, MAX_SIDE / max(gray.size))
     if scale < 1.0:
         gray = gray.resize((round(gray.width * scale), round(gray.height * scale)), Image.Resampling.BILINEAR)
-    return parse_tsv(tesseract_tsv(gray), scale)
+    return parse_tsv(ocr.tsv(gray), scale)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from app.worlds.charts import text
+from app import ocr
 from app.worlds.charts.axis import fit_axis
 from app.worlds.charts.colours import assign, coloured, find_colours
 from app.worlds.charts.measure import point_columns
@@ -17,7 +17,7 @@ from app.worlds.charts.reading import read_picture
 from tests.worlds.charts.conftest import perfect_output
 
 needs_ocr = pytest.mark.skipif(
-    not text.available() and not os.environ.get("VQADEMO_REQUIRE_OCR"),
+    not ocr.available() and not os.environ.get("VQADEMO_REQUIRE_OCR"),
     reason="Tesseract is not installed (apt-get install tesseract-ocr); CI sets VQADEMO_REQUIRE_OCR",
 )
 
