@@ -41,7 +41,7 @@ class Settings(BaseSettings):
     # task is one the server knows.
     expected_models: str = (
         "digits,digits_mlp,digits_mlp_nodropout,autoencoder,autoencoder_2d,autoencoder_denoise,"
-        "autoencoder_toy,vqa,vqa_baseline,scene_ood,photo_classifier,photo_detector,chart_reader"
+        "autoencoder_toy,vqa,vqa_baseline,scene_ood,photo_classifier,photo_detector,chart_reader,chart_baseline"
     )
 
     # Request limits (checked before any decoding).
@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     vqa_guess_below: float = Field(0.7, ge=0.0, le=1.0)
     max_mc_samples: int = Field(100, ge=0)
     max_v2_batch: int = Field(4096, ge=1)  # images in one Open Inference Protocol request
+    # POST /v2/models/{name}/infer ahead of FastAPI's router (app.routers.v2.LeanInfer); off: the FastAPI route.
+    v2_lean_infer: bool = True
     default_page_mc_samples: int = Field(30, ge=0)
 
     # Micro-batching: a lone request runs at once; requests that arrive while the

@@ -55,7 +55,9 @@ def install_middleware(app: FastAPI, settings: Settings, metrics: Metrics, diges
     """The middleware stack; the last added is the outermost. From the outside in: the
     request id (every response has it), metrics (they see 413s and 429s too), security
     headers, CORS, API keys (before the fair share, so only a valid key gets a bucket of
-    its own), the fair share, the body size limit."""
+    its own), the fair share, the body size limit, the lean V2 infer path."""
+    if settings.v2_lean_infer:  # innermost: every other middleware applies to it too
+        app.add_middleware(v2.LeanInfer)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     if settings.rate_per_s:
         app.add_middleware(

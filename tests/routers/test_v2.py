@@ -1,12 +1,22 @@
 """The Open Inference Protocol: hand-made JSON through TestClient, and `tritonclient`,
-a client written elsewhere, against a real server."""
+a client written elsewhere, against a real server. Every request here runs through
+the lean infer path and through FastAPI's route for it (`v2_lean_infer`)."""
 
 import json
 
 import numpy as np
 import pytest
+from fastapi.testclient import TestClient
 
-from tests.conftest import import_or_skip
+from app.main import create_app
+from tests.conftest import import_or_skip, make_settings
+
+
+@pytest.fixture(params=[True, False], ids=["lean", "fastapi-route"])
+def tiny_client(request, tiny_models_dir):
+    with TestClient(create_app(make_settings(tiny_models_dir, v2_lean_infer=request.param))) as client:
+        yield client
+
 
 ZEROS = np.zeros((2, 28, 28, 1), np.float32)
 
