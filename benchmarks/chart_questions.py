@@ -12,6 +12,9 @@ within 4 % of the axis, 3 points of a pie), and the same meanings in other words
 (`PEOPLE`, written for this benchmark). Declined questions (a label not found, a note
 instead of an answer) are counted apart from wrong ones.
 
+The article's baseline (`chart_baseline`, FigureQA's CNN + LSTM) is asked every yes/no
+template question about the same charts, so the two stand side by side per template.
+
 Latency goes through the app (`POST /api/vqa` in process): a first question about a
 chart (model, OCR, reading) and a second one (the reading cached).
 
@@ -36,6 +39,7 @@ from app.config import ROOT
 from training.common import read_card, write_card
 
 CARD_DIR = ROOT / "models" / "chart_reader"
+BASELINE_DIR = ROOT / "models" / "chart_baseline"
 # FigureQA (Kahou et al. 2017), test set, as quoted in the charts issue: overall and the hardest templates.
 FIGUREQA = {"overall": (72.4, 91.2), "smoothest/roughest": (56.5, 79.0), "medians": (66.5, 86.5)}  # (RN, human)
 # The same meanings in other words: a person's phrasing, sometimes in lower case.
@@ -124,9 +128,19 @@ def group(template: str) -> str:
     return "value" if template == "value" else "template"
 
 
-def score_set(model, renderer: str, n: int, seed: int) -> dict:
+def baseline_answers(baseline, image, texts: list[str]) -> list[str]:
+    """The baseline's yes or no to each of `texts` about one chart, in one call."""
+    from app.worlds.charts.preprocessing import BASELINE_ANSWERS, baseline_input
+
+    model, encoder = baseline
+    charts = np.repeat(baseline_input(image)[None], len(texts), axis=0)
+    probabilities = model.predict({"chart": charts, "question": encoder.encode_batch(texts)}, verbose=0)
+    return [BASELINE_ANSWERS[i] for i in probabilities.argmax(-1)]
+
+
+def score_set(model, renderer: str, n: int, seed: int, baseline=None) -> dict:
     from app.worlds.charts.answer import compute, mentions
-    from app.worlds.charts.preprocessing import chart_input
+    from app.worlds.charts.preprocessing import TEMPLATES, chart_input
     from app.worlds.charts.reading import read_picture
     from app.worlds.charts.words import read_chart_question
 
@@ -134,6 +148,8 @@ def score_set(model, renderer: str, n: int, seed: int) -> dict:
     by_template: dict[str, Counter] = defaultdict(Counter)
     by_kind: dict[str, Counter] = defaultdict(Counter)
     by_group: dict[str, Counter] = defaultdict(Counter)
+    by_template_baseline: dict[str, Counter] = defaultdict(Counter)
+    by_kind_baseline: dict[str, Counter] = defaultdict(Counter)
     kinds_right = 0
     read_seconds = []
     for image, table, questions in chart_set(renderer, n, seed):
@@ -142,6 +158,12 @@ def score_set(model, renderer: str, n: int, seed: int) -> dict:
         reading = read_picture(image, output)
         read_seconds.append(time.perf_counter() - start)
         kinds_right += reading.kind == table["kind"]
+        yes_no = [q for q in questions if q["template"] in TEMPLATES]
+        if baseline is not None and yes_no:
+            for q, given in zip(yes_no, baseline_answers(baseline, image, [q["question"] for q in yes_no])):
+                verdict = judge(q, table, given)
+                by_template_baseline[q["template"]][verdict] += 1
+                by_kind_baseline[table["kind"]][verdict] += 1
         for wording, asked in (("figureqa", questions), ("people", people_wording(questions, rng))):
             for q in asked:
                 read = read_chart_question(q["question"])
@@ -164,6 +186,13 @@ def score_set(model, renderer: str, n: int, seed: int) -> dict:
         "templates": {t: _percent(c) for t, c in sorted(by_template.items())},
         "kinds": {k: _percent(c) for k, c in sorted(by_kind.items())},
         "wrong_percent_of_all": round(100 * everything["wrong"] / max(1, sum(everything.values())), 2),
+        "baseline": {
+            "templates": _percent(sum(by_template_baseline.values(), Counter())),
+            "per_template": {t: _percent(c) for t, c in sorted(by_template_baseline.items())},
+            "kinds": {k: _percent(c) for k, c in sorted(by_kind_baseline.items())},
+        }
+        if baseline is not None
+        else None,
     }
 
 
@@ -188,7 +217,7 @@ def latency(n: int, seed: int, models_dir: Path) -> dict:
     from app.main import create_app
 
     first, second = [], []
-    settings = Settings(models_dir=models_dir, models="chart_reader,scene_ood,vqa,photo_classifier,photo_detector")
+    settings = Settings(models_dir=models_dir, models="chart_reader,chart_baseline,scene_ood,vqa,photo_classifier,photo_detector")
     with TestClient(create_app(settings)) as client:
         for image, _, questions in chart_set("pillow", n, seed + 100):
             buffer = io.BytesIO()
@@ -210,6 +239,17 @@ def latency(n: int, seed: int, models_dir: Path) -> dict:
 
 
 def print_tables(results: list[dict], timing: dict | None) -> None:
+    if results:
+        print_accuracy(results)
+    if timing:
+        print(
+            f"\nThrough the app ({timing['charts']} pillow charts): first question p50 {timing['first_question_ms']['p50']} ms, "
+            f"p99 {timing['first_question_ms']['p99']} ms; second question p50 {timing['second_question_ms']['p50']} ms, "
+            f"p99 {timing['second_question_ms']['p99']} ms"
+        )
+
+
+def print_accuracy(results: list[dict]) -> None:
     print("\n| set | kind read | templates | which | values | people's wording | wrong, of all |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
     for r in results:
@@ -235,13 +275,21 @@ def print_tables(results: list[dict], timing: dict | None) -> None:
     print("| --- |" + " --- |" * len(results))
     for kind in results[0]["kinds"]:
         print(f"| {kind} | " + " | ".join(f"{r['kinds'].get(kind, {}).get('right_percent', '-')} %" for r in results) + " |")
+    if all(r["baseline"] for r in results):
+        print("\nThe same yes/no template questions, the reader against the article's CNN + LSTM (chart_baseline):")
+        print("| template | " + " | ".join(f"{r['renderer']}: reader | {r['renderer']}: baseline" for r in results) + " |")
+        print("| --- |" + " --- | --- |" * len(results))
+        for template in results[0]["baseline"]["per_template"]:
+            cells = []
+            for r in results:
+                cells.append(f"{r['templates'].get(template, {}).get('right_percent', '-')} %")
+                cells.append(f"{r['baseline']['per_template'].get(template, {}).get('right_percent', '-')} %")
+            print(f"| {template} | " + " | ".join(cells) + " |")
+        overall = [
+            f"{r['groups']['template']['right_percent']} % | {r['baseline']['templates']['right_percent']} %" for r in results
+        ]
+        print("| all templates | " + " | ".join(overall) + " |")
     print("\nFigureQA test set (RN, human): " + ", ".join(f"{k} {rn} / {h} %" for k, (rn, h) in FIGUREQA.items()))
-    if timing:
-        print(
-            f"\nThrough the app ({timing['charts']} pillow charts): first question p50 {timing['first_question_ms']['p50']} ms, "
-            f"p99 {timing['first_question_ms']['p99']} ms; second question p50 {timing['second_question_ms']['p50']} ms, "
-            f"p99 {timing['second_question_ms']['p99']} ms"
-        )
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -250,13 +298,21 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--latency-charts", type=int, default=40)
     parser.add_argument("--seed", type=int, default=20261207)
     parser.add_argument("--model-dir", type=Path, default=CARD_DIR)
-    parser.add_argument("--write-card", action="store_true", help="record the tables on the chart_reader card")
+    parser.add_argument("--baseline-dir", type=Path, default=BASELINE_DIR)
+    parser.add_argument("--latency-only", action="store_true", help="only the speed through the app")
+    parser.add_argument(
+        "--write-card", action="store_true", help="record the tables on the chart_reader and chart_baseline cards"
+    )
     args = parser.parse_args(argv)
     import keras
 
     model = keras.saving.load_model(args.model_dir / "model.keras", compile=False, safe_mode=True)
-    results = [score_set(model, renderer, args.charts, args.seed) for renderer in ("matplotlib", "pillow")]
+    baseline = load_baseline(args.baseline_dir)
     timing = latency(args.latency_charts, args.seed, args.model_dir.parent) if args.latency_charts else None
+    if args.latency_only:
+        print_tables([], timing)
+        return {"sets": [], "latency": timing}
+    results = [score_set(model, renderer, args.charts, args.seed, baseline) for renderer in ("matplotlib", "pillow")]
     print_tables(results, timing)
     if args.write_card:
         card = read_card(args.model_dir)
@@ -268,7 +324,31 @@ def main(argv: list[str] | None = None) -> dict:
         }
         card["benchmark"] = {"command": "python -m benchmarks.chart_questions --write-card", "sets": results, "latency": timing}
         write_card(args.model_dir, card)
+        if baseline is not None:
+            card = read_card(args.baseline_dir)
+            card.setdefault("metrics", {})["questions"] = {
+                f"{r['renderer']}: template": r["baseline"]["templates"]["right_percent"] for r in results
+            }
+            card["benchmark"] = {
+                "command": "python -m benchmarks.chart_questions --write-card",
+                "sets": [{"renderer": r["renderer"], "charts": r["charts"], **r["baseline"]} for r in results],
+            }
+            write_card(args.baseline_dir, card)
     return {"sets": results, "latency": timing}
+
+
+def load_baseline(folder: Path):
+    """(model, question encoder) of the chart baseline, or None when it is not there."""
+    if not (folder / "model.keras").exists():
+        return None
+    import json
+
+    import keras
+
+    from app.worlds.vocabulary import QuestionEncoder
+
+    model = keras.saving.load_model(folder / "model.keras", compile=False, safe_mode=True)
+    return model, QuestionEncoder(json.loads((folder / "vocab.json").read_text()))
 
 
 if __name__ == "__main__":

@@ -265,6 +265,13 @@ function chartEvidence(ev) {
   block.append(table);
   for (const note of ev.notes) block.append(el("p", { class: "note" }, note));
   if (ev.cached) block.append(el("p", { class: "note" }, "Read once for this picture, reused for this question."));
+  if (ev.baseline) {
+    // The article's CNN + LSTM, asked the same question: the anchor the reader is measured against.
+    const b = ev.baseline;
+    const verdict = b.agrees === null ? "" : b.agrees ? " (agrees)" : " (disagrees)";
+    const said = `The article's CNN + LSTM (${b.model}), asked “${b.question}”, says ${b.answer} (${Math.round(b.probability * 100)} %)${verdict}.`;
+    block.append(el("p", { class: "note baseline", "data-testid": "vqa-chart-baseline" }, said));
+  }
   return block;
 }
 

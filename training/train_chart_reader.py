@@ -56,11 +56,19 @@ def _render_chunk(job: tuple[int, int, int, str]) -> tuple[np.ndarray, np.ndarra
     return np.stack(pixels), np.array(kinds, dtype=np.int32), np.stack(regions)
 
 
-def chart_arrays(n: int, split: str, seed: int, workers: int = 2, chunk: int = 100) -> dict[str, np.ndarray]:
+CHUNK = 100  # charts per rendering job
+
+
+def render_jobs(n: int, split: str, seed: int, chunk: int = CHUNK) -> list[tuple[int, int, int, str]]:
+    """(seed, job, charts, split) per job; job j's charts come from the generator seeded
+    with (seed, j), so another trainer can replay them (`training.datasets.charts.files.specs`)."""
+    return [(seed, i, min(chunk, n - i * chunk), split) for i in range((n + chunk - 1) // chunk)]
+
+
+def chart_arrays(n: int, split: str, seed: int, workers: int = 2) -> dict[str, np.ndarray]:
     """`n` rendered charts as uint8 model inputs, kind indices and region grids."""
-    jobs = [(seed, i, min(chunk, n - i * chunk), split) for i in range((n + chunk - 1) // chunk)]
     with get_context("spawn").Pool(workers) as pool:
-        parts = pool.map(_render_chunk, jobs)
+        parts = pool.map(_render_chunk, render_jobs(n, split, seed))
     return {
         "pixels": np.concatenate([p[0] for p in parts]),
         "kinds": np.concatenate([p[1] for p in parts]),

@@ -61,14 +61,18 @@ MAX_TOP_K = 100
 class AskOptions(BaseModel):
     """What a client may say besides the picture. Checked here once, whichever body
     carried it; the worlds read only what concerns them (`top_k`, `model`, `explain`
-    are the shapes world's)."""
+    are the shapes world's; `model` is the charts world's too)."""
 
     model_config = ConfigDict(extra="ignore")
 
     question: str = Field(description="the question, in your own words", examples=["How many circles are there?"])
     top_k: int = Field(5, ge=1, le=100, description="how many answers to return, best first (a world may allow fewer)")
     explain: bool = Field(False, description="shapes scenes: also return where the model looked (an occlusion heatmap)")
-    model: str = Field("vqa", description="shapes scenes: the model that answers (vqa, or the article's vqa_baseline)")
+    model: str = Field(
+        "vqa",
+        description="the model that answers: shapes scenes vqa, or the article's vqa_baseline; charts the reader, "
+        "or the article's chart_baseline with model=chart_baseline",
+    )
     world: str = Field("auto", description="auto: decided from the picture; or a world's name (GET /api/vqa/worlds)")
 
     # Form fields arrive as text: each is read here with a sentence a person can act on.

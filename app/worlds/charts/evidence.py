@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.worlds.base import WorldEvidence
+from app.worlds.charts.baseline import BaselineAnswer
 
 
 class ChartRow(BaseModel):
@@ -34,3 +35,6 @@ class ChartEvidence(WorldEvidence):
     axis_read: bool = Field(description="whether the value axis's numbers were read (values need them; comparisons do not)")
     notes: list[str] = Field(default_factory=list)
     cached: bool = Field(False, description="true when the reading came from an earlier question about the same picture")
+    baseline: BaselineAnswer | None = Field(
+        None, description="the article's CNN + LSTM asked the same yes/no question (FigureQA's templates only), when loaded"
+    )

@@ -45,6 +45,48 @@ def chart_input(image: Image.Image) -> np.ndarray:
     return features(chart_pixels(image))
 
 
+# -- the article's baseline (`chart_baseline`) ------------------------------------------------
+
+BASELINE_SIDE = INPUT_SIDE // 2  # FigureQA's CNN + LSTM saw small pictures too
+BASELINE_ANSWERS = ("yes", "no")  # it answers FigureQA's yes/no templates, nothing else
+# FigureQA's fifteen templates in its own words: the only questions the baseline reads
+# (the generator asks them; the world puts a question's meaning back into them).
+BAR_TEMPLATES = {
+    "minimum": "Is {x} the minimum?",
+    "maximum": "Is {x} the maximum?",
+    "less": "Is {x} less than {y}?",
+    "greater": "Is {x} greater than {y}?",
+    "low_median": "Is {x} the low median?",
+    "high_median": "Is {x} the high median?",
+}
+LINE_TEMPLATES = {
+    "min_area": "Does {x} have the minimum area under the curve?",
+    "max_area": "Does {x} have the maximum area under the curve?",
+    "smoothest": "Is {x} the smoothest?",
+    "roughest": "Is {x} the roughest?",
+    "lowest_value": "Does {x} have the lowest value?",
+    "highest_value": "Does {x} have the highest value?",
+    "line_less": "Is {x} less than {y}?",
+    "line_greater": "Is {x} greater than {y}?",
+    "intersect": "Does {x} intersect {y}?",
+}
+TEMPLATES = {**BAR_TEMPLATES, **LINE_TEMPLATES}
+
+
+def baseline_pixels(pixels: np.ndarray) -> np.ndarray:
+    """`chart_pixels` (..., INPUT_SIDE, INPUT_SIDE, 3) uint8 -> the baseline's float32 RGB
+    in 0..1 at half the side, each pixel the mean of four: the baseline sees hue (it must
+    match a colour-named label to its colour), unlike the reader."""
+    rgb = np.asarray(pixels, dtype=np.float32) / 255.0
+    *lead, height, width, channels = rgb.shape
+    return rgb.reshape(*lead, height // 2, 2, width // 2, 2, channels).mean(axis=(-4, -2))
+
+
+def baseline_input(image: Image.Image) -> np.ndarray:
+    """The baseline's picture input: the reader's squeezed chart at half the side."""
+    return baseline_pixels(chart_pixels(image))
+
+
 def grid_to_pixels(regions: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """A `GRID` map of region ids stretched back over a picture of `size` (width, height)."""
     width, height = size

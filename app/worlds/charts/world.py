@@ -18,6 +18,7 @@ from app.config import ROOT, Settings
 from app.tasks.imaging import upload_box
 from app.worlds.base import Answer, AnswerItem, AskOptions, Claim, WorldEvidence, listing
 from app.worlds.charts.answer import Result, compute, mentions
+from app.worlds.charts.baseline import BASELINE, SURE, BaselineAnswer, ask_baseline, baseline_question
 from app.worlds.charts.claim import check_chart
 from app.worlds.charts.evidence import ChartEvidence, ChartRow
 from app.worlds.charts.model import READER
@@ -76,13 +77,13 @@ class ChartsWorld:
     name = "charts"
     title = "Charts"
     evidence: type[WorldEvidence] = ChartEvidence
-    models: tuple[str, ...] = (READER,)
+    models: tuple[str, ...] = (READER, BASELINE)
 
     def __init__(self) -> None:
         self.cache = ReadingCache()
 
     def needs(self, options: AskOptions) -> tuple[str, ...]:
-        return self.models
+        return (READER, BASELINE) if options.model == BASELINE else (READER,)
 
     def claims(self, image: Image.Image) -> Claim:
         return check_chart(image)
@@ -109,20 +110,28 @@ class ChartsWorld:
             if reading.intent is not None
             else Result(None)
         )
+        asked = baseline_question(reading.intent, result.about, chart.kind)
+        baseline = await ask_baseline(registry, image, asked, result.answer) if asked else None
         answers = _answer_items(result)
         note = result.note
+        guess = bool(result.close or chart.kind_probability < 0.6)
         if result.close and result.answer is not None:
             note = "The difference that decides this is too small to measure surely: read the answer as a guess."
+        if options.model == BASELINE:
+            answers, guess, note = _baseline_answer(baseline, result)
+        interpreted = asked if options.model == BASELINE and asked else result.interpreted_as
+        evidence = evidence_of(chart, result, cached, float(image.info.get("upload_scale", 1.0)))
+        evidence.baseline = baseline
         return Answer.from_reading(
             reading.question,
             self.name,
             reading,
-            interpreted_as=[result.interpreted_as] if result.interpreted_as else [],
+            interpreted_as=[interpreted] if interpreted else [],
             answers=answers,
-            guess=bool(result.close or chart.kind_probability < 0.6),
+            guess=guess,
             note=note,
-            model=READER,
-            evidence=evidence_of(chart, result, cached, float(image.info.get("upload_scale", 1.0))),
+            model=BASELINE if options.model == BASELINE else READER,
+            evidence=evidence,
         )
 
     def samples(self, settings: Settings) -> list[dict]:
@@ -148,6 +157,27 @@ def _answer_items(result: Result) -> list[AnswerItem]:
         other = "no" if result.answer == "yes" else "yes"
         return [AnswerItem(answer=result.answer, probability=sure), AnswerItem(answer=other, probability=round(1 - sure, 2))]
     return [AnswerItem(answer=result.answer, probability=sure)]
+
+
+def _baseline_answer(baseline: BaselineAnswer | None, result: Result) -> tuple[list[AnswerItem], bool, str | None]:
+    """(answers, guess, note) when the client asked the baseline to answer."""
+    if baseline is None:
+        why = "the question is not one of FigureQA's yes/no templates" if result.answer not in ("yes", "no") else ""
+        return (
+            [],
+            True,
+            (
+                f"{BASELINE} answers only FigureQA's yes/no templates about elements the reader found; "
+                f"{why or 'the elements the question names were not found'}. Ask without model={BASELINE} for the reader's answer."
+            ),
+        )
+    other = "no" if baseline.answer == "yes" else "yes"
+    answers = [
+        AnswerItem(answer=baseline.answer, probability=baseline.probability),
+        AnswerItem(answer=other, probability=round(1 - baseline.probability, 4)),
+    ]
+    note = f"The article's CNN + LSTM ({BASELINE}) answered; it never reads the chart into a table."
+    return answers, baseline.probability < SURE, note
 
 
 def _column_names(chart: ChartReading, columns: np.ndarray) -> list[str]:

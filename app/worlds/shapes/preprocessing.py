@@ -3,9 +3,8 @@
 The training stream and the server both go through these functions, so a question
 or an image reaches the model the same way in both.
 
-- Questions: lower case, punctuation dropped, split on spaces, mapped to indices of
-  the model's vocabulary (0 pads, 1 is an unknown word), padded to a fixed length.
-  Unknown words are reported, so the page can say which words the model does not know.
+- Questions: `app.worlds.vocabulary` (the tokenizer and vocabulary every world's
+  question-reading models share).
 - Images: a non-square image is letterboxed to a square with its border colour (never
   stretched), then resized to the model's input side; float32 RGB in 0..1.
 - Answers: the softmax over the model's answer list, highest first.
@@ -20,51 +19,18 @@ or an image reaches the model the same way in both.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
-PAD, UNKNOWN = "<pad>", "<unk>"
-MAX_QUESTION_TOKENS = 24
+from app.worlds.vocabulary import MAX_TOKENS, PAD, UNKNOWN, QuestionEncoder, tokenize
+
+__all__ = ["PAD", "UNKNOWN", "QuestionEncoder", "tokenize"]  # kept importable from here: the shapes trainers use them
+
+MAX_QUESTION_TOKENS = MAX_TOKENS
 DEFAULT_IMAGE_SIDE = 64
-
-
-def tokenize(question: str) -> list[str]:
-    return re.sub(r"[^a-z0-9 ]+", " ", question.lower()).split()
-
-
-class QuestionEncoder:
-    """Words to indices with a fixed vocabulary (saved beside the model as an asset)."""
-
-    def __init__(self, words: Sequence[str], max_tokens: int = MAX_QUESTION_TOKENS) -> None:
-        self.words = [PAD, UNKNOWN, *(w for w in words if w not in (PAD, UNKNOWN))]
-        self.index = {w: i for i, w in enumerate(self.words)}
-        self.max_tokens = max_tokens
-
-    def __len__(self) -> int:
-        return len(self.words)
-
-    @property
-    def known_words(self) -> list[str]:
-        """The real words (without the padding and unknown markers)."""
-        return self.words[2:]
-
-    def encode(self, question: str) -> tuple[np.ndarray, list[str]]:
-        """(int32 ids of length max_tokens, the words it does not know)."""
-        tokens = tokenize(question)[: self.max_tokens]
-        ids = np.zeros(self.max_tokens, np.int32)
-        unknown = []
-        for i, token in enumerate(tokens):
-            ids[i] = self.index.get(token, 1)
-            if ids[i] == 1 and token not in unknown:
-                unknown.append(token)
-        return ids, unknown
-
-    def encode_batch(self, questions: Sequence[str]) -> np.ndarray:
-        return np.stack([self.encode(q)[0] for q in questions]) if questions else np.zeros((0, self.max_tokens), np.int32)
 
 
 def border_color(image: Image.Image | np.ndarray) -> tuple[int, int, int]:

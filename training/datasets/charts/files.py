@@ -18,23 +18,28 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from training.datasets.charts.questions import questions_for
-from training.datasets.charts.render import render, sample_style
-from training.datasets.charts.tables import KINDS, sample_table
+from training.datasets.charts.questions import ChartQuestion, questions_for
+from training.datasets.charts.render import Style, render, sample_style
+from training.datasets.charts.tables import KINDS, ChartTable, sample_table
 
 SPLIT_SEEDS = {"train": 0, "validation": 1, "alternated": 2}
 
 
-def charts(rng: np.random.Generator, n: int, split: str = "train") -> Iterator[tuple[Image.Image, dict]]:
-    """`n` charts of every kind in turn: each picture, and its record (table, layout, questions)."""
+def specs(rng: np.random.Generator, n: int, split: str = "train") -> Iterator[tuple[ChartTable, Style, list[ChartQuestion]]]:
+    """What `charts` draws, without drawing it: each chart's table, style and questions.
+    Drawing takes nothing from `rng`, so the same generator gives the same charts either
+    way (a trainer can ask new questions of charts it rendered and cached earlier)."""
     for i in range(n):
         table = sample_table(rng, KINDS[i % len(KINDS)], split)
         style = sample_style(rng)
+        yield table, style, questions_for(table, rng)
+
+
+def charts(rng: np.random.Generator, n: int, split: str = "train") -> Iterator[tuple[Image.Image, dict]]:
+    """`n` charts of every kind in turn: each picture, and its record (table, layout, questions)."""
+    for table, style, asked in specs(rng, n, split):
         image, layout = render(table, style)
-        questions = [
-            {"template": q.template, "question": q.text, "answer": q.answer, "labels": list(q.labels)}
-            for q in questions_for(table, rng)
-        ]
+        questions = [{"template": q.template, "question": q.text, "answer": q.answer, "labels": list(q.labels)} for q in asked]
         yield image, {"table": table.to_json(), "layout": layout, "questions": questions, "jpeg": style.jpeg_quality is not None}
 
 

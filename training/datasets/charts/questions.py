@@ -14,32 +14,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from app.worlds.charts.preprocessing import TEMPLATES
 from training.datasets.charts.tables import LINE_KINDS, ChartTable
 
 MARGIN = 0.03  # of the value axis
 PIE_MARGIN = 2.0  # percentage points
 RELATIVE_MARGIN = 0.1  # of the larger area under the curve, or roughness
 
-BAR_TEMPLATES = {
-    "minimum": "Is {x} the minimum?",
-    "maximum": "Is {x} the maximum?",
-    "less": "Is {x} less than {y}?",
-    "greater": "Is {x} greater than {y}?",
-    "low_median": "Is {x} the low median?",
-    "high_median": "Is {x} the high median?",
-}
-LINE_TEMPLATES = {
-    "min_area": "Does {x} have the minimum area under the curve?",
-    "max_area": "Does {x} have the maximum area under the curve?",
-    "smoothest": "Is {x} the smoothest?",
-    "roughest": "Is {x} the roughest?",
-    "lowest_value": "Does {x} have the lowest value?",
-    "highest_value": "Does {x} have the highest value?",
-    "line_less": "Is {x} less than {y}?",
-    "line_greater": "Is {x} greater than {y}?",
-    "intersect": "Does {x} intersect {y}?",
-}
-TEMPLATES = {**BAR_TEMPLATES, **LINE_TEMPLATES}
 
 
 @dataclass(frozen=True)
