@@ -6,6 +6,9 @@ Rules:
   its English model cost about 100 ms a call, as much as reading a chart's tick labels.
   An engine serves one call at a time; calls with other variables get their own engines.
 - At most `MAX_RUNNING` reads at once, either way, so OCR never takes every core.
+- One thread per read (`OMP_THREAD_LIMIT=1` unless set otherwise): Tesseract's OpenMP
+  threads spin against each other and the models on a small machine, and a legend that
+  takes 30 ms alone took 300 ms with them. Parallelism comes from `MAX_RUNNING` reads.
 - Both ways give the same TSV for the same gray picture (a test pins it): the same
   page segmentation mode and variables, Tesseract's own resolution estimate, and the
   program's header line.
@@ -18,6 +21,7 @@ from __future__ import annotations
 import atexit
 import ctypes
 import io
+import os
 import shutil
 import subprocess
 import threading
@@ -29,6 +33,7 @@ from PIL import Image
 TIMEOUT_S = 5.0
 MAX_RUNNING = 2
 LIBRARY = "libtesseract.so.5"
+OMP_LIMIT = "OMP_THREAD_LIMIT"
 TSV_HEADER = "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext\n"
 _slots = threading.BoundedSemaphore(MAX_RUNNING)
 
@@ -43,6 +48,7 @@ def program() -> str | None:
 @cache
 def library() -> ctypes.CDLL | None:
     """Tesseract's C API with its signatures declared, or None without it."""
+    os.environ.setdefault(OMP_LIMIT, "1")  # read once, when OpenMP's runtime loads with the library
     try:
         lib = ctypes.CDLL(LIBRARY)
     except OSError:
@@ -163,6 +169,7 @@ def _program_tsv(gray: Image.Image, page_mode: int, variables: Variables) -> str
             input=buffer.getvalue(),
             capture_output=True,
             timeout=TIMEOUT_S,
+            env=os.environ | {OMP_LIMIT: os.environ.get(OMP_LIMIT, "1")},
         )
     except subprocess.TimeoutExpired:
         return ""
