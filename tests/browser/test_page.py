@@ -332,5 +332,7 @@ def test_a_sample_chart_is_answered_with_the_table_read_and_the_element_outlined
     assert table.locator("tr").count() >= 3  # a header and a row per bar
     assert table.locator("tr.about").count() == 1
     assert page.get_by_test_id("vqa-box").count() == 1  # the bar asked about, outlined
+    baseline = page.get_by_test_id("vqa-chart-baseline").inner_text()  # the article's model, asked the same
+    assert "chart_baseline" in baseline and "Is Planes the minimum?" in baseline
     assert "charts" in page.get_by_test_id("vqa-history").inner_text()
     assert page.console_errors == []

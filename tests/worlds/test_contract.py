@@ -112,7 +112,7 @@ WITH_TOY: tuple[World, ...] = (*WORLDS[:-1], TOY, WORLDS[-1])  # before photo, w
 
 @pytest.fixture(scope="module")
 def client():
-    settings = make_settings(COMMITTED_MODELS, models="vqa,scene_ood,photo_classifier,photo_detector,chart_reader")
+    settings = make_settings(COMMITTED_MODELS, models="vqa,scene_ood,photo_classifier,photo_detector,chart_reader,chart_baseline")
     with TestClient(create_app(settings, worlds=WITH_TOY)) as c:
         yield c
 

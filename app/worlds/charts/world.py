@@ -1,6 +1,7 @@
 """The charts world: bar, pie and line charts (FigureQA's kinds, docs/charts.md), read
 into a table by the `chart_reader` model, Tesseract and geometry, and answered from
-that table, which the answer returns as its evidence."""
+that table, which the answer returns as its evidence. The article's CNN + LSTM
+(`chart_baseline`) is asked the same yes/no questions beside it."""
 
 from __future__ import annotations
 
