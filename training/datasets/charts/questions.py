@@ -22,7 +22,6 @@ PIE_MARGIN = 2.0  # percentage points
 RELATIVE_MARGIN = 0.1  # of the larger area under the curve, or roughness
 
 
-
 @dataclass(frozen=True)
 class ChartQuestion:
     template: str  # a key of TEMPLATES, or "which_min", "which_max", "value"
