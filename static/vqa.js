@@ -231,6 +231,10 @@ function photoEvidence(ev) {
     block.append(el("p", {}, "Detector: nothing."));
   }
   if (ev.text && ev.text.length) block.append(el("p", {}, `Text read: ${ev.text.map((w) => w.text).join(" ")}.`));
+  if (ev.picture) {
+    const p = ev.picture;
+    block.append(el("p", { "data-testid": "vqa-picture" }, `The whole picture: ${pct(p.coloured_share)} of its pixels have colour; mean brightness ${pct(p.lightness)}.`));
+  }
   return block;
 }
 

@@ -152,6 +152,11 @@ class PhotoWord(BaseModel):
     box: list[float] = Field(description="x1, y1, x2, y2 in the uploaded image's pixels")
 
 
+class PhotoPicture(BaseModel):
+    coloured_share: float = Field(ge=0, le=1, description="the share of pixels with colour (chroma over 0.1)")
+    lightness: float = Field(ge=0, le=1, description="the mean brightness, 0 black to 1 white")
+
+
 class WorldEvidence(BaseModel):
     """What a world's models saw, which its answer rests on. Each world subclasses it
     with its own fields and its own `kind`, which tells the page how to draw it."""
@@ -169,6 +174,7 @@ class PhotoEvidence(WorldEvidence):
     kinds: list[PhotoKind] = Field(description="the classifier's top kinds")
     objects: list[PhotoObject] = Field(description="the detector's boxes, best first")
     text: list[PhotoWord] = Field(description="for a question about text: the words Tesseract read clearly")
+    picture: PhotoPicture | None = Field(None, description="for a question about the whole picture: what its pixels measure")
 
 
 class ShapesEvidence(WorldEvidence):

@@ -167,3 +167,15 @@ def test_without_tesseract_text_questions_say_what_is_missing(committed_client, 
     monkeypatch.setattr(ocr, "program", lambda: None)
     body = ask(committed_client, "coffee", "What does the sign say?")
     assert not body["question_in_scope"] and "Tesseract" in body["scope_note"]
+
+
+def test_the_whole_picture_is_measured_from_its_pixels(committed_client):
+    body = ask(committed_client, "cat", "Is this photo in colour?")
+    assert body["answers"][0]["answer"] == "yes" and body["interpreted_as"] == ["is the photo in colour"]
+    assert body["evidence"]["picture"]["coloured_share"] > 0.5
+    page = (PHOTOS / "page.png").read_bytes()
+    r = committed_client.post(
+        "/api/vqa", files={"image": ("p.png", page, "image/png")}, data={"question": "is it black and white?", "world": "photo"}
+    )
+    assert r.status_code == 200 and r.json()["answers"][0]["answer"] == "yes"
+    assert "picture" not in ask(committed_client, "cat", "Is there a dog?")["evidence"]

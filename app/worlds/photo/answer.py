@@ -20,6 +20,7 @@ from app.worlds.base import Answer, PhotoEvidence
 from app.worlds.photo import classify as photo_classify
 from app.worlds.photo import detect as photo_detect
 from app.worlds.photo import text as photo_text
+from app.worlds.photo.picture import measure_picture
 from app.worlds.photo.reading import SCOPE_NOTE, TEXT_NOTE, PhotoQuestion
 from app.worlds.photo.rules import RULES, Look, Outcome, Thresholds
 
@@ -37,16 +38,21 @@ async def look(registry, image: Image.Image, thresholds: Thresholds) -> Look:
     return Look.from_outputs(image, probabilities[0], classifier.assets, detections)
 
 
-def _evidence(seen: Look, upload_scale: float, words: list[photo_text.Word]) -> dict[str, Any]:
+def _evidence(seen: Look, upload_scale: float, words: list[photo_text.Word], whole: bool = False) -> dict[str, Any]:
     """What the models saw; boxes in the uploaded image's pixels (a large JPEG is
-    decoded at a reduced scale, `imaging.decode_image`)."""
+    decoded at a reduced scale, `imaging.decode_image`); for a question about the
+    whole picture, what its pixels measure."""
     kinds = sorted(seen.kinds.items(), key=lambda kv: -kv[1])[:3]
-    return {
+    evidence: dict[str, Any] = {
         "classes": seen.classes,
         "kinds": [{"kind": k, "probability": round(p, 4)} for k, p in kinds if p >= 0.01],
         "objects": [d.as_dict(upload_scale) for d in seen.detections],
         "text": [w.as_dict(upload_scale) for w in words],
     }
+    if whole:
+        m = measure_picture(seen.image)
+        evidence["picture"] = {"coloured_share": round(m.coloured_share, 4), "lightness": round(m.lightness, 4)}
+    return evidence
 
 
 def read_text_outcome(words: list[photo_text.Word]) -> Outcome:
@@ -77,5 +83,7 @@ async def answer(registry, image: Image.Image, q: PhotoQuestion) -> Answer:
         guess=bool(outcome.guess or not outcome.answers),
         note=outcome.note,
         model="+".join(MODELS),
-        evidence=PhotoEvidence.model_validate(_evidence(seen, float(image.info.get("upload_scale", 1.0)), words)),
+        evidence=PhotoEvidence.model_validate(
+            _evidence(seen, float(image.info.get("upload_scale", 1.0)), words, whole=q.intent == "picture")
+        ),
     )

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from app.worlds.language import FILLER_CORE, OUT_OF_SCOPE_CORE, Speller, clean, expand_shorthand, plural_forms
 from app.worlds.photo import words
 
-INTENTS = ("identify", "exists", "count", "colour", "room", "text")
+INTENTS = ("identify", "exists", "count", "colour", "room", "text", "picture")
 
 
 def _words(text: str) -> set[str]:
@@ -31,6 +31,10 @@ KIND_CUES = _words("kind type sort breed species make model")
 COLOUR_WORDS = _words("color colour colors colours colored coloured")
 TEXT_CUES = _words("say says said written write text read reads word words letters sign caption title label")
 ROOM_CUES = _words("room rooms place location where")
+# The whole picture: in colour or black and white, dark or bright, night or day.
+PICTURE_NOUNS = _words("photo photograph picture image pic")
+GRAYSCALE = _words("grayscale greyscale monochrome monochromatic")
+LIGHT_WORDS = {"dark": "dark", "bright": "bright", "night": "night", "nighttime": "night", "day": "day", "daytime": "day"}
 EXIST_OPENERS = _words("is are does do can could was were any have has")
 OUT_OF_SCOPE = set(OUT_OF_SCOPE_CORE) | _words("""
     doing do holding hold wearing wear name happening eating playing sitting standing running looking
@@ -54,7 +58,7 @@ FILLER = set(FILLER_CORE) | _words("""
 SCOPE_NOTE = (
     "About photos I can say what the main thing is (an animal, a vehicle, some food, or one of 1,000 everyday "
     "objects), whether something is there, how many people, animals, cups or cars there are, what colour a "
-    "thing is, which room this is, and what clear text says. I cannot say what people are doing, wearing or holding."
+    "thing is, which room this is, what clear text says, and whether the photo is in colour or dark. I cannot say what people are doing, wearing or holding."
 )
 TEXT_NOTE = "Reading text needs the Tesseract OCR program, which is not installed on this server."
 PERSON_NOTE = "The detector finds people; it cannot tell a man from a woman or a child from an adult."
@@ -85,6 +89,7 @@ class PhotoQuestion:
     scope_note: str | None = None
     note: str | None = None
     room: str | None = None
+    aspect: str | None = None  # the whole picture: "colour", "gray", "dark", "bright", "night" or "day"
     person_detail: bool = (
         False  # "man", "girl": more than the detector can tell apart  # "is this a kitchen?": the room asked about
     )
@@ -114,6 +119,8 @@ SPELLER = Speller(
             *COLOUR_WORDS,
             *ROOM_CUES,
             *EXIST_OPENERS,
+            *GRAYSCALE,
+            *LIGHT_WORDS,
             "how",
             "many",
             "what",
@@ -135,6 +142,22 @@ def find_thing(tokens: list[str]) -> Thing | None:
             return THINGS[pair]
         if tokens[i] in THINGS:
             return THINGS[tokens[i]]
+    return None
+
+
+def picture_aspect(tokens: list[str], thing: Thing | None) -> str | None:
+    """What a yes/no question asks of the whole picture ("is this photo in colour?",
+    "is it black and white?", "is it dark?", "was this taken at night?"), or None."""
+    said = set(tokens)
+    if thing is not None or tokens[0] not in EXIST_OPENERS:
+        return None
+    if said & GRAYSCALE or {"black", "white"} <= said:
+        return "gray"
+    if said & COLOUR_WORDS and said & PICTURE_NOUNS:
+        return "colour"
+    if said & SUBJECT:
+        # "is it day or night?" asks the first; "is it dark or bright?" too
+        return next((LIGHT_WORDS[t] for t in tokens if t in LIGHT_WORDS), None)
     return None
 
 
@@ -191,6 +214,9 @@ def read_photo_question(question: str) -> PhotoQuestion:
     category = next((words.CATEGORY_WORDS[t] for t in tokens if t in words.CATEGORY_WORDS), None)
     unknown = [t for t in tokens if t not in SPELLER.known and not t.isdigit()]
     read = replace(read, thing=thing, category=category, unknown_words=unknown)
+    aspect = picture_aspect(tokens, thing)
+    if aspect is not None and not unknown:
+        return replace(read, intent="picture", aspect=aspect, category=None)
     intent = _intent(tokens, thing, category)
     if intent in ("exists", "count") and thing is None:
         intent = None

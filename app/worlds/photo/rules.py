@@ -15,7 +15,10 @@ with the thresholds on the detector's card (`photo_thresholds`, see `Thresholds`
 - a colour is named from the thing's own pixels (its box); when no colour has
   `colour_share` of them, the shares are said and no colour is answered;
 - a room is named from the objects that make it (an oven, a sink, a bed); one weak
-  sign (a table) is said, not answered.
+  sign (a table) is said, not answered;
+- the whole picture (in colour, dark, night) is measured from its pixels
+  (`app.worlds.photo.picture`): between the cut-offs the answer is "I can't tell", and
+  night or day is always a guess.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from app.worlds.photo import classify as photo_classify
 from app.worlds.photo import words
 from app.worlds.photo.colour import dominant_colours
 from app.worlds.photo.detect import Detection
+from app.worlds.photo.picture import measure_picture
 from app.worlds.photo.reading import PhotoQuestion, Thing
 
 
@@ -282,4 +286,34 @@ def room(q: PhotoQuestion, look: Look, th: Thresholds) -> Outcome:
     return Outcome([_answer(best, 1.0)], guess=guess, note=because, interpreted_as=interpreted)
 
 
-RULES = {"identify": identify, "exists": exists, "count": count, "colour": colour, "room": room}
+def picture(q: PhotoQuestion, look: Look, th: Thresholds) -> Outcome:
+    """Yes or no about the whole picture, from its pixels."""
+    m = measure_picture(look.image)
+    if q.aspect in ("colour", "gray"):
+        interpreted = ["is the photo in colour" if q.aspect == "colour" else "is the photo black and white"]
+        seen = f"{_percent(m.coloured_share)} of its pixels have colour"
+        if m.colour is None:
+            return Outcome([], guess=True, interpreted_as=interpreted, note=f"I can't tell: {seen} (a tinted photo?).")
+        return Outcome(
+            [_answer("yes" if m.colour == q.aspect else "no", 1.0)],
+            note=f"{seen[0].upper()}{seen[1:]}.",
+            interpreted_as=interpreted,
+        )
+    brightness = f"its mean brightness is {_percent(m.lightness)}"
+    interpreted = [f"is it {q.aspect}"]
+    if m.light is None:
+        return Outcome(
+            [], guess=True, interpreted_as=interpreted, note=f"I can't tell: it is neither dark nor bright ({brightness})."
+        )
+    if q.aspect in ("dark", "bright"):
+        return Outcome(
+            [_answer("yes" if m.light == q.aspect else "no", 1.0)],
+            note=f"The photo is {m.light}: {brightness}.",
+            interpreted_as=interpreted,
+        )
+    looks = "night" if m.light == "dark" else "day"
+    note = f"A guess from how dark the photo is ({brightness}): a dim room by day or a lit street at night would fool it."
+    return Outcome([_answer("yes" if looks == q.aspect else "no", 0.6)], guess=True, note=note, interpreted_as=interpreted)
+
+
+RULES = {"identify": identify, "exists": exists, "count": count, "colour": colour, "room": room, "picture": picture}

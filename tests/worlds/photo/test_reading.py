@@ -65,3 +65,26 @@ def test_is_this_a_kitchen_asks_about_that_room():
 def test_words_saying_more_than_the_detector_sees_get_a_note():
     q = read_photo_question("How many women are there?")
     assert q.thing.detector == "person" and "man from a woman" in q.note
+
+
+@pytest.mark.parametrize(
+    ("question", "aspect"),
+    [
+        ("Is this photo in colour?", "colour"),
+        ("is the picture in color", "colour"),
+        ("Is it black and white?", "gray"),
+        ("is this image grayscale?", "gray"),
+        ("Is it dark?", "dark"),
+        ("is the photo bright", "bright"),
+        ("Was this taken at night?", "night"),
+        ("is it day or night?", "day"),
+    ],
+)
+def test_questions_about_the_whole_picture(question, aspect):
+    q = read_photo_question(question)
+    assert q.intent == "picture" and q.aspect == aspect and q.in_scope
+
+
+def test_a_thing_black_and_white_is_not_the_whole_picture():
+    q = read_photo_question("Is the cat black and white?")
+    assert q.intent != "picture" and q.thing is not None and q.thing.word == "cat"

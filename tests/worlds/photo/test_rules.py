@@ -121,3 +121,33 @@ def test_a_borderline_detection_is_dropped_when_the_classifier_is_sure_of_someth
 def test_no_count_when_the_classifier_sees_what_the_detector_does_not():
     outcome = ask("How many cats are there?", look(kinds={"cat": 0.92}, detections=[det("cat", 0.22)]))
     assert outcome.answers == [] and "can't count" in outcome.note
+
+
+def _picture(rgb, size=(120, 90), noise=0):
+    pixels = np.full((size[1], size[0], 3), rgb, np.int16)
+    pixels += np.random.default_rng(0).integers(-noise, noise + 1, pixels.shape[:2])[..., None] if noise else 0
+    return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
+
+
+def test_the_whole_picture_in_colour_or_not_or_cannot_tell():
+    gray = look(image=_picture((128, 128, 128), noise=40))
+    colourful = look(image=_picture((200, 60, 40)))
+    tinted = np.array(_picture((128, 128, 128), noise=20))
+    tinted[:3] = (180, 120, 60)  # a few coloured rows: 3 % of the pixels
+    assert ask("Is this photo in colour?", gray).answers[0]["answer"] == "no"
+    assert ask("Is it black and white?", gray).answers[0]["answer"] == "yes"
+    assert ask("Is this photo in colour?", colourful).answers[0]["answer"] == "yes"
+    unsure = ask("Is this photo in colour?", look(image=Image.fromarray(tinted)))
+    assert unsure.answers == [] and unsure.guess and "can't tell" in unsure.note
+
+
+def test_dark_or_bright_and_night_only_as_a_guess():
+    dark, bright, middle = (look(image=_picture((v, v, v))) for v in (30, 220, 100))
+    assert ask("Is it dark?", dark).answers[0]["answer"] == "yes"
+    assert ask("Is it dark?", bright).answers[0]["answer"] == "no"
+    assert ask("Is the photo bright?", bright).answers[0]["answer"] == "yes"
+    neither = ask("Is it dark?", middle)
+    assert neither.answers == [] and "neither dark nor bright" in neither.note
+    night = ask("Was this taken at night?", dark)
+    assert night.answers[0]["answer"] == "yes" and night.guess and "guess" in night.note
+    assert ask("Is it day?", bright).answers[0]["answer"] == "yes"
