@@ -12,7 +12,10 @@ with the thresholds on the detector's card (`photo_thresholds`, see `Thresholds`
 - small things the detector often misses (spoons, phones, ties) are never said to be
   absent;
 - counts count detections at least `detect` sure; weaker ones make the count a guess;
-- a colour is named from the thing's own pixels (its box); when no colour has
+  an animal the classifier is sure of and the detector does not find clearly is a
+  close-up of one, counted as a guess;
+- a colour is named from the thing's own pixels (its box; for a close-up animal, the
+  middle of the photo); when no colour has
   `colour_share` of them, the shares are said and no colour is answered;
 - a room is named from the objects that make it (an oven, a sink, a bed); one weak
   sign (a table) is said, not answered;
@@ -200,7 +203,14 @@ def count(q: PhotoQuestion, look: Look, th: Thresholds) -> Outcome:
     counted, borderline = confident_detections(thing, look, th)
     if counted and q.person_detail:
         return Outcome([], guess=True, interpreted_as=[f"count {thing.name}"], note=f"I see {_people(len(counted))}. {q.note}")
-    if not counted and look.kinds.get(thing.kind or "", 0.0) >= th.kind:
+    p_kind = look.kinds.get(thing.kind or "", 0.0)
+    if not counted and p_kind >= th.kind:
+        if _close_up_animal(thing, look, th):
+            note = (
+                f"The detector found no {thing.word}, but the classifier is {_percent(p_kind)} sure the photo shows "
+                f"one: a close-up, so I count one."
+            )
+            return Outcome([_answer("1", p_kind)], guess=True, interpreted_as=[f"count {thing.name}"], note=note)
         note = f"The classifier is sure this shows a {thing.word}, but the detector found none clearly: I can't count them."
         return Outcome([], guess=True, interpreted_as=[f"count {thing.name}"], note=note)
     probability = min([d.score for d in counted], default=1.0 - max([d.score for d in borderline], default=0.0))
@@ -209,6 +219,13 @@ def count(q: PhotoQuestion, look: Look, th: Thresholds) -> Outcome:
     return Outcome(
         [_answer(str(len(counted)), probability)], guess=bool(borderline), note=said, interpreted_as=[f"count {thing.name}"]
     )
+
+
+def _close_up_animal(thing: Thing, look: Look, th: Thresholds) -> bool:
+    """An animal the classifier is sure of and the detector does not find clearly: one
+    animal filling the photo, too close for a detector trained on whole animals."""
+    found = any(d.label == thing.detector and d.score >= th.detect for d in look.detections)
+    return thing.kind in words.CATEGORIES["animal"] and look.kinds.get(thing.kind or "", 0.0) >= th.kind and not found
 
 
 def _thing_for(label: str) -> Thing:
@@ -233,6 +250,10 @@ def colour(q: PhotoQuestion, look: Look, th: Thresholds) -> Outcome:
         for d in look.detections
         if d.score >= th.detect and any(t.detector == d.label and not doubted(t, look, th) for t in wanted)
     ]
+    if not clear and thing is not None and _close_up_animal(thing, look, th):
+        # the classifier names it, the middle of the photo is it (a tall rocket against the sky is not)
+        width, height = look.image.size
+        return _colour_of(look, (0.0, 0.0, float(width), float(height)), thing.word, th, "the middle of the photo")
     if not clear:
         missing = (
             f"I can't find a {thing.word} clearly enough to name its colour."

@@ -118,9 +118,29 @@ def test_a_borderline_detection_is_dropped_when_the_classifier_is_sure_of_someth
     assert ask("Is there a person?", look(detections=[det("person", 0.25)])).answers == []
 
 
-def test_no_count_when_the_classifier_sees_what_the_detector_does_not():
+def test_a_close_up_animal_the_detector_misses_is_counted_as_one_guess():
     outcome = ask("How many cats are there?", look(kinds={"cat": 0.92}, detections=[det("cat", 0.22)]))
+    assert outcome.answers[0]["answer"] == "1" and outcome.guess and "close-up" in outcome.note
+    assert (
+        ask("How many cats are there?", look(kinds={"cat": 0.92}, detections=[det("cat", 0.5), det("cat", 0.4)])).answers[0][
+            "answer"
+        ]
+        == "2"
+    )  # found: counted as usual
+
+
+def test_no_count_when_the_classifier_sees_a_thing_that_is_not_an_animal():
+    outcome = ask("How many cars are there?", look(kinds={"car": 0.92}))
     assert outcome.answers == [] and "can't count" in outcome.note
+
+
+def test_a_close_up_animals_colour_is_the_middle_of_the_photo():
+    orange = np.full((90, 120, 3), (220, 120, 30), np.uint8)
+    orange[:10] = (40, 90, 200)  # a strip of something else at the top edge
+    outcome = ask("What colour is the cat?", look(kinds={"cat": 0.95}, image=Image.fromarray(orange)))
+    assert outcome.answers[0]["answer"] == "orange" and "middle of the photo" in outcome.note
+    rocket = ask("What colour is the rocket?", look(kinds={"rocket": 0.95}, image=Image.fromarray(orange)))
+    assert rocket.answers == []  # not an animal: the middle of the photo may be sky
 
 
 def _picture(rgb, size=(120, 90), noise=0):
