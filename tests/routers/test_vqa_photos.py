@@ -180,3 +180,6 @@ def test_the_whole_picture_is_measured_from_its_pixels(committed_client):
     )
     assert r.status_code == 200 and r.json()["answers"][0]["answer"] == "yes"
     assert "picture" not in ask(committed_client, "cat", "Is there a dog?")["evidence"]
+    indoors = ask(committed_client, "coffee", "Is this indoors?")
+    assert indoors["answers"][0]["answer"] == "yes" and "dining table" in indoors["note"]
+    assert ask(committed_client, "cat", "Is this indoors?")["answers"] == []  # nothing only one side has

@@ -35,6 +35,8 @@ ROOM_CUES = _words("room rooms place location where")
 PICTURE_NOUNS = _words("photo photograph picture image pic")
 GRAYSCALE = _words("grayscale greyscale monochrome monochromatic")
 LIGHT_WORDS = {"dark": "dark", "bright": "bright", "night": "night", "nighttime": "night", "day": "day", "daytime": "day"}
+PLACE_WORDS = {"indoors": "indoors", "indoor": "indoors", "inside": "indoors", "outdoors": "outdoors", "outdoor": "outdoors"}
+PLACE_WORDS |= {"outside": "outdoors"}
 EXIST_OPENERS = _words("is are does do can could was were any have has")
 OUT_OF_SCOPE = set(OUT_OF_SCOPE_CORE) | _words("""
     doing do holding hold wearing wear name happening eating playing sitting standing running looking
@@ -58,7 +60,7 @@ FILLER = set(FILLER_CORE) | _words("""
 SCOPE_NOTE = (
     "About photos I can say what the main thing is (an animal, a vehicle, some food, or one of 1,000 everyday "
     "objects), whether something is there, how many people, animals, cups or cars there are, what colour a "
-    "thing is, which room this is, what clear text says, and whether the photo is in colour or dark. I cannot say what people are doing, wearing or holding."
+    "thing is, which room this is, what clear text says, and whether the photo is in colour, dark, or indoors. I cannot say what people are doing, wearing or holding."
 )
 TEXT_NOTE = "Reading text needs the Tesseract OCR program, which is not installed on this server."
 PERSON_NOTE = "The detector finds people; it cannot tell a man from a woman or a child from an adult."
@@ -89,7 +91,7 @@ class PhotoQuestion:
     scope_note: str | None = None
     note: str | None = None
     room: str | None = None
-    aspect: str | None = None  # the whole picture: "colour", "gray", "dark", "bright", "night" or "day"
+    aspect: str | None = None  # the whole picture: colour, gray, dark, bright, night, day, indoors, outdoors
     person_detail: bool = (
         False  # "man", "girl": more than the detector can tell apart  # "is this a kitchen?": the room asked about
     )
@@ -121,6 +123,7 @@ SPELLER = Speller(
             *EXIST_OPENERS,
             *GRAYSCALE,
             *LIGHT_WORDS,
+            *PLACE_WORDS,
             "how",
             "many",
             "what",
@@ -156,8 +159,9 @@ def picture_aspect(tokens: list[str], thing: Thing | None) -> str | None:
     if said & COLOUR_WORDS and said & PICTURE_NOUNS:
         return "colour"
     if said & SUBJECT:
-        # "is it day or night?" asks the first; "is it dark or bright?" too
-        return next((LIGHT_WORDS[t] for t in tokens if t in LIGHT_WORDS), None)
+        # "is it day or night?" asks the first; "is it inside or outside?" too
+        aspects = LIGHT_WORDS | PLACE_WORDS
+        return next((aspects[t] for t in tokens if t in aspects), None)
     return None
 
 

@@ -21,7 +21,8 @@ with the thresholds on the detector's card (`photo_thresholds`, see `Thresholds`
   sign (a table) is said, not answered;
 - the whole picture (in colour, dark, night) is measured from its pixels
   (`app.worlds.photo.picture`): between the cut-offs the answer is "I can't tell", and
-  night or day is always a guess.
+  night or day is always a guess; indoors or out comes from what only one side has
+  (a bed, an oven; a car, a seashore), "I can't tell" with neither or both.
 """
 
 from __future__ import annotations
@@ -320,6 +321,8 @@ def picture(q: PhotoQuestion, look: Look, th: Thresholds) -> Outcome:
             note=f"{seen[0].upper()}{seen[1:]}.",
             interpreted_as=interpreted,
         )
+    if q.aspect in ("indoors", "outdoors"):
+        return _indoors_or_out(q.aspect, look, th)
     brightness = f"its mean brightness is {_percent(m.lightness)}"
     interpreted = [f"is it {q.aspect}"]
     if m.light is None:
@@ -335,6 +338,33 @@ def picture(q: PhotoQuestion, look: Look, th: Thresholds) -> Outcome:
     looks = "night" if m.light == "dark" else "day"
     note = f"A guess from how dark the photo is ({brightness}): a dim room by day or a lit street at night would fool it."
     return Outcome([_answer("yes" if looks == q.aspect else "no", 0.6)], guess=True, note=note, interpreted_as=interpreted)
+
+
+def _indoors_or_out(asked: str, look: Look, th: Thresholds) -> Outcome:
+    """Indoors or out from what only one side has: a bed or an oven, a car or a seashore."""
+    sure = [d for d in look.detections if d.score >= th.detect]
+    classes = [c for c in look.classes if c["probability"] >= th.maybe]
+    cues = {
+        "indoors": [d.label for d in sure if d.label in words.INDOOR_OBJECTS]
+        + [c["label"] for c in classes if c["label"] in words.INDOOR_CLASSES],
+        "outdoors": [d.label for d in sure if d.label in words.OUTDOOR_OBJECTS]
+        + [c["label"] for c in classes if c["label"] in words.OUTDOOR_CLASSES],
+    }
+    interpreted = [f"is the photo {asked}"]
+    seen = {side: sorted(set(found)) for side, found in cues.items() if found}
+    if len(seen) != 1:
+        said = "; ".join(f"{', '.join(found)} ({side})" for side, found in seen.items())
+        note = (
+            f"I can't tell: I see both {said}." if seen else "I can't tell: I see nothing that is only indoors or only outdoors."
+        )
+        return Outcome([], guess=True, interpreted_as=interpreted, note=note)
+    ((side, found),) = seen.items()
+    return Outcome(
+        [_answer("yes" if side == asked else "no", 1.0)],
+        guess=len(cues[side]) == 1,  # one sign is a hint
+        note=f"It looks {side}: I see {', '.join(found)}.",
+        interpreted_as=interpreted,
+    )
 
 
 RULES = {"identify": identify, "exists": exists, "count": count, "colour": colour, "room": room, "picture": picture}

@@ -253,3 +253,15 @@ dining room: dining table, china cabinet
 office: desk, desktop computer, monitor, computer keyboard, mouse, printer, notebook
 """).items()
 }
+
+# Whether a photo is indoors or out: what only one side has (a person, a table or a cat
+# is on both). The rooms' objects and classes above are indoors.
+INDOOR_OBJECTS = frozenset(o for objects in ROOMS.values() for o in objects)
+INDOOR_CLASSES = frozenset(c for classes in ROOM_CLASSES.values() for c in classes)
+OUTDOOR_OBJECTS = frozenset(
+    "car bus truck train airplane boat kite skis snowboard surfboard horse sheep cow elephant bear zebra giraffe".split()
+    + ["traffic light", "fire hydrant", "stop sign", "parking meter"]
+)
+OUTDOOR_CLASSES = frozenset(
+    ["alp", "cliff", "coral reef", "geyser", "lakeside", "promontory", "sandbar", "seashore", "valley", "volcano"]
+)

@@ -78,6 +78,8 @@ def test_words_saying_more_than_the_detector_sees_get_a_note():
         ("is the photo bright", "bright"),
         ("Was this taken at night?", "night"),
         ("is it day or night?", "day"),
+        ("Is this indoors?", "indoors"),
+        ("Was this photo taken outside?", "outdoors"),
     ],
 )
 def test_questions_about_the_whole_picture(question, aspect):
@@ -88,3 +90,4 @@ def test_questions_about_the_whole_picture(question, aspect):
 def test_a_thing_black_and_white_is_not_the_whole_picture():
     q = read_photo_question("Is the cat black and white?")
     assert q.intent != "picture" and q.thing is not None and q.thing.word == "cat"
+    assert read_photo_question("Is the cup inside the box?").intent != "picture"

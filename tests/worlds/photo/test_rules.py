@@ -171,3 +171,17 @@ def test_dark_or_bright_and_night_only_as_a_guess():
     night = ask("Was this taken at night?", dark)
     assert night.answers[0]["answer"] == "yes" and night.guess and "guess" in night.note
     assert ask("Is it day?", bright).answers[0]["answer"] == "yes"
+
+
+def test_indoors_or_out_from_what_only_one_side_has():
+    kitchen = look(detections=[det("oven", 0.8), det("sink", 0.6), det("person", 0.9)])
+    beach = look(classes=[{"label": "seashore", "probability": 0.7, "kind": None}])
+    both = look(detections=[det("oven", 0.8), det("car", 0.7)])
+    assert ask("Is this indoors?", kitchen).answers[0]["answer"] == "yes"
+    assert not ask("Is this indoors?", kitchen).guess  # two signs
+    assert ask("Is this photo taken outside?", kitchen).answers[0]["answer"] == "no"
+    outside = ask("Is this outdoors?", beach)
+    assert outside.answers[0]["answer"] == "yes" and outside.guess and "seashore" in outside.note  # one sign: a guess
+    for seen in (both, look(detections=[det("person", 0.9)])):
+        unsure = ask("Is this indoors?", seen)
+        assert unsure.answers == [] and "can't tell" in unsure.note
