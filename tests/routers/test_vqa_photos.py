@@ -28,6 +28,7 @@ def ask(client, photo: str, question: str, **extra):
         ("cat", "How many cats are there?", "1"),  # a close-up the detector misses, counted from the classifier
         ("coffee", "What is this?", "coffee"),
         ("coffee", "Is there a cup?", "yes"),
+        ("coffee", "What is in the cup?", "coffee"),
         ("coffee", "What animal is this?", "none"),
         ("astronaut", "How many people are there?", "1"),
         ("grace_hopper", "How many people are there?", "1"),

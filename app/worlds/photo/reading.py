@@ -37,6 +37,9 @@ GRAYSCALE = _words("grayscale greyscale monochrome monochromatic")
 LIGHT_WORDS = {"dark": "dark", "bright": "bright", "night": "night", "nighttime": "night", "day": "day", "daytime": "day"}
 PLACE_WORDS = {"indoors": "indoors", "indoor": "indoors", "inside": "indoors", "outdoors": "outdoors", "outdoor": "outdoors"}
 PLACE_WORDS |= {"outside": "outdoors"}
+# "What is in the cup / on the plate?": what fills a container is food or drink, which
+# the classifier names.
+CONTAINER_WORDS = _words("cup cups mug mugs bowl bowls glass glasses plate plates bottle bottles dish pot pan")
 EXIST_OPENERS = _words("is are does do can could was were any have has")
 OUT_OF_SCOPE = set(OUT_OF_SCOPE_CORE) | _words("""
     doing do holding hold wearing wear name happening eating playing sitting standing running looking
@@ -124,6 +127,7 @@ SPELLER = Speller(
             *GRAYSCALE,
             *LIGHT_WORDS,
             *PLACE_WORDS,
+            *CONTAINER_WORDS,
             "how",
             "many",
             "what",
@@ -163,6 +167,19 @@ def picture_aspect(tokens: list[str], thing: Thing | None) -> str | None:
         aspects = LIGHT_WORDS | PLACE_WORDS
         return next((aspects[t] for t in tokens if t in aspects), None)
     return None
+
+
+def _asks_contents(tokens: list[str]) -> bool:
+    """ "what is in the cup?", "what's on the plate?", "what is inside the bowl?" (not
+    what is written on it, nor its colour)"""
+    if set(tokens) & (TEXT_CUES | COLOUR_WORDS | KIND_CUES):
+        return False
+    for i, token in enumerate(tokens[:-1]):
+        if token in ("in", "on", "inside") and tokens[0] in ("what", "which"):
+            after = [t for t in tokens[i + 1 : i + 3] if t not in ("the", "a", "this", "that", "my", "your")]
+            if after and after[0] in CONTAINER_WORDS:
+                return True
+    return False
 
 
 def _intent(tokens: list[str], thing: Thing | None, category: str | None) -> str | None:
@@ -221,6 +238,8 @@ def read_photo_question(question: str) -> PhotoQuestion:
     aspect = picture_aspect(tokens, thing)
     if aspect is not None and not unknown:
         return replace(read, intent="picture", aspect=aspect, category=None)
+    if _asks_contents(tokens) and not unknown:
+        return replace(read, intent="identify", thing=None, category="food")
     intent = _intent(tokens, thing, category)
     if intent in ("exists", "count") and thing is None:
         intent = None

@@ -91,3 +91,11 @@ def test_a_thing_black_and_white_is_not_the_whole_picture():
     q = read_photo_question("Is the cat black and white?")
     assert q.intent != "picture" and q.thing is not None and q.thing.word == "cat"
     assert read_photo_question("Is the cup inside the box?").intent != "picture"
+
+
+@pytest.mark.parametrize("question", ["What is in the cup?", "what's on the plate?", "What is inside the bowl?"])
+def test_what_fills_a_container_is_asked_of_the_food_the_classifier_names(question):
+    q = read_photo_question(question)
+    assert q.intent == "identify" and q.category == "food" and q.thing is None
+    assert read_photo_question("What is on the table?").intent != "identify"  # a table holds anything
+    assert read_photo_question("What is written on the cup?").intent == "text"
