@@ -12,6 +12,8 @@ with the thresholds on the detector's card (`photo_thresholds`, see `Thresholds`
 - small things the detector often misses (spoons, phones, ties) are never said to be
   absent;
 - counts count detections at least `detect` sure; weaker ones make the count a guess;
+  "how many women (children...)?" is answered in people ("2 people"), as a guess, with
+  a note that the detector cannot tell them apart;
   an animal the classifier is sure of and the detector does not find clearly is a
   close-up of one, counted as a guess;
 - a colour is named from the thing's own pixels (its box; for a close-up animal, the
@@ -202,8 +204,9 @@ def count(q: PhotoQuestion, look: Look, th: Thresholds) -> Outcome:
     thing = q.thing
     assert thing is not None and thing.detector, "the reader asks counts only of detector classes"
     counted, borderline = confident_detections(thing, look, th)
-    if counted and q.person_detail:
-        return Outcome([], guess=True, interpreted_as=[f"count {thing.name}"], note=f"I see {_people(len(counted))}. {q.note}")
+    if counted and q.person_detail:  # "how many women?": the people, said as people, never as women
+        answer = _answer(_people(len(counted)), min(d.score for d in counted))
+        return Outcome([answer], guess=True, interpreted_as=[f"count {thing.name}"], note=f"I count people. {q.note}")
     p_kind = look.kinds.get(thing.kind or "", 0.0)
     if not counted and p_kind >= th.kind:
         if _close_up_animal(thing, look, th):
