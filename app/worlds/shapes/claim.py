@@ -105,6 +105,11 @@ def check_scene(image: Image.Image) -> SceneCheck:
     border_share = _share(squared_distance(border, gray) <= BACKGROUND_DISTANCE**2)
     if border_share < MIN_BORDER_SHARE:
         return SceneCheck(False, background_share, 1 - background_share, "the border is not uniform")
+    # The background itself, not only the border, is the scenes' gray: a white chart whose
+    # frame runs near its edge has a border that shrinks to light gray.
+    body = np.median(flat[near_background], axis=0) if near_background.any() else gray
+    if not (np.all(body >= low) and np.all(body <= high)):
+        return SceneCheck(False, background_share, 1 - background_share, "the background is not the scenes' light gray")
     if background_share < MIN_BACKGROUND_SHARE:
         return SceneCheck(False, background_share, 1 - background_share, "too little of the picture is background")
     objects = ~near_background  # only these need the palette
