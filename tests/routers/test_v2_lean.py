@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.main import create_app
+from benchmarks.peers import DIGITS, v2_binary
 from tests.conftest import make_settings
 from tests.routers.test_bad_input import V2 as BAD_TENSORS
 
@@ -20,17 +21,9 @@ IMAGE = {"name": "image", "datatype": "FP32", "shape": [2, 784], "data": np.lins
 
 
 def _binary_request() -> tuple[bytes, dict[str, str]]:
+    """Binary tensors both ways, as `tritonclient` sends them."""
     x = np.random.default_rng(1).random((3, 28, 28, 1), dtype=np.float32)
-    header = json.dumps(
-        {
-            "inputs": [
-                {"name": "image", "datatype": "FP32", "shape": [3, 28, 28, 1], "parameters": {"binary_data_size": x.nbytes}}
-            ],
-            "parameters": {"binary_data_output": True},
-        }
-    ).encode()
-    headers = {"Inference-Header-Content-Length": str(len(header)), "content-type": "application/octet-stream"}
-    return header + x.tobytes(), headers
+    return v2_binary(DIGITS, {"image": x})
 
 
 def _json(body) -> tuple[bytes, dict[str, str]]:
