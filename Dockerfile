@@ -2,7 +2,7 @@
 #   docker build -t vqa-demo .
 #   docker run --rm -p 8000:8000 vqa-demo
 ARG BASE_IMAGE=python:3.11-slim
-FROM ${BASE_IMAGE}
+FROM ${BASE_IMAGE} AS base
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -17,22 +17,36 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/*
 
 # A virtual environment: the same steps work on python:3.11-slim and on a distribution's
-# own Python (Debian's refuses system-wide pip installs, PEP 668).
-RUN python3 -m venv /opt/venv
-ENV PATH=/opt/venv/bin:$PATH
-
+# own Python (Debian's refuses system-wide pip installs, PEP 668). It is built in a stage
+# of its own, so what only the install needs stays behind (see EXTRA_CA).
+FROM base AS dependencies
 WORKDIR /srv
 # Dependencies first, so code changes do not reinstall TensorFlow.
 COPY pyproject.toml README.md constraints.txt ./
 # For `docker run --gpus all`: --build-arg EXTRAS=gpu installs TensorFlow with CUDA
 # (several GB); VQADEMO_DEVICE=auto then picks the GPU, with memory growth on.
 ARG EXTRAS=""
-RUN mkdir app training \
+# Behind a proxy that re-signs TLS, pip needs that proxy's CA besides the usual ones:
+#   docker build --build-arg EXTRA_CA="$(cat /usr/local/share/ca-certificates/proxy.crt)" -t vqa-demo .
+# It is used by this stage's install only; the image takes the installed environment
+# from this stage and nothing else, so neither the certificate nor the argument is in
+# its layers or its history.
+ARG EXTRA_CA=""
+RUN python3 -m venv /opt/venv \
+    && if [ -n "$EXTRA_CA" ]; then \
+         printf '%s\n' "$EXTRA_CA" | cat /etc/ssl/certs/ca-certificates.crt - > /tmp/pip-ca.pem \
+         && export PIP_CERT=/tmp/pip-ca.pem; \
+       fi \
+    && mkdir app training \
     && touch app/__init__.py training/__init__.py \
-    && pip install -c constraints.txt ".${EXTRAS:+[$EXTRAS]}" \
-    && pip uninstall -y vqa-demo \
-    && rm -rf app training build *.egg-info
+    && /opt/venv/bin/pip install -c constraints.txt ".${EXTRAS:+[$EXTRAS]}" \
+    && /opt/venv/bin/pip uninstall -y vqa-demo \
+    && rm -rf app training build *.egg-info /tmp/pip-ca.pem
 
+FROM base
+COPY --from=dependencies /opt/venv /opt/venv
+ENV PATH=/opt/venv/bin:$PATH
+WORKDIR /srv
 COPY app ./app
 COPY training ./training
 COPY static ./static
