@@ -35,13 +35,19 @@ class BaselineAnswer(BaseModel):
     unknown_words: list[str] = Field(default_factory=list, description="words of the question it never saw in training")
 
 
-def baseline_question(intent: str | None, labels: tuple[str, ...], chart_kind: str) -> str | None:
-    """The question in FigureQA's words, or None when no template says it."""
+def template_of(intent: str | None, chart_kind: str) -> str | None:
+    """FigureQA's template for a question's meaning on this kind of chart, or None."""
     if intent is None:
         return None
     if chart_kind in LINE_KINDS:
         intent = ON_LINES.get(intent, intent)
-    template = TEMPLATES.get(intent)
+    return TEMPLATES.get(intent)
+
+
+def baseline_question(intent: str | None, labels: tuple[str, ...], chart_kind: str) -> str | None:
+    """The question in FigureQA's words, or None when no template says it or the labels
+    it needs were not matched."""
+    template = template_of(intent, chart_kind)
     wanted = template.count("{") if template else 0
     if template is None or len(labels) < wanted:
         return None

@@ -19,7 +19,7 @@ from app.config import ROOT, Settings
 from app.tasks.imaging import upload_box
 from app.worlds.base import Answer, AnswerItem, AskOptions, Claim, WorldEvidence, listing
 from app.worlds.charts.answer import Result, compute, mentions
-from app.worlds.charts.baseline import BASELINE, SURE, BaselineAnswer, ask_baseline, baseline_question
+from app.worlds.charts.baseline import BASELINE, SURE, BaselineAnswer, ask_baseline, baseline_question, template_of
 from app.worlds.charts.claim import check_chart
 from app.worlds.charts.evidence import ChartEvidence, ChartRow
 from app.worlds.charts.model import READER
@@ -119,7 +119,7 @@ class ChartsWorld:
         if result.close and result.answer is not None:
             note = "The difference that decides this is too small to measure surely: read the answer as a guess."
         if options.model == BASELINE:
-            answers, guess, note = _baseline_answer(baseline, result)
+            answers, guess, note = _baseline_answer(baseline, template_of(reading.intent, chart.kind) is not None)
         interpreted = asked if options.model == BASELINE and asked else result.interpreted_as
         evidence = evidence_of(chart, result, cached, float(image.info.get("upload_scale", 1.0)))
         evidence.baseline = baseline
@@ -139,8 +139,9 @@ class ChartsWorld:
         return list(_samples(settings.charts_dir))
 
     def knows(self, registry: ModelRegistry) -> dict[str, Any]:
-        card = registry.card(READER)
-        measured = card.get("metrics", {}).get("questions", {})
+        measured = dict(registry.card(READER).get("metrics", {}).get("questions", {}))
+        for name, value in registry.card(BASELINE).get("metrics", {}).get("questions", {}).items():
+            measured[f"the article's CNN + LSTM ({BASELINE}), {name}"] = value
         return {
             "summary": "Charts: vertical and horizontal bars, pies, lines and dot-lines (FigureQA's five kinds). "
             "It reads the chart into a table, shown with every answer, and answers from it.",
@@ -160,18 +161,13 @@ def _answer_items(result: Result) -> list[AnswerItem]:
     return [AnswerItem(answer=result.answer, probability=sure)]
 
 
-def _baseline_answer(baseline: BaselineAnswer | None, result: Result) -> tuple[list[AnswerItem], bool, str | None]:
-    """(answers, guess, note) when the client asked the baseline to answer."""
+def _baseline_answer(baseline: BaselineAnswer | None, templated: bool) -> tuple[list[AnswerItem], bool, str | None]:
+    """(answers, guess, note) when the client asked the baseline to answer; `templated`:
+    the question is one of FigureQA's yes/no templates."""
     if baseline is None:
-        why = "the question is not one of FigureQA's yes/no templates" if result.answer not in ("yes", "no") else ""
-        return (
-            [],
-            True,
-            (
-                f"{BASELINE} answers only FigureQA's yes/no templates about elements the reader found; "
-                f"{why or 'the elements the question names were not found'}. Ask without model={BASELINE} for the reader's answer."
-            ),
-        )
+        why = "the elements it names are not among the labels read" if templated else "it is not one of them"
+        note = f"{BASELINE} answers only FigureQA's yes/no templates, and {why}. Ask without model={BASELINE} for the reader's answer."
+        return [], True, note
     other = "no" if baseline.answer == "yes" else "yes"
     answers = [
         AnswerItem(answer=baseline.answer, probability=baseline.probability),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.worlds.charts.baseline import baseline_question
+from app.worlds.charts.baseline import baseline_question, template_of
 from app.worlds.charts.preprocessing import TEMPLATES
 
 
@@ -23,3 +23,8 @@ def test_what_no_template_says_is_not_asked():
     assert baseline_question("value", ("Planes",), "vbar") is None
     assert baseline_question("median", ("Planes",), "vbar") is None
     assert baseline_question("less", ("Paris",), "vbar") is None  # one of the two labels was not found
+
+
+def test_a_template_is_known_without_its_labels():
+    assert template_of("maximum", "line") == TEMPLATES["highest_value"]
+    assert template_of("which_min", "vbar") is None and template_of(None, "pie") is None
