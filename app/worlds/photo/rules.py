@@ -146,7 +146,11 @@ def identify(q: PhotoQuestion, look: Look, th: Thresholds) -> Outcome:
         return Outcome([_answer(seen[0].label, seen[0].score)], interpreted_as=interpreted, note="From the object detector.")
     category_p = sum(look.kinds.get(k, 0.0) for k in among) if among else 1.0
     if among is not None and category_p < th.category_absent and not seen:
-        main = look.detections[0].label if look.detections and look.detections[0].score >= th.detect else look.classes[0]["label"]
+        # what it is instead: the classifier's kind when it is sure, else a clear detection
+        # it does not doubt (the detector calls many cats dogs), else its top class
+        kind, p_kind = look.top_kind()
+        clear = [d for d in look.detections if d.score >= th.detect and not doubted(_thing_for(d.label), look, th)]
+        main = kind if kind is not None and p_kind >= th.kind else (clear[0].label if clear else look.classes[0]["label"])
         note = f"I see no {q.category} in this photo; it looks most like {main}."
         sure = category_p < th.kind_absent
         return Outcome([_answer("none", 1.0 - category_p)], guess=not sure, interpreted_as=interpreted, note=note)

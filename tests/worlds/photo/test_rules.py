@@ -186,3 +186,8 @@ def test_indoors_or_out_from_what_only_one_side_has():
     for seen in (both, look(detections=[det("person", 0.9)])):
         unsure = ask("Is this indoors?", seen)
         assert unsure.answers == [] and "can't tell" in unsure.note
+
+
+def test_what_it_is_instead_of_food_is_what_the_classifier_is_sure_of():
+    outcome = ask("What food is this?", look(kinds={"cat": 0.92}, detections=[det("dog", 0.45)]))
+    assert outcome.answers[0]["answer"] == "none" and "looks most like cat" in outcome.note
