@@ -201,6 +201,8 @@ def point_columns(lines: list[tuple[np.ndarray, np.ndarray]], thickness: list[np
         bulge = thick - np.convolve(thick, np.ones(15) / 15, mode="same")
         evidence += np.clip(bulge, 0, None)
         lo, hi = max(first, int(xs[0])), min(last, int(xs[-1]))
+        if hi < lo:
+            continue  # a line wholly outside the others' span (a stray mark the regions let in)
         strength[lo - first : hi - first + 1] += evidence[lo - int(xs[0]) : hi - int(xs[0]) + 1]
     strength = np.convolve(strength, np.ones(3), mode="same")
     contrast = {}

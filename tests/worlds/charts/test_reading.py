@@ -61,6 +61,15 @@ def test_points_are_found_where_the_lines_bend():
     assert found is not None and len(found) == 7
 
 
+def test_a_line_outside_the_others_span_is_left_out_of_the_points():
+    xs = np.arange(100, 401, dtype=float)
+    ys = np.interp(xs, np.linspace(100, 400, 7), [50, 120, 80, 160, 60, 140, 90])
+    stray = np.arange(10, 60, dtype=float)  # wholly left of the others (an untrained reader let it in)
+    lines = [(xs, ys), (xs, ys[::-1]), (stray, np.full(len(stray), 30.0))]
+    found = point_columns(lines, [np.full(len(x), 2.0) for x, _ in lines])
+    assert found is not None and len(found) == 7
+
+
 @needs_ocr
 def test_charts_are_read_into_their_tables(rendered):
     checked = 0
