@@ -304,14 +304,14 @@ def main(argv: list[str] | None = None) -> dict:
         "--write-card", action="store_true", help="record the tables on the chart_reader and chart_baseline cards"
     )
     args = parser.parse_args(argv)
-    import keras
-
-    model = keras.saving.load_model(args.model_dir / "model.keras", compile=False, safe_mode=True)
-    baseline = load_baseline(args.baseline_dir)
     timing = latency(args.latency_charts, args.seed, args.model_dir.parent) if args.latency_charts else None
     if args.latency_only:
         print_tables([], timing)
         return {"sets": [], "latency": timing}
+    import keras
+
+    model = keras.saving.load_model(args.model_dir / "model.keras", compile=False, safe_mode=True)
+    baseline = load_baseline(args.baseline_dir)
     results = [score_set(model, renderer, args.charts, args.seed, baseline) for renderer in ("matplotlib", "pillow")]
     print_tables(results, timing)
     if args.write_card:
@@ -341,14 +341,12 @@ def load_baseline(folder: Path):
     """(model, question encoder) of the chart baseline, or None when it is not there."""
     if not (folder / "model.keras").exists():
         return None
-    import json
-
     import keras
 
-    from app.worlds.vocabulary import QuestionEncoder
+    from app.worlds.charts.model import baseline_encoder
 
     model = keras.saving.load_model(folder / "model.keras", compile=False, safe_mode=True)
-    return model, QuestionEncoder(json.loads((folder / "vocab.json").read_text()))
+    return model, baseline_encoder(folder)
 
 
 if __name__ == "__main__":

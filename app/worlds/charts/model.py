@@ -17,8 +17,12 @@ SERVES = ("chart_reader", "chart_baseline")
 READER = "chart_reader"
 
 
+def baseline_encoder(folder: Path) -> QuestionEncoder:
+    """The baseline's vocabulary, saved beside it by its trainer."""
+    return QuestionEncoder(json.loads((Path(folder) / "vocab.json").read_text()))
+
+
 def prepare(model: keras.Model, card: dict, folder: Path) -> Prepared:
     if card.get("task") == "chart_baseline":
-        words = json.loads((Path(folder) / "vocab.json").read_text())
-        return Prepared(assets={"encoder": QuestionEncoder(words)})
+        return Prepared(assets={"encoder": baseline_encoder(folder)})
     return Prepared()

@@ -173,7 +173,7 @@ def read_picture(image: Image.Image, output: np.ndarray) -> ChartReading:
     regions = grid_to_pixels(output[..., : len(REGIONS)].argmax(-1).astype(np.uint8), image.size)
     # Tesseract (out of the interpreter's lock) and the geometry (mostly NumPy) side by side.
     with ThreadPoolExecutor(1) as pool:
-        measuring = pool.submit(picture_of, image, output)
+        measuring = pool.submit(picture_of, image, output, KINDS, regions)
         words = chart_words(image, regions == REGION["element"])
         picture = measuring.result()
     reading = read_chart(image, output, words, picture=picture)
@@ -189,14 +189,13 @@ def read_picture(image: Image.Image, output: np.ndarray) -> ChartReading:
         second = read_chart(image, output, again, picture=picture)
         if _labelled(second) > _labelled(reading):
             words, reading = again, second
-    unlabelled = sum(1 for e in reading.elements if e.label is None or e.label_from == "colour")
-    if reading.kind in ("vbar", "hbar", "pie") and unlabelled:
+    if reading.kind in ("vbar", "hbar", "pie") and _labelled(reading) < len(reading.elements):
         labels = regions == REGION["labels"]
         slanted = slanted_words(image, labels, expected=len(reading.elements))
         if slanted:
             inside = {id(w) for w in words_in(words, regions, ("labels",))}
             second = read_chart(image, output, [w for w in words if id(w) not in inside] + slanted, picture=picture)
-            if sum(1 for e in second.elements if e.label and e.label_from != "colour") > len(reading.elements) - unlabelled:
+            if _labelled(second) > _labelled(reading):
                 reading = second
     return reading
 
@@ -214,14 +213,20 @@ class Picture:
     paint: np.ndarray  # pixels of a flat colour (`coloured`)
     legend: np.ndarray
     in_plot: np.ndarray
-    colours: list[np.ndarray] = field(default_factory=list)  # bars and slices; lines need the legend's words
+    # Bars and slices: the element colours; lines: the colours seen in the plot, which the
+    # legend's swatches replace when its words are read.
+    colours: list[np.ndarray] = field(default_factory=list)
     owner: np.ndarray | None = None  # bars and slices: whose each pixel is (-1: nobody's)
 
 
-def picture_of(image: Image.Image, output: np.ndarray, kinds: tuple[str, ...] = KINDS) -> Picture:
+def picture_of(
+    image: Image.Image, output: np.ndarray, kinds: tuple[str, ...] = KINDS, regions: np.ndarray | None = None
+) -> Picture:
+    """`regions`: the output's regions stretched over the picture, when known already."""
     kind_probabilities = output[0, 0, len(REGIONS) :]
     kind = kinds[int(kind_probabilities.argmax())]
-    regions = grid_to_pixels(output[..., : len(REGIONS)].argmax(-1).astype(np.uint8), image.size)
+    if regions is None:
+        regions = grid_to_pixels(output[..., : len(REGIONS)].argmax(-1).astype(np.uint8), image.size)
     pixels = np.asarray(image.convert("RGB")).astype(np.float32)
     paint = coloured(pixels)
     # One cell either side: the grid is coarse, a thin line or a bar's edge may fall just outside.
@@ -229,7 +234,9 @@ def picture_of(image: Image.Image, output: np.ndarray, kinds: tuple[str, ...] = 
     legend = regions == REGION["legend"]
     in_plot = grown & ~legend
     picture = Picture(kind, float(kind_probabilities.max()), regions, pixels, paint, legend, in_plot)
-    if kind not in ("line", "dotline"):
+    if kind in ("line", "dotline"):
+        picture.colours = find_line_colours(pixels, paint & in_plot)
+    else:
         picture.colours = find_colours(pixels, paint & in_plot)
         picture.owner = assign(pixels, picture.colours, paint & (in_plot | legend))
     return picture
@@ -255,7 +262,7 @@ def read_chart(
     legend_incomplete = False
     if kind in ("line", "dotline"):
         entries = legend_entries(pixels, legend_phrases)
-        peaks = find_line_colours(pixels, paint & in_plot)
+        peaks = picture.colours
         if len(entries) >= 2:
             colours = [colour for colour, _ in entries]
             # A line colour no legend entry has: a legend entry Tesseract did not read.

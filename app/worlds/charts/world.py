@@ -111,6 +111,7 @@ class ChartsWorld:
             if reading.intent is not None
             else Result(None)
         )
+        by_baseline = options.model == BASELINE
         asked = baseline_question(reading.intent, result.about, chart.kind)
         baseline = await ask_baseline(registry, image, asked, result.answer) if asked else None
         answers = _answer_items(result)
@@ -118,9 +119,9 @@ class ChartsWorld:
         guess = bool(result.close or chart.kind_probability < 0.6)
         if result.close and result.answer is not None:
             note = "The difference that decides this is too small to measure surely: read the answer as a guess."
-        if options.model == BASELINE:
+        if by_baseline:
             answers, guess, note = _baseline_answer(baseline, template_of(reading.intent, chart.kind) is not None)
-        interpreted = asked if options.model == BASELINE and asked else result.interpreted_as
+        interpreted = asked if by_baseline and asked else result.interpreted_as
         evidence = evidence_of(chart, result, cached, float(image.info.get("upload_scale", 1.0)))
         evidence.baseline = baseline
         return Answer.from_reading(
@@ -131,7 +132,7 @@ class ChartsWorld:
             answers=answers,
             guess=guess,
             note=note,
-            model=BASELINE if options.model == BASELINE else READER,
+            model=BASELINE if by_baseline else READER,
             evidence=evidence,
         )
 
@@ -156,9 +157,14 @@ def _answer_items(result: Result) -> list[AnswerItem]:
         return []
     sure = 0.6 if result.close else 0.99
     if result.answer in ("yes", "no"):
-        other = "no" if result.answer == "yes" else "yes"
-        return [AnswerItem(answer=result.answer, probability=sure), AnswerItem(answer=other, probability=round(1 - sure, 2))]
+        return _yes_and_no(result.answer, sure)
     return [AnswerItem(answer=result.answer, probability=sure)]
+
+
+def _yes_and_no(answer: str, probability: float) -> list[AnswerItem]:
+    """The answer given, then the other one with what is left."""
+    other = "no" if answer == "yes" else "yes"
+    return [AnswerItem(answer=answer, probability=probability), AnswerItem(answer=other, probability=round(1 - probability, 4))]
 
 
 def _baseline_answer(baseline: BaselineAnswer | None, templated: bool) -> tuple[list[AnswerItem], bool, str | None]:
@@ -168,11 +174,7 @@ def _baseline_answer(baseline: BaselineAnswer | None, templated: bool) -> tuple[
         why = "the elements it names are not among the labels read" if templated else "it is not one of them"
         note = f"{BASELINE} answers only FigureQA's yes/no templates, and {why}. Ask without model={BASELINE} for the reader's answer."
         return [], True, note
-    other = "no" if baseline.answer == "yes" else "yes"
-    answers = [
-        AnswerItem(answer=baseline.answer, probability=baseline.probability),
-        AnswerItem(answer=other, probability=round(1 - baseline.probability, 4)),
-    ]
+    answers = _yes_and_no(baseline.answer, baseline.probability)
     note = f"The article's CNN + LSTM ({BASELINE}) answered; it never reads the chart into a table."
     return answers, baseline.probability < SURE, note
 

@@ -20,7 +20,6 @@ from app.worlds.base import Answer, PhotoEvidence
 from app.worlds.photo import classify as photo_classify
 from app.worlds.photo import detect as photo_detect
 from app.worlds.photo import text as photo_text
-from app.worlds.photo.picture import measure_picture
 from app.worlds.photo.reading import SCOPE_NOTE, TEXT_NOTE, PhotoQuestion
 from app.worlds.photo.rules import RULES, Look, Outcome, Thresholds
 
@@ -50,7 +49,7 @@ def _evidence(seen: Look, upload_scale: float, words: list[photo_text.Word], who
         "text": [w.as_dict(upload_scale) for w in words],
     }
     if whole:
-        m = measure_picture(seen.image)
+        m = seen.picture
         evidence["picture"] = {"coloured_share": round(m.coloured_share, 4), "lightness": round(m.lightness, 4)}
     return evidence
 

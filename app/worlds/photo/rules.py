@@ -30,6 +30,7 @@ with the thresholds on the detector's card (`photo_thresholds`, see `Thresholds`
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from functools import cached_property
 
 import numpy as np
 from PIL import Image
@@ -38,7 +39,7 @@ from app.worlds.photo import classify as photo_classify
 from app.worlds.photo import words
 from app.worlds.photo.colour import dominant_colours
 from app.worlds.photo.detect import Detection
-from app.worlds.photo.picture import measure_picture
+from app.worlds.photo.picture import PictureMeasures, measure_picture
 from app.worlds.photo.reading import PhotoQuestion, Thing
 
 
@@ -75,6 +76,11 @@ class Look:
         kinds = {k: float(probabilities[idx].sum()) for k, idx in assets["kinds"].items()}
         by_label = {label: float(probabilities[i]) for label, i in assets["room_classes"].items()}
         return cls(image, by_label, classes, kinds, detections)
+
+    @cached_property
+    def picture(self) -> PictureMeasures:
+        """The whole picture's pixels, measured once for the rule and its evidence."""
+        return measure_picture(self.image)
 
     def top_kind(self, among: tuple[str, ...] | None = None) -> tuple[str | None, float]:
         candidates = {k: p for k, p in self.kinds.items() if among is None or k in among}
@@ -317,7 +323,9 @@ def room(q: PhotoQuestion, look: Look, th: Thresholds) -> Outcome:
 
 def picture(q: PhotoQuestion, look: Look, th: Thresholds) -> Outcome:
     """Yes or no about the whole picture, from its pixels."""
-    m = measure_picture(look.image)
+    if q.aspect in ("indoors", "outdoors"):
+        return _indoors_or_out(q.aspect, look, th)
+    m = look.picture
     if q.aspect in ("colour", "gray"):
         interpreted = ["is the photo in colour" if q.aspect == "colour" else "is the photo black and white"]
         seen = f"{_percent(m.coloured_share)} of its pixels have colour"
@@ -328,8 +336,6 @@ def picture(q: PhotoQuestion, look: Look, th: Thresholds) -> Outcome:
             note=f"{seen[0].upper()}{seen[1:]}.",
             interpreted_as=interpreted,
         )
-    if q.aspect in ("indoors", "outdoors"):
-        return _indoors_or_out(q.aspect, look, th)
     brightness = f"its mean brightness is {_percent(m.lightness)}"
     interpreted = [f"is it {q.aspect}"]
     if m.light is None:

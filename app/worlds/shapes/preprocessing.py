@@ -25,9 +25,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from app.worlds.vocabulary import MAX_TOKENS, PAD, UNKNOWN, QuestionEncoder, tokenize
-
-__all__ = ["PAD", "UNKNOWN", "QuestionEncoder", "tokenize"]  # kept importable from here: the shapes trainers use them
+from app.worlds.vocabulary import MAX_TOKENS
+from app.worlds.vocabulary import QuestionEncoder as QuestionEncoder  # the shapes trainers take it from here
+from app.worlds.vocabulary import tokenize as tokenize
 
 MAX_QUESTION_TOKENS = MAX_TOKENS
 DEFAULT_IMAGE_SIDE = 64
