@@ -52,7 +52,7 @@ PLACES = ("picture", "image", "scene", "photo", "drawing")
 # Words and phrases that carry nothing: dropped before parsing.
 SKIPPED = frozenset(
     "please pls plz kindly visible shown depicted pictured actually really exactly also currently other others "
-    "another total altogether overall".split()
+    "another total altogether overall else either".split()
 )
 SKIPPED_PHRASES = tuple(
     tuple(p.split())
@@ -109,6 +109,7 @@ Parses = Iterator[tuple[Step, int]]
 class Grammar:
     def __init__(self, tokens: list[str], budget: int = 20_000):
         self.t = tokens
+        self.referent: Step | None = None  # what "it" means after "there is a red circle;"
         self.budget = budget  # phrases tried before giving up: a long question must not hang a worker
 
     # -- tokens
@@ -177,7 +178,9 @@ class Grammar:
                     yield Phrase(objects, plural, one), m
 
     def anchor(self, i: int) -> Iterator[tuple[Step, int]]:
-        """A phrase that must name one object ("the big sphere")."""
+        """A phrase that must name one object ("the big sphere"), or "it" for the one named before."""
+        if self.referent is not None and self.word(i, "it") is not None:
+            yield self.referent, i + 1
         for phrase, j in self.phrase(i):
             if not phrase.plural:
                 yield phrase.unique(), j
@@ -206,6 +209,10 @@ class Grammar:
             yield first, j
 
     def clause(self, i: int) -> Iterator[tuple[Clause, int]]:
+        for h in self.maybe(i, "are there", "is there"):  # "how many cubes are there that are left of ..."
+            yield from self._clause(h)
+
+    def _clause(self, i: int) -> Iterator[tuple[Clause, int]]:
         for j in self.maybe(i, *RELATIVES):
             for k in self.maybe(j, *COPULAS):
                 negated = self.word(k, "not")
@@ -260,6 +267,7 @@ class Grammar:
                 yield program
 
     def _questions(self, i: int) -> Parses:
+        yield from self._there_is(i)
         yield from self._count(i)
         yield from self._compare_counts(i)
         yield from self._exist(i)
@@ -267,6 +275,29 @@ class Grammar:
         yield from self._equal(i)
         yield from self._relation(i)
         yield from self._verify(i)
+        yield from self._named_first(i)
+
+    def _there_is(self, i: int) -> Parses:
+        """CLEVR's "There is a small cube that is left of the ball; what colour is it?"."""
+        j = self.word(i, "there is", "there are")
+        if j is None or self.referent is not None:
+            return
+        for phrase, k in self.phrase(j):
+            if phrase.plural:
+                continue
+            self.referent = phrase.unique()
+            try:
+                for m in self.maybe(k, "and"):
+                    yield from self._questions(m)
+            finally:
+                self.referent = None
+
+    def _named_first(self, i: int) -> Parses:
+        """ "The small red thing is what shape?", "the cube has what colour?"."""
+        for first, j in self.anchor(i):
+            k = self.word(j, "is what", "has what", "is which", "has which", "is of what", "is what kind of")
+            if k is not None and k < len(self.t) and self.t[k] in ATTRIBUTE_OF:
+                yield Step("query", (first,), ATTRIBUTE_OF[self.t[k]]), k + 1
 
     def _counted(self, i: int) -> Iterator[tuple[Step, int]]:
         """A plural phrase, "circles and squares" (all of both), and "are there" after it."""
@@ -298,6 +329,10 @@ class Grammar:
             ("same", "are there the same number of", "as"),
             ("same", "are there same number of", "as"),
             ("same", "are there same number of", "and"),
+            ("same", "are there an equal number of", "and"),
+            ("same", "is there an equal number of", "and"),
+            ("same", "is there the same number of", "and"),
+            ("same", "is the number of", "equal to the number of"),
             ("more", "is the number of", "more than the number of"),
             ("more", "is the number of", "more than"),
             ("fewer", "is the number of", "fewer than the number of"),
@@ -321,9 +356,20 @@ class Grammar:
         j = self.word(i, "is there", "are there", "does the image contain", "does it contain", "is anything", "are any")
         if j is not None:
             for phrase, k in self.phrase(j):
+                m = self.word(k, "or")
+                if m is not None:  # "is there a red circle or a blue square?"
+                    for other, n in self.phrase(m):
+                        yield Step("exist", (Step("union", (phrase.as_set(), other.as_set())),)), n
                 yield Step("exist", (phrase.as_set(),)), k
 
     def _query(self, i: int) -> Parses:
+        if self.referent is not None:  # "what colour is it?", "what is its size?"
+            for attribute in w.ATTRIBUTES:
+                words = {"color": ("color", "colour"), "shape": ("shape",), "size": ("size",)}[attribute]
+                for a in words:
+                    j = self.word(i, f"what {a} is it", f"what is its {a}", f"what is the {a} of it", f"which {a} is it")
+                    if j is not None:
+                        yield Step("query", (self.referent,), attribute), j
         forms = [
             ("what {a} is", ""),
             ("what {a} are", ""),
@@ -352,6 +398,13 @@ class Grammar:
 
     def _equal(self, i: int) -> Parses:
         for attribute_word, attribute in ATTRIBUTE_OF.items():
+            j = self.word(i, f"is the {attribute_word} of", f"does the {attribute_word} of")
+            if j is not None:  # "is the colour of the cube the same as the ball?"
+                for first, k in self.anchor(j):
+                    m = self.word(k, f"the same as the {attribute_word} of", "the same as", "same as", "equal to")
+                    if m is not None:
+                        for second, n in self.anchor(m):
+                            yield Step("equal", (first, second), attribute), n
             j = self.word(i, "is", "does")
             if j is not None:  # "is A the same colour as B?", "does A have the same shape as B?"
                 for first, k in self.anchor(j):

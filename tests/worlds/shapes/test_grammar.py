@@ -66,6 +66,17 @@ def answer(question: str) -> str | None:
         ("what is the size of the leftmost triangle", "small"),
         ("What shape is the object closest to the blue square?", "square"),
         ("Is the small square red?", "yes"),
+        # CLEVR's other wordings
+        ("There is a small yellow triangle; how many things are left of it?", "3"),
+        ("There is a thing that is right of the green circle; what is its size?", "large"),
+        ("The large thing right of the yellow triangle is what colour?", "brown"),
+        ("The thing right of the green circle has what shape?", "triangle"),
+        ("Is the colour of the small square the same as the red circle?", "yes"),
+        ("Are there an equal number of circles and squares?", "yes"),
+        ("Is there anything else that has the same size as the blue square?", "yes"),
+        ("How many objects are either green or brown?", "2"),
+        ("How many triangles are there that are right of the red circle?", "2"),
+        ("Is there a purple circle or a green circle?", "yes"),
     ],
 )
 def test_deep_questions_become_programs_that_answer_them(question, expected):

@@ -5,7 +5,7 @@ of nine deep forms about a scene:
 
 | form | example |
 | --- | --- |
-| relate_query | What colour is the small thing that is left of the red square? |
+| relate_query | What colour is the small thing that is left of the red square? (also "There is a ...; what is its colour?" and "The ... is what colour?") |
 | relate_count | How many circles are above the large blue triangle? |
 | relate_exist | Is there a square to the right of the green thing? |
 | two_relations | How many things are left of the cyan square and above the small triangle? |
@@ -136,9 +136,15 @@ def _relate_query(rng, objects) -> DeepQuestion | None:
         return None
     attribute = _pick(rng, [a for a in ATTRIBUTES if a not in t_values])
     relative = _pick(rng, ["", "that is ", "which is "])
-    text = (
-        f"What {_pick(rng, ASKED[attribute])} is the {describe(t_values, False, rng)} {relative}"
-        f"{_direction(direction, rng)} {_the(a_values, rng)}?"
+    target = f"{describe(t_values, False, rng)} {relative}{_direction(direction, rng)} {_the(a_values, rng)}"
+    asked = _pick(rng, ASKED[attribute])
+    text = _pick(  # CLEVR's three ways of asking it
+        rng,
+        [
+            f"What {asked} is the {target}?",
+            f"There is a {target}; what is its {asked}?",
+            f"The {target} is what {asked}?",
+        ],
     )
     relate = Step("relate", (_anchor_step(a_values),), value=direction)
     program = Step("query", (Step("unique", (filtered(relate, **t_values),)),), attribute)
@@ -154,7 +160,11 @@ def _relate_count(rng, objects) -> DeepQuestion | None:
     direction = _pick(rng, list(DIRECTION_TEXT))
     counted = set_values(rng, objects)
     relate = Step("relate", (_anchor_step(a_values),), value=direction)
-    text = f"How many {describe(counted, True, rng)} are {_direction(direction, rng)} {_the(a_values, rng)}?"
+    if rng.random() < 0.25:
+        text = f"There is {_the(a_values, rng)[4:]}; how many {describe(counted, True, rng)} are {_direction(direction, rng)} it?"
+        text = _articles(text.replace("There is ", "There is a ", 1))
+    else:
+        text = f"How many {describe(counted, True, rng)} are {_direction(direction, rng)} {_the(a_values, rng)}?"
     program = Step("count", (filtered(relate, **counted),))
     return DeepQuestion(text, "", "relate_count", program, {"anchors": [a_values], "directions": [direction], "counted": counted})
 
