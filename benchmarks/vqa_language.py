@@ -11,6 +11,12 @@ Two tables, both through the real endpoint (in process, the committed models):
   (`training/datasets/shapes/paraphrase.py`, a grammar written apart from the reader),
   with and without typing slips, read back by the reader: the share read as the template
   question it came from, per family (no model needed);
+- programs (`--programs`): the template families on both template test sets (fresh
+  scenes as the test split renders them, and rendered differently), each question
+  asked of FiLM (`model=vqa`) and of the scene parser with the question's program
+  (`model=scene_parser`), per family; with `--write-card` the family's default road
+  (`answers_by`, the better of the two on both sets, FiLM on a tie) goes on the
+  parser's card, where `model=auto` reads it;
 - model alone (`--model-alone`): the same hand-written questions of the kinds one
   model call can answer (paraphrase, typo, false premise), given to the model as typed,
   with no reader: what training on people's words taught the model itself, against
@@ -21,6 +27,8 @@ Two tables, both through the real endpoint (in process, the committed models):
     python -m benchmarks.vqa_language --write-card       # also record them on the card
     python -m benchmarks.vqa_language --model-alone      # the model without the reader
     python -m benchmarks.vqa_language --generated 3000   # the reader on generated paraphrases
+    python -m benchmarks.vqa_language --programs --write-card  # FiLM or programs, per family
+    python -m benchmarks.vqa_language --model auto       # people's questions as the default road answers them
 """
 
 from __future__ import annotations
@@ -172,6 +180,49 @@ def template_table(client, n_questions: int, seed: int) -> dict:
     }
 
 
+def program_table(client, n_questions: int, seed: int) -> dict:
+    """Per family and render style: right % by FiLM and by the program on the parsed scene."""
+    from training.datasets.shapes.arrays import style_render, style_scene
+    from training.datasets.shapes.questions import generate
+
+    sets = {"test": "plain", "test_rendered_differently": "different"}
+    out: dict = {"questions_per_set": n_questions, "seed": seed, "sets": {}}
+    for name, style in sets.items():
+        rng = np.random.default_rng(seed)
+        right: dict[str, dict[str, list[bool]]] = defaultdict(lambda: defaultdict(list))
+        for scene, questions in generate(rng, n_questions, lambda r, s=style: style_scene(r, s)):
+            buffer = io.BytesIO()
+            style_render(scene, rng, style).save(buffer, format="PNG")
+            for q in questions:
+                for road in ("vqa", "scene_parser"):
+                    body = ask(client, buffer.getvalue(), q.text, road)
+                    right[q.family][road].append(
+                        bool(body["answers"]) and body["answers"][0]["answer"] == q.answer and not body["guess"]
+                    )
+        out["sets"][name] = {
+            family: {road: round(100 * float(np.mean(r)), 2) for road, r in roads.items()}
+            for family, roads in sorted(right.items())
+        }
+        everything = {road: [x for roads in right.values() for x in roads[road]] for road in ("vqa", "scene_parser")}
+        out["sets"][name]["all"] = {road: round(100 * float(np.mean(r)), 2) for road, r in everything.items()}
+    families = [f for f in out["sets"]["test"] if f != "all"]
+    out["answers_by"] = {
+        f: "scene_parser" if all(out["sets"][s][f]["scene_parser"] > out["sets"][s][f]["vqa"] for s in sets) else "vqa"
+        for f in families
+    }
+    return out
+
+
+def print_programs(table: dict) -> None:
+    print("\n| family | " + " | ".join(f"{s} FiLM | {s} program" for s in table["sets"]) + " | default |")
+    print("| --- " * (2 + 2 * len(table["sets"])) + "|")
+    for family in table["sets"]["test"]:
+        cells = " | ".join(
+            f"{table['sets'][s][family]['vqa']} | {table['sets'][s][family]['scene_parser']}" for s in table["sets"]
+        )
+        print(f"| {family} | {cells} | {table['answers_by'].get(family, '')} |")
+
+
 # -- the model, in process --------------------------------------------------------------
 
 
@@ -278,8 +329,8 @@ def model_alone_table(model_dir: Path, items: list[dict]) -> dict:
 # -- running --------------------------------------------------------------------------
 
 
-def ask(client, image: bytes, question: str) -> dict:
-    fields = {"question": question, "model": getattr(client, "vqa_model", "vqa")}
+def ask(client, image: bytes, question: str, model: str | None = None) -> dict:
+    fields = {"question": question, "model": model or getattr(client, "vqa_model", "vqa")}
     r = client.post("/api/vqa", files={"image": ("scene.png", image, "image/png")}, data=fields)
     r.raise_for_status()
     return r.json()
@@ -353,6 +404,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--write-card", action="store_true", help="record the tables on the model's card")
     parser.add_argument("--model-alone", action="store_true", help="only the model, reading the questions as typed")
     parser.add_argument("--generated", type=int, default=0, help="only the reader, on this many generated paraphrases")
+    parser.add_argument("--programs", action="store_true", help="FiLM against programs on the parsed scene, per family")
     return parser.parse_args()
 
 
@@ -367,16 +419,28 @@ def main() -> None:
     from app.config import Settings
     from app.main import create_app
 
-    model_dir = ROOT / "models" / args.model
+    model_dir = ROOT / "models" / ("vqa" if args.model == "auto" else args.model)
     if args.fit_temperature:
         temperature = fit_temperature(model_dir, 4000, args.seed + 1)
         write_card(model_dir, {**read_card(model_dir), "temperature": temperature})
         print(f"temperature {temperature} written to {(model_dir / 'card.json').relative_to(ROOT)}")
+    if args.programs:
+        with TestClient(create_app(Settings(models="vqa,scene_ood,scene_parser", warmup_batch_sizes="1,8"))) as client:
+            table = program_table(client, args.template_questions, args.seed)
+        print_programs(table)
+        if args.write_card:
+            parser_dir = ROOT / "models" / "scene_parser"
+            card = read_card(parser_dir)
+            card["answers_by"] = table.pop("answers_by")
+            card["templates_by_road"] = {**table, "command": "python -m benchmarks.vqa_language --programs --write-card"}
+            write_card(parser_dir, card)
+        return
     items = expected_answers(read_items(args.questions))
     if args.model_alone:
         run_model_alone(args, model_dir, items)
         return
-    settings = Settings(models=f"{args.model},scene_ood", warmup_batch_sizes="1,8")
+    served = "vqa,scene_ood,scene_parser" if args.model == "auto" else f"{args.model},scene_ood"  # auto: both roads
+    settings = Settings(models=served, warmup_batch_sizes="1,8")
     start = time.perf_counter()
     with TestClient(create_app(settings)) as client:
         client.vqa_model = args.model
@@ -384,7 +448,7 @@ def main() -> None:
         templates = template_table(client, args.template_questions, args.seed)
     print_tables(people, templates, args.questions)
     print(f"\n{time.perf_counter() - start:.0f} s")
-    if args.write_card:
+    if args.write_card and args.model != "auto":
         write_tables(args, model_dir, people, templates)
 
 

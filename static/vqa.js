@@ -184,7 +184,8 @@ function svgEl(tag, attrs, text) {
 // Each world's evidence has a `kind`; a kind without a drawing here is listed as it came.
 const EVIDENCE = {
   photo: { boxes: (ev) => ev.objects, block: photoEvidence },
-  shapes: { boxes: () => [], block: shapesEvidence },
+  // A scene answered by a program: every parsed object outlined, those the answer rests on solid.
+  shapes: { boxes: (ev) => (ev.objects || []).map((o) => ({ label: `${o.size} ${o.color} ${o.shape}`, box: o.box, score: o.used ? 1 : 0 })), block: shapesEvidence },
   // A chart: the elements the question is about are outlined, the whole table is listed.
   chart: { boxes: (ev) => ev.rows.filter((r) => r.about).map((r) => ({ label: r.label, box: r.box, score: 1 })), block: chartEvidence },
 };
@@ -239,9 +240,33 @@ function photoEvidence(ev) {
 }
 
 function shapesEvidence(ev) {
+  if (ev.program) return programEvidence(ev);
   const block = el("details", { class: "vqa-evidence", "data-testid": "vqa-evidence" });
   block.append(el("summary", {}, "The scene check"), el("p", {}, `Background: ${pct(ev.background_share)} of the picture.`));
   if (ev.scene_score !== undefined) block.append(el("p", {}, `Scene score: ${ev.scene_score} (1 is the check's threshold).`));
+  return block;
+}
+
+// The parsed scene and the program's steps: objects are numbered as on the picture (id + 1).
+function programEvidence(ev) {
+  const block = el("details", { class: "vqa-evidence", open: "", "data-testid": "vqa-evidence" });
+  block.append(el("summary", {}, `The scene as parsed (${ev.objects.length} objects) and the question's program`));
+  const objects = el("ol", { class: "box-list", "data-testid": "vqa-box-list" });
+  for (const o of ev.objects) objects.append(el("li", { class: o.used ? "" : "unsure" }, `${o.size} ${o.color} ${o.shape} ${pct(o.confidence)}`));
+  block.append(objects);
+  const numbers = (ids) => ids.map((i) => `#${i + 1}`).join(", ") || "none";
+  const steps = el("ol", { class: "program", "data-testid": "vqa-program" });
+  for (const s of ev.program) {
+    let kept = s.value !== undefined && s.value !== null ? `→ ${s.value}` : `→ ${numbers(s.objects || [])}`;
+    if (s.too_close_to_call) kept += ` (too close to call: ${numbers(s.too_close_to_call)})`;
+    steps.append(el("li", {}, `${s.words} ${kept}`));
+  }
+  block.append(el("p", {}, "Program:"), steps);
+  if (ev.cached) block.append(el("p", { class: "note" }, "Parsed once for this picture, reused for this question."));
+  if (ev.check) {
+    const c = ev.check;
+    block.append(el("p", { class: "note", "data-testid": "vqa-check" }, `The end-to-end FiLM model says ${c.answer} (${pct(c.probability)})${c.agrees ? ", and agrees" : ": it disagrees"}.`));
+  }
   return block;
 }
 

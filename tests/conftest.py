@@ -28,6 +28,7 @@ from app.config import ROOT, Settings
 from app.main import create_app
 from app.tasks import digits as task
 from app.worlds.shapes import models as vqa_models
+from app.worlds.shapes import parser as scene_parser
 from training.datasets.shapes.language import ANSWERS, vocabulary
 
 COMMITTED_MODELS = ROOT / "models"
@@ -71,6 +72,9 @@ def tiny_models_dir(tmp_path_factory) -> Path:
     (root / "scene_ood").mkdir()
     vqa_models.build_scene_autoencoder().save(root / "scene_ood" / "model.keras")
     (root / "scene_ood" / "card.json").write_text('{"name": "scene_ood", "task": "scene_ood", "ood_threshold": 0.01}')
+    (root / "scene_parser").mkdir()
+    scene_parser.build_scene_parser(width=16).save(root / "scene_parser" / "model.keras")
+    (root / "scene_parser" / "card.json").write_text('{"name": "scene_parser", "task": "scene_parser"}')
     return root
 
 

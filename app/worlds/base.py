@@ -69,9 +69,10 @@ class AskOptions(BaseModel):
     top_k: int = Field(5, ge=1, le=100, description="how many answers to return, best first (a world may allow fewer)")
     explain: bool = Field(False, description="shapes scenes: also return where the model looked (an occlusion heatmap)")
     model: str = Field(
-        "vqa",
-        description="the model that answers: shapes scenes vqa, or the article's vqa_baseline; charts the reader, "
-        "or the article's chart_baseline with model=chart_baseline",
+        "auto",
+        description="the model that answers. auto: each world's default (shapes scenes: the scene parser and a "
+        "program where measured better, else the FiLM model vqa); shapes scenes also vqa, the article's "
+        "vqa_baseline, or scene_parser; charts the reader, or the article's chart_baseline",
     )
     world: str = Field("auto", description="auto: decided from the picture; or a world's name (GET /api/vqa/worlds)")
 
@@ -177,6 +178,38 @@ class PhotoEvidence(WorldEvidence):
     picture: PhotoPicture | None = Field(None, description="for a question about the whole picture: what its pixels measure")
 
 
+class ParsedShape(BaseModel):
+    """One object of the scene as the scene parser read it."""
+
+    id: int = Field(description="its number in `objects`, which the program's steps use")
+    shape: str
+    color: str
+    size: str
+    box: list[float] = Field(description="[x1, y1, x2, y2] in the uploaded picture's pixels")
+    confidence: float = Field(description="the parser's least sure reading of it (present, shape, colour, size)")
+    used: bool = Field(False, description="true when the answer rests on it (the last step's objects and the ones named)")
+
+
+class ProgramStep(BaseModel):
+    """One step of the question's program and what it gave on this scene."""
+
+    step: int
+    op: str = Field(description="scene, filter, relate, same, union, intersect, difference, unique, count, query, ...")
+    words: str = Field(description="the step in words; [n] is step n's result")
+    objects: list[int] | None = Field(None, description="the objects it kept (ids in `objects`)")
+    too_close_to_call: list[int] | None = Field(None, description="objects inside the spec's margins: neither in nor out")
+    value: str | None = Field(None, description="what it gave when that is not objects (a count, yes or no, a colour)")
+
+
+class ModelCheck(BaseModel):
+    """The end-to-end model's answer to the same question, as a check of the program's."""
+
+    model: str
+    answer: str
+    probability: float
+    agrees: bool
+
+
 class ShapesEvidence(WorldEvidence):
     model_config = ConfigDict(extra="forbid")
 
@@ -186,6 +219,12 @@ class ShapesEvidence(WorldEvidence):
         None, description="the scene check's reconstruction error over its threshold (>= 1: unlike the training scenes)"
     )
     unusual_reason: str | None = Field(None, description="why the scene is marked unusual, when it is")
+    objects: list[ParsedShape] | None = Field(
+        None, description="when answered by a program: every object the scene parser found, numbered"
+    )
+    program: list[ProgramStep] | None = Field(None, description="when answered by a program: its steps and what each kept")
+    cached: bool = Field(False, description="true when the scene's parse came from an earlier question about the same picture")
+    check: ModelCheck | None = Field(None, description="the end-to-end FiLM model's answer, where it reads the question too")
 
 
 class Answer(BaseModel):

@@ -141,6 +141,23 @@ def test_ask_about_a_sample_scene_and_keep_its_history(page):
     assert page.console_errors == []
 
 
+def test_a_deep_question_shows_the_parsed_scene_and_its_program(page):
+    page.goto("/")
+    samples = page.locator("[data-testid=vqa-sample][data-world=shapes]")
+    samples.first.wait_for()
+    samples.nth(2).click()
+    page.wait_for_function("document.querySelector('#vqa-preview').naturalWidth > 0")
+    page.get_by_test_id("vqa-question").fill("How many things are not red?")
+    page.get_by_test_id("vqa-ask").click()
+    program = page.get_by_test_id("vqa-program")
+    program.wait_for()
+    assert program.locator("li").count() == 4  # all objects, the red ones, the others, how many
+    assert "how many are in [3]" in program.inner_text()
+    assert page.get_by_test_id("vqa-box").count() >= 3  # every parsed object outlined over the scene
+    assert page.get_by_test_id("vqa-box-list").locator("li").count() == page.get_by_test_id("vqa-box").count()
+    assert page.console_errors == []
+
+
 def test_an_uploaded_photo_is_answered_by_the_photo_models(page):
     page.goto("/")
     photo = (ROOT / "static" / "photos" / "cat.jpg").read_bytes()

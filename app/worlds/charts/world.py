@@ -6,9 +6,6 @@ that table, which the answer returns as its evidence. The article's CNN + LSTM
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import threading
-from collections import OrderedDict
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,6 +15,7 @@ import numpy as np
 from app.config import ROOT, Settings
 from app.tasks.imaging import upload_box
 from app.worlds.base import Answer, AnswerItem, AskOptions, Claim, WorldEvidence, listing
+from app.worlds.cache import PictureCache
 from app.worlds.charts.answer import Result, compute, mentions
 from app.worlds.charts.baseline import BASELINE, SURE, BaselineAnswer, ask_baseline, baseline_question, template_of
 from app.worlds.charts.claim import check_chart
@@ -44,36 +42,6 @@ KINDS_OF_QUESTION = (
 )
 
 
-class ReadingCache:
-    """The last readings by picture hash: a second question about a chart costs no
-    model call and no OCR. Bounded, thread-safe, least recently used out first."""
-
-    def __init__(self, size: int = CACHED_READINGS) -> None:
-        self.size = size
-        self._items: OrderedDict[str, ChartReading] = OrderedDict()
-        self._lock = threading.Lock()
-
-    @staticmethod
-    def key(image: Image.Image) -> str:
-        digest = hashlib.blake2b(image.tobytes(), digest_size=16)
-        digest.update(f"{image.mode}{image.size}".encode())
-        return digest.hexdigest()
-
-    def get(self, key: str) -> ChartReading | None:
-        with self._lock:
-            found = self._items.get(key)
-            if found is not None:
-                self._items.move_to_end(key)
-            return found
-
-    def put(self, key: str, reading: ChartReading) -> None:
-        with self._lock:
-            self._items[key] = reading
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-
-
 class ChartsWorld:
     name = "charts"
     title = "Charts"
@@ -81,7 +49,7 @@ class ChartsWorld:
     models: tuple[str, ...] = (READER, BASELINE)
 
     def __init__(self) -> None:
-        self.cache = ReadingCache()
+        self.cache: PictureCache[ChartReading] = PictureCache(CACHED_READINGS)
 
     def needs(self, options: AskOptions) -> tuple[str, ...]:
         return (READER, BASELINE) if options.model == BASELINE else (READER,)

@@ -131,9 +131,9 @@ class Grammar:
 
     # -- phrases
 
-    def adjectives(self, i: int) -> Iterator[tuple[list[list[tuple[str, str]]], list[str], int]]:
+    def adjectives(self, i: int) -> Iterator[tuple[Groups, list[str], int]]:
         """Groups of alternatives ("green or yellow": one group of two), extremes, next position."""
-        groups: list[list[tuple[str, str]]] = []
+        groups: Groups = []
         extremes: list[str] = []
         while i < len(self.t):
             token = self.t[i]
@@ -162,7 +162,8 @@ class Grammar:
             shape, plural = NOUNS[self.t[i]]
             yield (self.t[i] if shape is None else shape, plural), i + 1
 
-    def phrase(self, i: int, clauses: bool = True) -> Iterator[tuple[Phrase, int]]:
+    def phrase(self, i: int) -> Iterator[tuple[Phrase, int]]:
+        """Every reading of a noun phrase at i, the longest (most clauses) first."""
         self.budget -= 1
         if self.budget < 0:
             raise NoParse("too many readings")
@@ -171,7 +172,7 @@ class Grammar:
                 for (shape, plural), m in self.noun(k):
                     if len(extremes) > 1:
                         continue
-                    if clauses and not extremes:
+                    if not extremes:  # "the leftmost circle that is red" is not read
                         yield from self.clauses(m, groups, shape, plural)
                     objects = _apply(scene(), groups, shape)
                     one = Step("extreme", (objects,), value=extremes[0]) if extremes else None
@@ -456,7 +457,7 @@ class Grammar:
 # -- building steps ---------------------------------------------------------------------------
 
 
-def _apply(objects: Step, groups: list[list[tuple[str, str]]], shape: str | None) -> Step:
+def _apply(objects: Step, groups: Groups, shape: str | None) -> Step:
     """Adjective groups (each a union of alternatives) and a noun, applied to `objects`."""
     for group in groups:
         objects = _group(objects, group)

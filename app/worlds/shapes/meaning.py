@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from app.worlds.shapes import words as w
+from app.worlds.shapes.programs import Step
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,10 @@ class Reading:
     unknown_words: list[str] = field(default_factory=list)
     meaning: Meaning | None = None
     scope_note: str | None = None
+    # The question as a program over the scene's objects (`app.worlds.shapes.grammar`);
+    # None when the grammar cannot read every word. Deep questions have only this.
+    program: Step | None = None
 
     @property
     def in_scope(self) -> bool:
-        return self.meaning is not None
+        return self.meaning is not None or self.program is not None

@@ -9,8 +9,9 @@ object's shape, colour and size, where in the cell the centre is and the box's s
 
 Rules the geometry guarantees (docs/shapes-scenes.md): two centres are at least 12 %
 of the side apart along one axis (boxes of at least 9 % keep a 3 % gap), about two
-cells, so a cell never holds two centres; a 3 x 3 peak test keeps one object per
-peak. The grid holds logits; `decode` applies the activations, so training
+cells, so a cell never holds two centres, and a 3 x 3 block around a peak holds one
+object: the peak test keeps one object per block, and the block's objectness is its
+presence. The grid holds logits; `decode` applies the activations, so training
 (`parse_loss`) and serving read the same channels the same way.
 
 Positions are fractions of the letterboxed square (`preprocessing.letterbox`), as the
@@ -45,7 +46,8 @@ SIZE = slice(COLOR.stop, COLOR.stop + len(SIZES))
 CENTRE = slice(SIZE.stop, SIZE.stop + 2)
 SIDE = slice(CENTRE.stop, CENTRE.stop + 1)
 CHANNELS = SIDE.stop
-FOUND_ABOVE = 0.5  # objectness over which a peak is an object
+FOUND_ABOVE = 0.5  # presence (a peak's block of objectness) over which it is an object
+SHARE_ABOVE = 0.1  # a neighbour's objectness counts towards a peak's presence from here
 
 
 @dataclass(frozen=True)
@@ -145,9 +147,13 @@ def decode(grid: np.ndarray) -> list[ParsedObject]:
     grid = np.asarray(grid, np.float32)
     objectness = _sigmoid(grid[..., 0])
     padded = np.pad(objectness, 1)
-    neighbourhood = np.max([padded[dy : dy + GRID, dx : dx + GRID] for dy in range(3) for dx in range(3)], axis=0)
+    around = np.stack([padded[dy : dy + GRID, dx : dx + GRID] for dy in range(3) for dx in range(3)])
+    # A centre on a cell's edge splits its objectness between the cells that share the edge;
+    # no two centres are that close, so the 3 x 3 block's clear votes are one object's.
+    presence = np.minimum(1.0, np.where(around >= SHARE_ABOVE, around, 0.0).sum(axis=0))
+    peaks = (objectness >= around.max(axis=0)) & (presence > FOUND_ABOVE)
     found = []
-    for row, col in zip(*np.nonzero((objectness > FOUND_ABOVE) & (objectness >= neighbourhood)), strict=True):
+    for row, col in zip(*np.nonzero(peaks), strict=True):
         cell = grid[row, col]
         parts = {name: _softmax(cell[part]) for name, part in (("shape", SHAPE), ("color", COLOR), ("size", SIZE))}
         dx, dy = _sigmoid(cell[CENTRE])
@@ -159,7 +165,7 @@ def decode(grid: np.ndarray) -> list[ParsedObject]:
                 x=float((col + dx) / GRID),
                 y=float((row + dy) / GRID),
                 side=float(_sigmoid(cell[SIDE])[0] * SIDE_SCALE),
-                confidence=float(min(objectness[row, col], *(p.max() for p in parts.values()))),
+                confidence=float(min(presence[row, col], *(p.max() for p in parts.values()))),
             )
         )
     return sorted(found, key=lambda o: (o.x, o.y))

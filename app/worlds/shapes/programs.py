@@ -356,15 +356,31 @@ def family(program: Step) -> str:
 
 
 def named(step: Step) -> str:
-    """Words for the objects a step gives: "large red circles", or "the objects of step 4"."""
-    if _filters_only(step):
-        values = {}
-        while step.op == "filter":
-            values[step.attribute] = step.value
-            step = step.inputs[0]
-        noun = values.get("shape") or w.GENERIC
-        return " ".join(v for v in (values.get("size"), values.get("color"), noun) if v)
-    return "objects"
+    """Words for the objects a set-valued step gives, without an article: "large red
+    circle", "circle left of the blue square", "object with the same colour as the cube"."""
+    values: dict[str, str] = {}
+    while step.op == "filter":
+        values.setdefault(step.attribute or "", step.value or "")
+        step = step.inputs[0]
+    noun = " ".join(v for v in (values.get("size"), values.get("color"), values.get("shape") or w.GENERIC) if v)
+    if step.op == "scene":
+        return noun
+    if step.op == "relate":
+        return f"{noun} {_direction_words(step.value or '')} the {_one_named(step.inputs[0])}"
+    if step.op == "same":
+        return f"{noun} with the same {step.attribute} as the {_one_named(step.inputs[0])}"
+    return f"{noun} of that kind"
+
+
+def _one_named(step: Step) -> str:
+    """Words for the object an object-valued step picks."""
+    if step.op == "unique":
+        return named(step.inputs[0])
+    if step.op == "extreme":
+        return f"{w.EXTREME_OF.get(step.value or '', step.value)} {named(step.inputs[0])}"
+    if step.op in ("closest", "farthest"):
+        return f"{named(step.inputs[1])} {step.op} to the {_one_named(step.inputs[0])}"
+    return "object"
 
 
 # -- in words ------------------------------------------------------------------------------------

@@ -1,22 +1,12 @@
 """Reading questions into programs: CLEVR's deep forms, people's slips, and what it leaves."""
 
 import time
-from dataclasses import dataclass
 
 import pytest
 
 from app.worlds.shapes import programs
 from app.worlds.shapes.grammar import parse
-
-
-@dataclass(frozen=True)
-class Obj:
-    shape: str
-    color: str
-    size: str
-    x: float
-    y: float
-
+from tests.worlds.shapes.scene_objects import Obj
 
 # A scene drawn on paper: no two objects closer than 10 % on either axis, so no relation
 # falls inside the spec's 8 % margin.

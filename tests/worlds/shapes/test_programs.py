@@ -1,21 +1,10 @@
 """The program language's executor: sets, relations inside the margins, none and ambiguous."""
 
-from dataclasses import dataclass
-
 import pytest
 
 from app.worlds.shapes import programs as p
 from app.worlds.shapes.programs import Step, filtered, scene
-
-
-@dataclass(frozen=True)
-class Obj:
-    shape: str
-    color: str
-    size: str
-    x: float
-    y: float
-
+from tests.worlds.shapes.scene_objects import Obj
 
 # Left to right: a red circle, a blue square above-right of it, a red triangle far right.
 OBJECTS = [

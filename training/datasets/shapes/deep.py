@@ -115,6 +115,17 @@ def _anchor_step(values: dict[str, str]) -> Step:
     return Step("unique", (filtered(scene(), **values),))
 
 
+def _related(values: dict[str, str], direction: str) -> Step:
+    """The objects `direction` of the one object `values` name."""
+    return Step("relate", (_anchor_step(values),), value=direction)
+
+
+def _some_anchor(rng: np.random.Generator, objects: list[SceneObject], index: int | None = None) -> dict[str, str] | None:
+    """The fewest words that name one object of the scene (a random one by default)."""
+    i = int(rng.integers(len(objects))) if index is None else index
+    return unique_values(objects, list(range(len(objects))), i, rng)
+
+
 # -- the forms ------------------------------------------------------------------------------------
 
 
@@ -123,10 +134,9 @@ def _pick(rng: np.random.Generator, items):
 
 
 def _relate_query(rng, objects) -> DeepQuestion | None:
-    anchor = int(rng.integers(len(objects)))
-    a_values = unique_values(objects, list(range(len(objects))), anchor, rng)
+    a_values = _some_anchor(rng, objects)
     direction = _pick(rng, list(DIRECTION_TEXT))
-    related = p.run(Step("relate", (_anchor_step(a_values or {}),), value=direction), objects)
+    related = p.run(_related(a_values or {}, direction), objects)
     if a_values is None or related.failure or not related.steps[-1][1].sure:
         return None
     kept = sorted(related.steps[-1][1].sure)
@@ -146,26 +156,23 @@ def _relate_query(rng, objects) -> DeepQuestion | None:
             f"The {target} is what {asked}?",
         ],
     )
-    relate = Step("relate", (_anchor_step(a_values),), value=direction)
-    program = Step("query", (Step("unique", (filtered(relate, **t_values),)),), attribute)
+    program = Step("query", (Step("unique", (filtered(_related(a_values, direction), **t_values),)),), attribute)
     params = {"anchor": a_values, "direction": direction, "target": t_values, "attribute": attribute}
     return DeepQuestion(text, "", "relate_query", program, params)
 
 
 def _relate_count(rng, objects) -> DeepQuestion | None:
-    anchor = int(rng.integers(len(objects)))
-    a_values = unique_values(objects, list(range(len(objects))), anchor, rng)
+    a_values = _some_anchor(rng, objects)
     if a_values is None:
         return None
     direction = _pick(rng, list(DIRECTION_TEXT))
     counted = set_values(rng, objects)
-    relate = Step("relate", (_anchor_step(a_values),), value=direction)
     if rng.random() < 0.25:
-        text = f"There is {_the(a_values, rng)[4:]}; how many {describe(counted, True, rng)} are {_direction(direction, rng)} it?"
-        text = _articles(text.replace("There is ", "There is a ", 1))
+        anchor = describe(a_values, False, rng)
+        text = _articles(f"There is a {anchor}; how many {describe(counted, True, rng)} are {_direction(direction, rng)} it?")
     else:
         text = f"How many {describe(counted, True, rng)} are {_direction(direction, rng)} {_the(a_values, rng)}?"
-    program = Step("count", (filtered(relate, **counted),))
+    program = Step("count", (filtered(_related(a_values, direction), **counted),))
     return DeepQuestion(text, "", "relate_count", program, {"anchors": [a_values], "directions": [direction], "counted": counted})
 
 
@@ -185,16 +192,12 @@ def _two_relations(rng, objects) -> DeepQuestion | None:
     if len(objects) < 3:
         return None
     first, second = (int(k) for k in rng.choice(len(objects), 2, replace=False))
-    a_values = unique_values(objects, list(range(len(objects))), first, rng)
-    b_values = unique_values(objects, list(range(len(objects))), second, rng)
+    a_values, b_values = _some_anchor(rng, objects, first), _some_anchor(rng, objects, second)
     if a_values is None or b_values is None:
         return None
     d1, d2 = _pick(rng, list(DIRECTION_TEXT)), _pick(rng, list(DIRECTION_TEXT))
     counted = set_values(rng, objects) if rng.random() < 0.3 else {}
-    both = Step(
-        "intersect",
-        (Step("relate", (_anchor_step(a_values),), value=d1), Step("relate", (_anchor_step(b_values),), value=d2)),
-    )
+    both = Step("intersect", (_related(a_values, d1), _related(b_values, d2)))
     text = (
         f"How many {describe(counted, True, rng)} are {_direction(d1, rng)} {_the(a_values, rng)} "
         f"and {_direction(d2, rng)} {_the(b_values, rng)}?"
@@ -206,12 +209,11 @@ def _two_relations(rng, objects) -> DeepQuestion | None:
 
 def _chain(rng, objects) -> DeepQuestion | None:
     """What A is the T dir1 the M that is dir2 the B?"""
-    base = int(rng.integers(len(objects)))
-    b_values = unique_values(objects, list(range(len(objects))), base, rng)
+    b_values = _some_anchor(rng, objects)
     if b_values is None:
         return None
     d2 = _pick(rng, list(DIRECTION_TEXT))
-    near = p.run(Step("relate", (_anchor_step(b_values),), value=d2), objects)
+    near = p.run(_related(b_values, d2), objects)
     if near.failure or not near.steps[-1][1].sure:
         return None
     middle_set = sorted(near.steps[-1][1].sure)
@@ -219,7 +221,7 @@ def _chain(rng, objects) -> DeepQuestion | None:
     m_values = unique_values(objects, middle_set, middle, rng)
     if m_values is None:
         return None
-    middle_step = Step("unique", (filtered(Step("relate", (_anchor_step(b_values),), value=d2), **m_values),))
+    middle_step = Step("unique", (filtered(_related(b_values, d2), **m_values),))
     d1 = _pick(rng, list(DIRECTION_TEXT))
     far = p.run(Step("relate", (middle_step,), value=d1), objects)
     if far.failure or not far.steps[-1][1].sure:
@@ -269,22 +271,21 @@ def _logic_not(rng, objects) -> DeepQuestion | None:
 
 
 def _same(rng, objects) -> tuple | None:
-    anchor = int(rng.integers(len(objects)))
-    a_values = unique_values(objects, list(range(len(objects))), anchor, rng)
+    a_values = _some_anchor(rng, objects)
     if a_values is None:
         return None
     options = [a for a in ATTRIBUTES if a not in a_values]
     if not options:
         return None
     attribute = _pick(rng, options)
-    return anchor, a_values, attribute, Step("same", (_anchor_step(a_values),), attribute)
+    return a_values, attribute, Step("same", (_anchor_step(a_values),), attribute)
 
 
 def _same_count(rng, objects) -> DeepQuestion | None:
     found = _same(rng, objects)
     if found is None:
         return None
-    _, a_values, attribute, same = found
+    a_values, attribute, same = found
     counted = {k: v for k, v in set_values(rng, objects).items() if k != attribute}
     text = f"How many other {describe(counted, True, rng)} have the same {_pick(rng, ASKED[attribute])} as {_the(a_values, rng)}?"
     program = Step("count", (filtered(same, **counted),))
@@ -295,7 +296,7 @@ def _same_query(rng, objects) -> DeepQuestion | None:
     found = _same(rng, objects)
     if found is None:
         return None
-    _, a_values, attribute, same = found
+    a_values, attribute, same = found
     kept = p.run(same, objects)
     if kept.failure or len(kept.steps[-1][1].sure) != 1:
         return None
