@@ -124,7 +124,8 @@ function renderWarnings(body) {
     const read = body.corrections.map((c) => `“${c.from}” as “${c.to}”`).join(", ");
     warningsBox.append(el("p", { class: "note", "data-testid": "vqa-read-as" }, `Read ${read}.`));
   }
-  if (body.note) warningsBox.append(el("p", { class: "note", "data-testid": "vqa-note" }, body.note));
+  // With no answer the note is the headline itself (`headline`): said once.
+  if (body.note && body.answers.length) warningsBox.append(el("p", { class: "note", "data-testid": "vqa-note" }, body.note));
 }
 
 function answerBars(body) {
