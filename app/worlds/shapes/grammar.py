@@ -76,6 +76,8 @@ SKIPPED_PHRASES = tuple(
     )
 )
 DETERMINERS = ("the", "a", "an", "any", "some", "all", "every", "each")
+QUANTIFIERS = ("any", "some", "all", "every", "each")
+NUMBER_OF = dict(w.NUMBERS) | {str(n): n for n in range(11)}
 COPULAS = ("is", "are")
 RELATIVES = ("that", "which", "who")
 
@@ -182,6 +184,8 @@ class Grammar:
         """A phrase that must name one object ("the big sphere"), or "it" for the one named before."""
         if self.referent is not None and self.word(i, "it") is not None:
             yield self.referent, i + 1
+        if self.word(i, *QUANTIFIERS) is not None:  # "is any circle left of it?" asks whether one exists
+            return
         for phrase, j in self.phrase(i):
             if not phrase.plural:
                 yield phrase.unique(), j
@@ -220,7 +224,7 @@ class Grammar:
                 m = negated if negated is not None else k
                 yield from self._relation_clause(m, negated is not None)
                 yield from self._same_clause(m, negated is not None)
-                if k != j:  # "that are red", "that are not circles"
+                if k != j or negated is not None:  # "that are red", "that are not circles", "... but not red"
                     yield from self._property_clause(m, negated is not None)
                 if negated is None:
                     yield from self._nearest_clause(k)
@@ -277,6 +281,8 @@ class Grammar:
         yield from self._relation(i)
         yield from self._verify(i)
         yield from self._named_first(i)
+        yield from self._count_is(i)
+        yield from self._all(i)
 
     def _there_is(self, i: int) -> Parses:
         """CLEVR's "There is a small cube that is left of the ball; what colour is it?"."""
@@ -354,7 +360,7 @@ class Grammar:
                         yield Step("compare", (first.objects, second.objects), value=variant), n
 
     def _exist(self, i: int) -> Parses:
-        j = self.word(i, "is there", "are there", "does the image contain", "does it contain", "is anything", "are any")
+        j = self.word(i, "is there", "are there", "does the image contain", "does it contain", "is anything", "are any", "is any")
         if j is not None:
             for phrase, k in self.phrase(j):
                 m = self.word(k, "or")
@@ -452,6 +458,38 @@ class Grammar:
                 for (shape, _), m in self.noun(n):
                     if shape != w.GENERIC:
                         yield Step("verify", (first,), "shape", shape), m
+
+    def _count_is(self, i: int) -> Parses:
+        """ "Are there two things left of the square?", "at least two", "more than one", "exactly three"."""
+        j = self.word(i, "are there", "is there")
+        if j is None:
+            return
+        for relation, words in (
+            (">=", ("at least",)),
+            ("<=", ("at most", "no more than")),
+            (">", ("more than",)),
+            ("<", ("fewer than", "less than")),
+            ("==", ("exactly", "")),
+        ):
+            k = self.word(j, *words) if words != ("",) else j
+            if k is None or k >= len(self.t) or self.t[k] not in NUMBER_OF:
+                continue
+            for phrase, m in self.phrase(k + 1):
+                yield Step("count_is", (phrase.as_set(),), relation, str(NUMBER_OF[self.t[k]])), m
+
+    def _all(self, i: int) -> Parses:
+        """ "Are all the circles left of the square?", "are all red things small?"."""
+        j = self.word(i, "are all", "are all of")
+        if j is None:
+            return
+        for phrase, k in self.phrase(j):
+            if not phrase.plural:
+                continue
+            for (kind, kept), m in self.joined_clauses(k):
+                if kind == "set":
+                    yield Step("all", (phrase.objects, kept)), m
+            for kept_kind, m in self._property_clause(k, negated=False):
+                yield Step("all", (phrase.objects, kept_kind[1])), m
 
 
 # -- building steps ---------------------------------------------------------------------------

@@ -21,6 +21,7 @@ result, so the page can show which objects each step kept. The language:
 | verify (attribute, value) | one object | whether it has that value |
 | compare (more, fewer, same) | objects, objects | whether the counts compare so |
 | count_is (==, >=, <=, >, <; n) | objects | whether the count compares so with n |
+| all | objects, objects | whether every one of the first is among the second |
 
 Rules (docs/shapes-scenes.md, "Ambiguity margins"): positions are compared only with a
 gap of 8 % of the side, and closest/farthest only with a 1.25 ratio. An object inside a
@@ -274,6 +275,14 @@ class Executor:
         }[step.value or "same"]
         return _decided(holds, step)
 
+    def _all(self, step: Step, named: Objects, kept: Objects) -> str:
+        """Whether every object of the first set is in the second ("are all the circles left of it?")."""
+        if not named.most:
+            raise Unanswerable("none", "there is no such object in the picture", step)
+        if named.unsure:
+            raise Unanswerable("unclear", "an object is too close to the line to say whether it is one of them", step)
+        return _decided((named.sure <= kept.sure, bool(named.sure - kept.most)), step)
+
     def _count_is(self, step: Step, given: Objects) -> str:
         low, high = _range(given)
         relation, n = (step.attribute or "=="), int(step.value or 0)
@@ -332,7 +341,8 @@ def _the_one(step: Step) -> bool:
 
 
 def family(program: Step) -> str:
-    """The spec's family the program asks (docs/shapes-scenes.md), "verify", or "deep"."""
+    """The spec's family the program asks (docs/shapes-scenes.md), one of the one-step
+    reader's composed kinds (verify, all, count_is), or "deep"."""
     op, inputs = program.op, program.inputs
     if op in ("count", "exist") and _filters_only(inputs[0]):
         return op
@@ -352,6 +362,9 @@ def family(program: Step) -> str:
         return "compare_attribute" if op == "equal" else "relate_position"
     if op == "verify" and _the_one(inputs[0]):
         return "verify"
+    # the one-step reader's composed kinds ("are all the circles small?", "are there two squares?")
+    if op in ("all", "count_is") and all(_filters_only(s) for s in inputs):
+        return op
     return "deep"
 
 
@@ -420,6 +433,7 @@ def _words(step: Step, refs: list[int]) -> str:
         "verify": f"whether {a} is {_plural(value) if attribute == 'shape' else value}",
         "compare": f"whether {a} has {'as many objects as' if value == 'same' else value + ' objects than'} {b}",
         "count_is": f"whether the count of {a} is {attribute} {value}",
+        "all": f"whether every object of {a} is in {b}",
     }[step.op]
 
 

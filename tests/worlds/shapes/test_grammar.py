@@ -67,6 +67,15 @@ def answer(question: str) -> str | None:
         ("How many objects are either green or brown?", "2"),
         ("How many triangles are there that are right of the red circle?", "2"),
         ("Is there a purple circle or a green circle?", "yes"),
+        # counts compared with a number, all, any, and "but not"
+        ("Are there two things left of the yellow triangle?", "no"),
+        ("Are there at least two small things below the blue square?", "yes"),
+        ("Are all the circles left of the brown triangle?", "yes"),
+        ("Are all the red things small?", "yes"),
+        ("Are all the squares above the green circle?", "yes"),
+        ("Are all the small things left of the yellow triangle?", "no"),
+        ("Is any circle right of the big square?", "yes"),
+        ("How many things are right of the blue square but not red?", "3"),
     ],
 )
 def test_deep_questions_become_programs_that_answer_them(question, expected):

@@ -65,6 +65,9 @@ def test_comparisons_verify_and_relations():
     assert answer(Step("compare", (red, circles), value="more")) == "yes"
     assert answer(Step("compare", (red, circles), value="same")) == "no"
     assert answer(Step("count_is", (red,), ">=", "2")) == "yes"
+    assert answer(Step("all", (red, filtered(scene(), size="large")))) == "no"  # the red circle is small
+    assert answer(Step("all", (filtered(scene(), shape="square"), filtered(scene(), size="large")))) == "yes"
+    assert p.run(Step("all", (filtered(scene(), color="green"), red)), OBJECTS).failure.kind == "none"
     assert answer(Step("equal", (the(shape="circle"), the(shape="triangle")), "color")) == "yes"
     assert answer(Step("verify", (the(shape="square"),), "size", "large")) == "yes"
     assert answer(Step("relation", (the(shape="circle"), the(shape="square")), value="left")) == "yes"
@@ -92,6 +95,8 @@ def test_extremes_and_nearest_keep_their_margins():
         (Step("query", (Step("farthest", (the(shape="circle"), scene())),), "size"), "closest_farthest"),
         (Step("equal", (the(shape="circle"), the(shape="square")), "size"), "compare_attribute"),
         (Step("count", (Step("union", (filtered(scene(), color="red"), filtered(scene(), color="blue"))),)), "deep"),
+        (Step("all", (filtered(scene(), shape="circle"), filtered(scene(), size="small"))), "all"),
+        (Step("all", (filtered(scene(), shape="circle"), Step("relate", (the(shape="square"),), value="left"))), "deep"),
     ],
 )
 def test_family_names_the_specs_one_step_families(program, family):
