@@ -75,6 +75,8 @@ async def answer_question(request: Request, registry: RegistryDep, settings: Set
     for model in needs:
         registry.require_ready(model)  # a clear 503 (or 404 for an unknown name), never another world's guess
     answer = await world.answer(registry, image, world.read(question), options, claim, settings)
+    if answer.model in registry.models:  # the road the world took (shapes' auto: FiLM or the scene parser)
+        request.state.model = answer.model
     answer.world_reason = reason
     answer.timing_ms = round((time.perf_counter() - start) * 1000, 2)
     return answer

@@ -39,6 +39,12 @@ def test_a_deep_question_is_answered_by_its_program_with_the_parse_as_evidence(t
         assert body["answers"][0]["answer"] == evidence["program"][-1]["value"]
 
 
+def test_the_metrics_count_the_road_that_answered(tiny_client):
+    ask(tiny_client, "How many things are not red?")
+    metrics = tiny_client.get("/metrics").text
+    assert 'vqademo_requests_total{model="scene_parser",route="/api/vqa",status="200"}' in metrics
+
+
 def test_the_parse_is_cached_for_the_next_question(tiny_client):
     image = render(sample_scene(np.random.default_rng(12)), 128)
     ask(tiny_client, "how many things are not red", image)
