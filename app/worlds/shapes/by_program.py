@@ -22,13 +22,13 @@ import asyncio
 import numpy as np
 from PIL import Image
 
-from app.config import Settings
-from app.worlds.base import Ambiguity, Answer, AnswerItem, AskOptions, Claim, ModelCheck, ParsedShape, ProgramStep, ShapesEvidence
+from app.worlds.base import Ambiguity, Answer, AnswerItem, Claim, ModelCheck, ParsedShape, ProgramStep, ShapesEvidence
 from app.worlds.cache import PictureCache
 from app.worlds.shapes import answer as film
-from app.worlds.shapes import parser, programs
+from app.worlds.shapes import parser, plans, programs
 from app.worlds.shapes import preprocessing as task
 from app.worlds.shapes.meaning import Reading
+from app.worlds.shapes.program_words import describe, named, step_words
 
 CACHED_PARSES = 256  # pictures: a parse is a few hundred bytes
 SURE_OBJECT = 0.9  # an object read with less confidence makes the answer a guess
@@ -70,49 +70,38 @@ def _box(o: parser.ParsedObject, size: tuple[int, int], upload_scale: float) -> 
 
 
 def _used(run: programs.Run) -> set[int]:
-    """The objects the answer rests on: those the last object-giving steps kept."""
-    used: set[int] = set()
-    for step, value in run.steps:
-        if step.op in programs.OBJECT_OPS and isinstance(value, int):
-            used.add(value)
-    if run.steps:
-        last = run.steps[-1][1]
-        if isinstance(last, programs.Objects):
-            used |= set(last.sure)
-        for step, value in reversed(run.steps):
-            if isinstance(value, programs.Objects) and step.op != "scene":
-                used |= set(value.sure)
-                break
-    return used
+    """The objects the answer rests on: every object picked as "the" one, and the last set kept."""
+    picked = {v for step, v in run.steps if step.op in programs.OBJECT_OPS and isinstance(v, int)}
+    last = next((v for step, v in reversed(run.steps) if isinstance(v, programs.Objects) and step.op != "scene"), None)
+    return picked | (set(last.sure) if last is not None else set())
 
 
 def _steps(program: programs.Step, run: programs.Run) -> list[ProgramStep]:
-    words = dict(zip(program.walk(), programs.describe(program), strict=True))
-    return [
-        ProgramStep(**item, words=words[step].split(". ", 1)[1])
-        for (step, _), item in zip(run.steps, programs.trace(run), strict=True)
-    ]
+    words = step_words(program)
+    return [ProgramStep(**item, words=words[step]) for (step, _), item in zip(run.steps, programs.trace(run), strict=True)]
 
 
-async def _film_check(registry, image, reading: Reading, options: AskOptions, claim: Claim, settings: Settings):
-    """FiLM's answer to the same question, where it reads it and is loaded."""
-    if reading.meaning is None or registry.ready_model("vqa") is None:
+async def _film_check(registry, image: Image.Image, reading: Reading, x: np.ndarray) -> ModelCheck | None:
+    """FiLM's first answer to the one-step meaning of the same question (its template
+    questions and plan, without the scene check the program's answer has run already)."""
+    served = registry.ready_model("vqa")
+    if reading.meaning is None or served is None:
         return None
-    checked = await film.answer(
-        registry, image, reading, options.model_copy(update={"model": "vqa", "explain": False}), claim, settings
-    )
-    if not checked.answers:
+    side = served.input_shape[0]
+    x = x if x.shape[1] == side else task.image_to_array(image, side)[None]
+    asked, _ = await film.ask_model(registry, served, x, plans.model_questions(reading.meaning))
+    outcome = plans.conclude(reading.meaning, asked, top_k=1)
+    if not outcome.answers:
         return None
-    return checked.answers[0]
+    top = outcome.answers[0]
+    return ModelCheck(model=served.name, answer=top["answer"], probability=round(float(top["probability"]), 6), agrees=False)
 
 
 async def answer(
     registry,
     image: Image.Image,
     reading: Reading,
-    options: AskOptions,
     claim: Claim,
-    settings: Settings,
     cache: PictureCache[Parse],
     check: bool = True,
 ) -> Answer:
@@ -123,7 +112,7 @@ async def answer(
     (objects, cached), (score, limit), checked = await asyncio.gather(
         parse_scene(registry, image, cache, x),
         film.ood_score(registry, image, x),
-        _film_check(registry, image, reading, options, claim, settings) if check else asyncio.sleep(0),
+        _film_check(registry, image, reading, x) if check else asyncio.sleep(0),
     )
     reason = film.unusual_reason(score, claim, limit)
     run = programs.run(program, objects)
@@ -147,9 +136,8 @@ async def answer(
         note = (note + " " if note else "") + "The parser is not sure of every object it read: read this as a guess."
     check_answer = None
     if checked is not None and answers:
-        agrees = checked.answer == answers[0]
-        check_answer = ModelCheck(model="vqa", answer=checked.answer, probability=checked.probability, agrees=agrees)
-        if not agrees:
+        check_answer = checked.model_copy(update={"agrees": checked.answer == answers[0]})
+        if not check_answer.agrees:
             note = (note + " " if note else "") + f"The end-to-end FiLM model says {checked.answer} instead."
     used = _used(run)
     size, scale = image.size, float(image.info.get("upload_scale", 1.0))
@@ -159,8 +147,12 @@ async def answer(
         unusual_reason=reason,
         objects=[
             ParsedShape(
-                **{k: v for k, v in o.to_json(i).items() if k in ("id", "shape", "color", "size", "confidence")},
+                id=i,
+                shape=o.shape,
+                color=o.color,
+                size=o.size,
                 box=_box(o, size, scale),
+                confidence=round(o.confidence, 4),
                 used=i in used,
             )
             for i, o in enumerate(objects)
@@ -173,8 +165,8 @@ async def answer(
         reading.question,
         "shapes",
         reading,
-        interpreted_as=programs.describe(program),
-        answers=[AnswerItem(answer=a, probability=round(confidence, 6)) for a in answers][: options.top_k],
+        interpreted_as=describe(program),
+        answers=[AnswerItem(answer=a, probability=round(confidence, 6)) for a in answers],  # one at most
         guess=bool(guess or ambiguous),
         ambiguous=ambiguous,
         note=note,
@@ -187,4 +179,4 @@ async def answer(
 
 def _named(failure: programs.Unanswerable) -> str:
     step = failure.step
-    return programs.named(step.inputs[0]) if step is not None and step.inputs else "object"
+    return named(step.inputs[0]) if step is not None and step.inputs else "object"

@@ -62,17 +62,6 @@ class ParsedObject:
     side: float
     confidence: float  # the lowest of its objectness and its three attributes' probabilities
 
-    def to_json(self, index: int) -> dict:
-        return {
-            "id": index,
-            "shape": self.shape,
-            "color": self.color,
-            "size": self.size,
-            "center": [round(self.x, 4), round(self.y, 4)],
-            "side": round(self.side, 4),
-            "confidence": round(self.confidence, 4),
-        }
-
 
 # -- the model -------------------------------------------------------------------------------
 

@@ -27,7 +27,9 @@ Rules (docs/shapes-scenes.md, "Ambiguity margins"): positions are compared only 
 gap of 8 % of the side, and closest/farthest only with a 1.25 ratio. An object inside a
 margin is *unsure*: sets carry their sure and unsure members, counts become ranges,
 and an answer that depends on an unsure member is not given ("too close to call").
-"The X" that matches nothing answers `none`; several, `ambiguous`. Nothing is guessed.
+"The X" that matches nothing answers `none`; several, `ambiguous`. Nothing is guessed
+here (`run` with the margins relaxed is the caller's guess). The program in words is
+`app.worlds.shapes.program_words`.
 """
 
 from __future__ import annotations
@@ -35,8 +37,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
-
-from app.worlds.shapes import words as w
 
 POSITION_MARGIN = 0.08  # of the side, between the two centres compared
 DISTANCE_RATIO = 1.25  # the winner's distance against every other candidate's
@@ -368,85 +368,11 @@ def family(program: Step) -> str:
     return "deep"
 
 
-def named(step: Step) -> str:
-    """Words for the objects a set-valued step gives, without an article: "large red
-    circle", "circle left of the blue square", "object with the same colour as the cube"."""
-    values: dict[str, str] = {}
-    while step.op == "filter":
-        values.setdefault(step.attribute or "", step.value or "")
-        step = step.inputs[0]
-    noun = " ".join(v for v in (values.get("size"), values.get("color"), values.get("shape") or w.GENERIC) if v)
-    if step.op == "scene":
-        return noun
-    if step.op == "relate":
-        return f"{noun} {_direction_words(step.value or '')} the {_one_named(step.inputs[0])}"
-    if step.op == "same":
-        return f"{noun} with the same {step.attribute} as the {_one_named(step.inputs[0])}"
-    return f"{noun} of that kind"
-
-
-def _one_named(step: Step) -> str:
-    """Words for the object an object-valued step picks."""
-    if step.op == "unique":
-        return named(step.inputs[0])
-    if step.op == "extreme":
-        return f"{w.EXTREME_OF.get(step.value or '', step.value)} {named(step.inputs[0])}"
-    if step.op in ("closest", "farthest"):
-        return f"{named(step.inputs[1])} {step.op} to the {_one_named(step.inputs[0])}"
-    return "object"
-
-
-# -- in words ------------------------------------------------------------------------------------
-
-
-def _plural(value: str) -> str:
-    return value + "s" if value in w.SHAPES else value
-
-
-def describe(program: Step) -> list[str]:
-    """The program in words, one numbered line per step: "3. the objects left of [2]"."""
-    steps = program.walk()
-    number = {step: i + 1 for i, step in enumerate(steps)}
-    return [f"{number[s]}. {_words(s, [number[i] for i in s.inputs])}" for s in steps]
-
-
-def _words(step: Step, refs: list[int]) -> str:
-    a, b = (f"[{refs[0]}]" if refs else ""), (f"[{refs[1]}]" if len(refs) > 1 else "")
-    value, attribute = step.value or "", step.attribute or ""
-    return {
-        "scene": "all objects",
-        "filter": f"those of {a} that are {_plural(value) if attribute == 'shape' else value}",
-        "relate": f"the other objects {_direction_words(value)} {a}",
-        "same": f"the other objects with the same {attribute} as {a}",
-        "closest": f"the object of {b} closest to {a}",
-        "farthest": f"the object of {b} farthest from {a}",
-        "extreme": f"the {w.EXTREME_OF.get(value, value)} of {a}",
-        "union": f"{a} or {b}",
-        "intersect": f"{a} and {b}",
-        "difference": f"{a} but not {b}",
-        "unique": f"the one object in {a}",
-        "count": f"how many are in {a}",
-        "exist": f"whether {a} has any",
-        "query": f"the {attribute} of {a}",
-        "equal": f"whether {a} and {b} have the same {attribute}",
-        "relation": f"whether {a} is {_direction_words(value)} {b}",
-        "verify": f"whether {a} is {_plural(value) if attribute == 'shape' else value}",
-        "compare": f"whether {a} has {'as many objects as' if value == 'same' else value + ' objects than'} {b}",
-        "count_is": f"whether the count of {a} is {attribute} {value}",
-        "all": f"whether every object of {a} is in {b}",
-    }[step.op]
-
-
-def _direction_words(direction: str) -> str:
-    return {"left": "left of", "right": "right of", "above": "above", "below": "below"}.get(direction, direction)
-
-
 def trace(result: Run) -> list[dict]:
     """Each step's result for the response: the objects it kept, or its value."""
-    number = {step: i + 1 for i, (step, _) in enumerate(result.steps)}
     out = []
-    for step, value in result.steps:
-        item: dict = {"step": number[step], "op": step.op}
+    for number, (step, value) in enumerate(result.steps, 1):
+        item: dict = {"step": number, "op": step.op}
         if isinstance(value, Objects):
             item["objects"] = sorted(value.sure)
             if value.unsure:

@@ -87,24 +87,25 @@ class ShapesWorld:
                 reading.read_as, reading.corrections, reading.scope_note = " ".join(words), corrections, None
         return reading
 
-    def by_program(self, registry: ModelRegistry, reading: Reading, options: AskOptions) -> bool:
-        """Whether this question is answered by its program on the parsed scene."""
-        if reading.program is None or options.model not in (AUTO, PARSER):
+    def by_program(self, registry: ModelRegistry, reading: Reading, options: AskOptions, family: str | None) -> bool:
+        """Whether this question is answered by its program on the parsed scene (`family`:
+        the program's, `programs.family`; None without a program)."""
+        if family is None or options.model not in (AUTO, PARSER):
             return False
         if options.model == PARSER:
             return True
         if registry.ready_model(PARSER) is None:
             return False
-        family = programs.family(reading.program)
         chosen = registry.card(PARSER).get("answers_by", {})
         return reading.meaning is None or family == "deep" or chosen.get(family) == PARSER
 
     async def answer(self, registry, image, reading, options: AskOptions, claim: Claim, settings: Settings) -> Answer:
-        if self.by_program(registry, reading, options):
+        family = programs.family(reading.program) if reading.program is not None else None
+        if self.by_program(registry, reading, options, family):
             # FiLM checks one-step questions only: for a deep one the one-step reader's meaning, when
             # it has one ("is there a big thing right of the red circle?" as a relation), is another question
-            check = options.model == AUTO and reading.program is not None and programs.family(reading.program) != "deep"
-            return await by_program.answer(registry, image, reading, options, claim, settings, self.parses, check)
+            check = options.model == AUTO and family != "deep"
+            return await by_program.answer(registry, image, reading, claim, self.parses, check)
         if options.model == PARSER:  # asked for the program road, which cannot read this question
             reading = replace(reading, meaning=None, scope_note=reading.scope_note or PARSER_NOTE)
         elif reading.meaning is None and reading.program is not None:  # a deep question, asked of the end-to-end models

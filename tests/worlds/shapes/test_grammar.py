@@ -6,6 +6,7 @@ import pytest
 
 from app.worlds.shapes import programs
 from app.worlds.shapes.grammar import parse
+from app.worlds.shapes.program_words import describe
 from tests.worlds.shapes.scene_objects import Obj
 
 # A scene drawn on paper: no two objects closer than 10 % on either axis, so no relation
@@ -91,7 +92,7 @@ def test_slips_are_corrected_as_in_one_step_questions():
 
 def test_the_program_reads_as_steps():
     program, _, _ = parse("How many green or yellow things are there?")
-    assert programs.describe(program) == [
+    assert describe(program) == [
         "1. all objects",
         "2. those of [1] that are green",
         "3. those of [1] that are yellow",

@@ -3,6 +3,7 @@
 import pytest
 
 from app.worlds.shapes import programs as p
+from app.worlds.shapes.program_words import describe
 from app.worlds.shapes.programs import Step, filtered, scene
 from tests.worlds.shapes.scene_objects import Obj
 
@@ -105,7 +106,7 @@ def test_family_names_the_specs_one_step_families(program, family):
 
 def test_the_program_in_words_and_the_trace():
     program = Step("count", (filtered(Step("relate", (the(shape="circle"),), value="right"), color="red"),))
-    words = p.describe(program)
+    words = describe(program)
     assert words[0] == "1. all objects" and words[-1] == f"{len(words)}. how many are in [{len(words) - 1}]"
     assert "the other objects right of" in " ".join(words)
     trace = p.trace(p.run(program, OBJECTS))

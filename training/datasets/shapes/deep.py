@@ -23,7 +23,8 @@ Choices (the spec leaves them open):
 - answers are balanced within each form (and attribute asked) by rejection, as CLEVR does;
 - each answer is computed twice: by running the question's program
   (`app.worlds.shapes.programs`) and by a direct count over the objects written apart
-  from it (`direct_answer`); a question where the two differ is an error of this module.
+  from it (`deep_check.direct_answer`); a question where the two differ is an error of
+  this module.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ import numpy as np
 
 from app.worlds.shapes import programs as p
 from app.worlds.shapes.programs import Step, filtered, scene
+from training.datasets.shapes.deep_check import direct_answer as direct_answer  # the second derivation
 from training.datasets.shapes.scenes import COLORS, SHAPES, Scene, SceneObject
 
 FORMS = (
@@ -133,18 +135,26 @@ def _pick(rng: np.random.Generator, items):
     return items[int(rng.integers(len(items)))]
 
 
+def _one_of(rng: np.random.Generator, objects: list[SceneObject], picked: Step) -> dict[str, str] | None:
+    """The words for a random one of the objects `picked` surely keeps, naming it among them."""
+    result = p.run(picked, objects)
+    kept = sorted(result.steps[-1][1].sure) if result.failure is None else []
+    return unique_values(objects, kept, _pick(rng, kept), rng) if kept else None
+
+
+def _unnamed(rng: np.random.Generator, values: dict[str, str] | None) -> str | None:
+    """An attribute the words `values` do not name (to ask about), or None."""
+    options = [a for a in ATTRIBUTES if a not in (values or {})]
+    return _pick(rng, options) if values is not None and options else None
+
+
 def _relate_query(rng, objects) -> DeepQuestion | None:
     a_values = _some_anchor(rng, objects)
     direction = _pick(rng, list(DIRECTION_TEXT))
-    related = p.run(_related(a_values or {}, direction), objects)
-    if a_values is None or related.failure or not related.steps[-1][1].sure:
+    t_values = _one_of(rng, objects, _related(a_values, direction)) if a_values is not None else None
+    attribute = _unnamed(rng, t_values)
+    if a_values is None or t_values is None or attribute is None:
         return None
-    kept = sorted(related.steps[-1][1].sure)
-    target = _pick(rng, kept)
-    t_values = unique_values(objects, kept, target, rng)
-    if t_values is None or len(t_values) == len(ATTRIBUTES):
-        return None
-    attribute = _pick(rng, [a for a in ATTRIBUTES if a not in t_values])
     relative = _pick(rng, ["", "that is ", "which is "])
     target = f"{describe(t_values, False, rng)} {relative}{_direction(direction, rng)} {_the(a_values, rng)}"
     asked = _pick(rng, ASKED[attribute])
@@ -213,25 +223,15 @@ def _chain(rng, objects) -> DeepQuestion | None:
     if b_values is None:
         return None
     d2 = _pick(rng, list(DIRECTION_TEXT))
-    near = p.run(_related(b_values, d2), objects)
-    if near.failure or not near.steps[-1][1].sure:
-        return None
-    middle_set = sorted(near.steps[-1][1].sure)
-    middle = _pick(rng, middle_set)
-    m_values = unique_values(objects, middle_set, middle, rng)
+    m_values = _one_of(rng, objects, _related(b_values, d2))
     if m_values is None:
         return None
     middle_step = Step("unique", (filtered(_related(b_values, d2), **m_values),))
     d1 = _pick(rng, list(DIRECTION_TEXT))
-    far = p.run(Step("relate", (middle_step,), value=d1), objects)
-    if far.failure or not far.steps[-1][1].sure:
+    t_values = _one_of(rng, objects, Step("relate", (middle_step,), value=d1))
+    attribute = _unnamed(rng, t_values)
+    if t_values is None or attribute is None:
         return None
-    target_set = sorted(far.steps[-1][1].sure)
-    target = _pick(rng, target_set)
-    t_values = unique_values(objects, target_set, target, rng)
-    if t_values is None or len(t_values) == len(ATTRIBUTES):
-        return None
-    attribute = _pick(rng, [a for a in ATTRIBUTES if a not in t_values])
     text = (
         f"What {_pick(rng, ASKED[attribute])} is the {describe(t_values, False, rng)} {_direction(d1, rng)} "
         f"the {describe(m_values, False, rng)} that is {_direction(d2, rng)} {_the(b_values, rng)}?"
@@ -274,10 +274,9 @@ def _same(rng, objects) -> tuple | None:
     a_values = _some_anchor(rng, objects)
     if a_values is None:
         return None
-    options = [a for a in ATTRIBUTES if a not in a_values]
-    if not options:
+    attribute = _unnamed(rng, a_values)
+    if attribute is None:
         return None
-    attribute = _pick(rng, options)
     return a_values, attribute, Step("same", (_anchor_step(a_values),), attribute)
 
 
@@ -329,57 +328,6 @@ def _articles(text: str) -> str:
         if words[i] in ("a", "an"):
             words[i] = "an" if words[i + 1][0] in "aeiou" else "a"
     return " ".join(words)
-
-
-# -- the second derivation ------------------------------------------------------------------------
-
-
-def _matches(o: SceneObject, values: dict[str, str]) -> bool:
-    return all(getattr(o, a) == v for a, v in values.items())
-
-
-def _one(objects, values, among=None) -> SceneObject:
-    found = [o for o in (objects if among is None else among) if _matches(o, values)]
-    assert len(found) == 1, f"{values} names {len(found)} objects"
-    return found[0]
-
-
-def _side(o: SceneObject, of: SceneObject, direction: str) -> bool:
-    gap = {"left": of.x - o.x, "right": o.x - of.x, "above": of.y - o.y, "below": o.y - of.y}[direction]
-    return gap >= p.POSITION_MARGIN
-
-
-def direct_answer(question: DeepQuestion, objects: list[SceneObject]) -> str:
-    """The answer counted straight from the objects, without the program (the margins are
-    the program's to check: this is asked only of questions it answered surely)."""
-    q, form = question.params, question.form
-    if form in ("relate_count", "relate_exist", "two_relations"):
-        anchors = [_one(objects, v) for v in q["anchors"]]
-        kept = [
-            o
-            for o in objects
-            if _matches(o, q["counted"])
-            and all(o is not a and _side(o, a, d) for a, d in zip(anchors, q["directions"], strict=True))
-        ]
-        return ("yes" if kept else "no") if form == "relate_exist" else str(len(kept))
-    if form == "relate_query":
-        anchor = _one(objects, q["anchor"])
-        among = [o for o in objects if o is not anchor and _side(o, anchor, q["direction"])]
-        return str(getattr(_one(objects, q["target"], among), q["attribute"]))
-    if form == "chain":
-        base = _one(objects, q["base"])
-        middle = _one(objects, q["middle"], [o for o in objects if o is not base and _side(o, base, q["d2"])])
-        among = [o for o in objects if o is not middle and _side(o, middle, q["d1"])]
-        return str(getattr(_one(objects, q["target"], among), q["attribute"]))
-    if form == "logic_or":
-        return str(sum(getattr(o, q["attribute"]) in q["values"] and _matches(o, q["noun"]) for o in objects))
-    if form == "logic_not":
-        return str(sum(getattr(o, q["attribute"]) != q["value"] and _matches(o, q["noun"]) for o in objects))
-    anchor = _one(objects, q["anchor"])
-    same = [o for o in objects if o is not anchor and getattr(o, q["attribute"]) == getattr(anchor, q["attribute"])]
-    if form == "same_count":
-        return str(sum(_matches(o, q["counted"]) for o in same))
-    return str(getattr(same[0], q["asked"]))
 
 
 # -- generating ---------------------------------------------------------------------------------------
