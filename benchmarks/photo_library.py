@@ -12,7 +12,6 @@ Each row says where the picture comes from and under which licence its package s
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from app.config import ROOT
 from training import packages
@@ -29,7 +28,12 @@ FACE_API = packages.Package(
     "MIT",
 )
 TRACKING = packages.Package(
-    "npm", "tracking", "1.1.3", "tracking-1.1.3.tgz", "cac8569e3f1e6158a3b1162fe2212a33c671c17f67729ad6a7fa2e35faaa52fb", "BSD-3-Clause"
+    "npm",
+    "tracking",
+    "1.1.3",
+    "tracking-1.1.3.tgz",
+    "cac8569e3f1e6158a3b1162fe2212a33c671c17f67729ad6a7fa2e35faaa52fb",
+    "BSD-3-Clause",
 )
 ULTRALYTICS = packages.Package(
     "pypi",
@@ -89,15 +93,57 @@ def _skimage(name: str, digest: str) -> LibraryPhoto:
 
 
 PHOTOS = (
-    LibraryPhoto("faceapi_sample1.jpg", FACE_API, "package/demo/sample1.jpg", "8ecae4b267b2d3169e06e00c7dee97097aa2a94635d45216f7732a5f4943cb51"),
-    LibraryPhoto("faceapi_sample2.jpg", FACE_API, "package/demo/sample2.jpg", "7d2b60ae6f13bf30f422e04df87451081a02c83de469056f25afb44b7000c691"),
-    LibraryPhoto("faceapi_sample3.jpg", FACE_API, "package/demo/sample3.jpg", "8eb081c9efb14370fa94d9feab9e5fbeafd19a627491853a80c2bf67f7ffa936"),
-    LibraryPhoto("faceapi_sample4.jpg", FACE_API, "package/demo/sample4.jpg", "729efa5923061d40eb4ed5f267a18cc7b8ba6f852bb2757b16d8b7e4937476fc"),
-    LibraryPhoto("faceapi_sample5.jpg", FACE_API, "package/demo/sample5.jpg", "6d45095ebb182d8f975c0790e0e4eefd86fbb40609cf4b271776d92e12662938"),
-    LibraryPhoto("faceapi_sample6.jpg", FACE_API, "package/demo/sample6.jpg", "9baad80f9d5e306fb9b8c0913d44445f1e95848df317530efb03d0934c57ba87"),
-    LibraryPhoto("tracking_faces.jpg", TRACKING, "package/examples/assets/faces.jpg", "889272392977114f72146e88b6775cdea9a2a421c84472972c862d7435281b7e"),
-    LibraryPhoto("bus.jpg", ULTRALYTICS, "ultralytics/assets/bus.jpg", "c02019c4979c191eb739ddd944445ef408dad5679acab6fd520ef9d434bfbc63"),
-    LibraryPhoto("zidane.jpg", ULTRALYTICS, "ultralytics/assets/zidane.jpg", "16d73869e3267a7d4ed00de8e860833bd1657c1b252e94c0c348277adc7b6edb"),
+    LibraryPhoto(
+        "faceapi_sample1.jpg",
+        FACE_API,
+        "package/demo/sample1.jpg",
+        "8ecae4b267b2d3169e06e00c7dee97097aa2a94635d45216f7732a5f4943cb51",
+    ),
+    LibraryPhoto(
+        "faceapi_sample2.jpg",
+        FACE_API,
+        "package/demo/sample2.jpg",
+        "7d2b60ae6f13bf30f422e04df87451081a02c83de469056f25afb44b7000c691",
+    ),
+    LibraryPhoto(
+        "faceapi_sample3.jpg",
+        FACE_API,
+        "package/demo/sample3.jpg",
+        "8eb081c9efb14370fa94d9feab9e5fbeafd19a627491853a80c2bf67f7ffa936",
+    ),
+    LibraryPhoto(
+        "faceapi_sample4.jpg",
+        FACE_API,
+        "package/demo/sample4.jpg",
+        "729efa5923061d40eb4ed5f267a18cc7b8ba6f852bb2757b16d8b7e4937476fc",
+    ),
+    LibraryPhoto(
+        "faceapi_sample5.jpg",
+        FACE_API,
+        "package/demo/sample5.jpg",
+        "6d45095ebb182d8f975c0790e0e4eefd86fbb40609cf4b271776d92e12662938",
+    ),
+    LibraryPhoto(
+        "faceapi_sample6.jpg",
+        FACE_API,
+        "package/demo/sample6.jpg",
+        "9baad80f9d5e306fb9b8c0913d44445f1e95848df317530efb03d0934c57ba87",
+    ),
+    LibraryPhoto(
+        "tracking_faces.jpg",
+        TRACKING,
+        "package/examples/assets/faces.jpg",
+        "889272392977114f72146e88b6775cdea9a2a421c84472972c862d7435281b7e",
+    ),
+    LibraryPhoto(
+        "bus.jpg", ULTRALYTICS, "ultralytics/assets/bus.jpg", "c02019c4979c191eb739ddd944445ef408dad5679acab6fd520ef9d434bfbc63"
+    ),
+    LibraryPhoto(
+        "zidane.jpg",
+        ULTRALYTICS,
+        "ultralytics/assets/zidane.jpg",
+        "16d73869e3267a7d4ed00de8e860833bd1657c1b252e94c0c348277adc7b6edb",
+    ),
     _skimage("camera.png", "b0793d2adda0fa6ae899c03989482bff9a42d3d5690fc7e3648f2795d730c23a"),
     _skimage("motorcycle_left.png", "db18e9c4157617403c3537a6ba355dfeafe9a7eabb6b9b94cb33f6525dd49179"),
     _skimage("hubble_deep_field.jpg", "3a19c5dd8a927a9334bb1229a6d63711b1c0c767fb27e2286e7c84a3e2c2f5f4"),
@@ -108,8 +154,18 @@ PHOTOS = (
     _skimage("brick.png", "7966caf324f6ba843118d98f7a07746d22f6a343430add0233eca5f6eaaa8fcf"),
     _skimage("horse.png", "c7fb60789fe394c485f842291ea3b21e50d140f39d6dcb5fb9917cc178225455"),
     _skimage("color.png", "7d2df993de2b4fa2a78e04e5df8050f49a9c511aa75e59ab3bd56ac9c98aef7e"),
-    LibraryPhoto("china.jpg", SKLEARN, "sklearn/datasets/images/china.jpg", "8378025ad2519d649d02e32bd98990db4ab572357d9f09841c2fbfbb4fefad29"),
-    LibraryPhoto("flower.jpg", SKLEARN, "sklearn/datasets/images/flower.jpg", "a77f6ec41e353afdf8bdff2ea981b2955535d8d83294f8cfa49cf4e423dd5638"),
+    LibraryPhoto(
+        "china.jpg",
+        SKLEARN,
+        "sklearn/datasets/images/china.jpg",
+        "8378025ad2519d649d02e32bd98990db4ab572357d9f09841c2fbfbb4fefad29",
+    ),
+    LibraryPhoto(
+        "flower.jpg",
+        SKLEARN,
+        "sklearn/datasets/images/flower.jpg",
+        "a77f6ec41e353afdf8bdff2ea981b2955535d8d83294f8cfa49cf4e423dd5638",
+    ),
     LibraryPhoto("quokka.jpg", IMGAUG, "imgaug/quokka.jpg", "bf1059d0f925e7d0c712cadf07a04ba4cfc98957d7be65d3a7d8ae0c464cd76e"),
     LibraryPhoto(
         "present.png",

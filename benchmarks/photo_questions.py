@@ -36,6 +36,7 @@ import numpy as np
 from PIL import Image
 
 from app.config import ROOT
+from benchmarks.photo_library import photo_bytes
 from training.common import read_card, write_card
 
 QUESTIONS = ROOT / "benchmarks" / "questions" / "photo_questions.json"
@@ -141,16 +142,29 @@ def question_table(results: list[tuple[dict, str, float, dict]]) -> dict:
         "out_of_scope_said_percent": pct(outs.count("right"), outs),
         "cannot_tell_kept_percent": pct(cants.count("right"), cants),
         "p50_ms_in_process": round(statistics.median(t for _, _, t, _ in results), 1),
+        **({"by_kind": by_kind(results)} if any("kind" in item for item, *_ in results) else {}),
+    }
+
+
+def by_kind(results: list[tuple[dict, str, float, dict]]) -> dict:
+    """Right and wrong per kind of question (a question set that names kinds)."""
+    kinds: dict[str, list[str]] = {}
+    for item, g, *_ in results:
+        kinds.setdefault(item.get("kind", "other"), []).append(g)
+    return {
+        kind: {"questions": len(gs), "right_percent": round(100 * gs.count("right") / len(gs), 1), "wrong": gs.count("wrong")}
+        for kind, gs in sorted(kinds.items())
     }
 
 
 def ask_all(client, items: list[dict]) -> list[tuple[dict, str, float, dict]]:
     """(item, grade, milliseconds, response body) for each question."""
-    photos = {p.name: p.read_bytes() for p in PHOTOS.glob("*.jpg")}
+    photos = {name: photo_bytes(name) for name in {item["photo"] for item in items}}
     results = []
     for item in items:
         start = time.perf_counter()
-        files = {"image": (item["photo"], photos[item["photo"]], "image/jpeg")}
+        kind = "image/png" if item["photo"].endswith(".png") else "image/jpeg"
+        files = {"image": (item["photo"], photos[item["photo"]], kind)}
         body = client.post("/api/vqa", files=files, data={"question": item["question"]}).json()
         results.append((item, grade(item["expect"], body), (time.perf_counter() - start) * 1000, body))
     return results
@@ -228,6 +242,8 @@ def main() -> None:
         f"out of scope said {table['out_of_scope_said_percent']} %; 'cannot tell' kept {table['cannot_tell_kept_percent']} %; "
         f"p50 {table['p50_ms_in_process']} ms in process"
     )
+    for kind, row in table.get("by_kind", {}).items():
+        print(f"  {kind:<14} {row['questions']:>3} questions: right {row['right_percent']:>5} %, wrong {row['wrong']}")
     for item, g, _, body in results:
         if g != "right":
             said = body["answers"][0]["answer"] if body["answers"] else (body.get("note") or body.get("scope_note") or "")[:70]

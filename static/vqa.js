@@ -221,6 +221,29 @@ function renderBoxes(body) {
   });
 }
 
+// The pose model's people: each skeleton drawn over the photo, joints as dots.
+const BONES = [["left_shoulder", "right_shoulder"], ["left_shoulder", "left_elbow"], ["left_elbow", "left_wrist"],
+  ["right_shoulder", "right_elbow"], ["right_elbow", "right_wrist"], ["left_shoulder", "left_hip"], ["right_shoulder", "right_hip"],
+  ["left_hip", "right_hip"], ["left_hip", "left_knee"], ["left_knee", "left_ankle"], ["right_hip", "right_knee"],
+  ["right_knee", "right_ankle"], ["nose", "left_eye"], ["nose", "right_eye"], ["left_eye", "left_ear"], ["right_eye", "right_ear"]];
+
+function renderSkeletons(body) {
+  const people = body.evidence && body.evidence.people;
+  if (!people || !people.length || !preview.naturalWidth) return;
+  const [w, h] = [preview.naturalWidth, preview.naturalHeight];
+  boxesLayer.setAttribute("viewBox", `0 0 ${w} ${h}`);
+  const line = Math.max(2, Math.round(Math.max(w, h) / 250));
+  for (const person of people) {
+    const at = Object.fromEntries(person.keypoints.map((k) => [k.name, k]));
+    const group = svgEl("g", { class: "skeleton", "data-testid": "vqa-skeleton" });
+    for (const [a, b] of BONES) {
+      if (at[a] && at[b]) group.append(svgEl("line", { x1: at[a].x, y1: at[a].y, x2: at[b].x, y2: at[b].y, "stroke-width": line }));
+    }
+    for (const k of person.keypoints) group.append(svgEl("circle", { cx: k.x, cy: k.y, r: line * 1.5 }));
+    boxesLayer.append(group);
+  }
+}
+
 function photoEvidence(ev) {
   const block = el("details", { class: "vqa-evidence", open: "", "data-testid": "vqa-evidence" });
   const classes = ev.classes.map((c) => `${c.label} ${pct(c.probability)}`).join(", ");
@@ -231,6 +254,11 @@ function photoEvidence(ev) {
     block.append(el("p", {}, "Detector (numbered as on the picture):"), list);
   } else {
     block.append(el("p", {}, "Detector: nothing."));
+  }
+  if (ev.people) {
+    const said = ev.people.map((p, i) => `person ${i + 1} ${pct(p.score)}, ${p.posture || "posture not seen"}`);
+    block.append(el("p", { "data-testid": "vqa-people" }, ev.people.length
+      ? `Pose model (skeletons on the picture): ${said.join("; ")}.` : "Pose model: no one."));
   }
   if (ev.text && ev.text.length) block.append(el("p", {}, `Text read: ${ev.text.map((w) => w.text).join(" ")}.`));
   if (ev.picture) {
@@ -334,6 +362,7 @@ function renderAnswers(body) {
   answersBox.replaceChildren(...parts, ...(evidence ? [evidence] : []), facts, details);
   renderWarnings(body);
   renderBoxes(body);
+  renderSkeletons(body);
   if (body.heatmap_png) {
     heatmap.src = `data:image/png;base64,${body.heatmap_png}`;
     heatmap.alt = `Where the model looked to answer “${body.question}”`;

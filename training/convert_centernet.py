@@ -78,9 +78,10 @@ ACTIVATIONS = {"Relu": keras.layers.ReLU, "Relu6": lambda name: keras.layers.ReL
 class GraphTranslator:
     """Builds the Keras tensor for a graph node, its inputs first (memoised)."""
 
-    def __init__(self, nodes: list[dict], values: dict[str, np.ndarray]) -> None:
+    def __init__(self, nodes: list[dict], values: dict[str, np.ndarray], input_shape: tuple[int, ...] | None = None) -> None:
         self.nodes = {n["name"]: n for n in nodes}
         self.values = values
+        self.input_shape = input_shape  # for a graph whose input size is left open (-1)
         self.tensors: dict[str, keras.KerasTensor] = {}
         self.weights: dict[str, list[np.ndarray]] = {}  # set once the model is built
 
@@ -93,7 +94,7 @@ class GraphTranslator:
             if current in self.tensors:
                 pending.pop()
                 continue
-            missing = [i for i in map(base_name, self.nodes[current].get("input", [])) if i not in self.tensors]
+            missing = [i for i in map(base_name, self._tensor_inputs(self.nodes[current])) if i not in self.tensors]
             missing = [i for i in missing if i not in self.values]
             if missing:
                 pending.extend(missing)
@@ -102,12 +103,19 @@ class GraphTranslator:
                 pending.pop()
         return self.tensors[base_name(name)]
 
+    @staticmethod
+    def _tensor_inputs(node: dict) -> list[str]:
+        """The inputs whose values flow through the layer (a resize's size is read from
+        the graph's constants, never computed)."""
+        inputs = node.get("input", [])
+        return inputs[:1] if node["op"] == "ResizeBilinear" else inputs
+
     def _translate(self, node: dict):
         op, inputs, name = node["op"], node.get("input", []), layer_name(node["name"])
         if op == "Placeholder":
-            dims = node["attr"]["shape"]["shape"]["dim"][1:]
-            return keras.Input(tuple(int(d["size"]) for d in dims), name="image")
-        if op == "Identity":
+            dims = tuple(int(d["size"]) for d in node["attr"]["shape"]["shape"]["dim"][1:])
+            return keras.Input(self.input_shape or dims, name="image")
+        if op in ("Identity", "Cast"):  # the Keras input is float already
             return self.tensor(inputs[0])
         if op in CONVOLUTIONS:
             return self._convolution(node, name)
@@ -115,7 +123,7 @@ class GraphTranslator:
             return ACTIVATIONS[op](name=name)(self.tensor(inputs[0]))
         if op == "Sigmoid":
             return keras.layers.Activation("sigmoid", name=name)(self.tensor(inputs[0]))
-        if op in ("Mul", "Add", "Sub"):
+        if op in ("Mul", "Add", "AddV2", "Sub"):
             return self._arithmetic(op, inputs, name)
         if op == "Mean":
             if sorted(self.values[inputs[1]].tolist()) != [1, 2] or not attr(node, "keep_dims"):
@@ -123,7 +131,14 @@ class GraphTranslator:
             return keras.layers.GlobalAveragePooling2D(keepdims=True, name=name)(self.tensor(inputs[0]))
         if op == "ResizeBilinear":
             x = self.tensor(inputs[0])
-            if self.values[inputs[1]].tolist() != [2 * x.shape[1], 2 * x.shape[2]] or attr(node, "half_pixel_centers"):
+            if attr(node, "half_pixel_centers"):
+                # TF2's resize (Keras' own bilinear upsampling); the size is the input's
+                # shape times a constant, which must be 2
+                size = self.nodes[base_name(inputs[1])]
+                if size["op"] != "Mul" or self.values.get(size["input"][1], np.zeros(2)).tolist() != [2, 2]:
+                    raise ValueError(f"{node['name']}: only x2 bilinear resizing is supported")
+                return keras.layers.UpSampling2D(2, interpolation="bilinear", name=name)(x)
+            if self.values[inputs[1]].tolist() != [2 * x.shape[1], 2 * x.shape[2]]:
                 raise ValueError(f"{node['name']}: only x2 legacy bilinear resizing is supported")
             return task.UpsampleBilinearLegacy(name=name)(x)
         if op == "ConcatV2":
@@ -138,11 +153,11 @@ class GraphTranslator:
         kernel = self.values[inputs[1]]
         bias = self.values[inputs[2]] if fused else None
         activations = [f for f in fused if f != "BiasAdd"]
-        if fused and (fused[0] != "BiasAdd" or activations not in ([], ["Relu"])):
+        if fused and (fused[0] != "BiasAdd" or activations not in ([], ["Relu"], ["Relu6"])):
             raise ValueError(f"{node['name']}: fused ops {fused} are not supported")
         strides = attr(node, "strides")[1:3]
         common = dict(strides=strides, padding=attr(node, "padding").lower(), use_bias=bias is not None, name=name)
-        common["activation"] = "relu" if activations else None
+        common["activation"] = activations[0].lower() if activations else None
         if "Depthwise" in node["op"]:
             layer = keras.layers.DepthwiseConv2D(kernel.shape[:2], depth_multiplier=kernel.shape[3], **common)
         else:
@@ -153,15 +168,16 @@ class GraphTranslator:
     def _arithmetic(self, op: str, inputs: list[str], name: str):
         constants = [i for i in inputs if i in self.values]
         if not constants:
-            layer = {"Mul": keras.layers.Multiply, "Add": keras.layers.Add, "Sub": keras.layers.Subtract}[op]
+            layer = {"Mul": keras.layers.Multiply, "Sub": keras.layers.Subtract}.get(op, keras.layers.Add)
             return layer(name=name)([self.tensor(i) for i in inputs])
         (constant,) = constants
         (variable,) = [i for i in inputs if i != constant]
         value = self.values[constant]
-        if value.size != 1 or (op == "Sub" and inputs[0] == constant):
+        # a constant broadcast over channels with one value throughout is a scalar
+        if value.size == 0 or np.any(value != value.flat[0]) or (op == "Sub" and inputs[0] == constant):
             raise ValueError(f"{name}: only x op scalar is supported")
-        c = float(value.reshape(()))
-        scale, offset = {"Mul": (c, 0.0), "Add": (1.0, c), "Sub": (1.0, -c)}[op]
+        c = float(value.flat[0])
+        scale, offset = {"Mul": (c, 0.0), "Sub": (1.0, -c)}.get(op, (1.0, c))
         return keras.layers.Rescaling(scale, offset, name=name)(self.tensor(variable))
 
 
@@ -191,7 +207,9 @@ def build_model(nodes: list[dict], values: dict[str, np.ndarray]) -> keras.Model
 UNFUSED = {"_FusedConv2D": "Conv2D", "FusedDepthwiseConv2dNative": "DepthwiseConv2dNative"}
 
 
-def original_graph(nodes: list[dict], values: dict[str, np.ndarray], outputs: tuple[str, ...] = (DETECTIONS,)):
+def original_graph(
+    nodes: list[dict], values: dict[str, np.ndarray], outputs: tuple[str, ...] = (DETECTIONS,), image: str = "tower_0/images"
+):
     """The tfjs graph run by TensorFlow itself; tfjs' fused convolutions are written
     out as the TensorFlow ops they stand for (convolution, bias, activation)."""
     import tensorflow as tf
@@ -222,7 +240,7 @@ def original_graph(nodes: list[dict], values: dict[str, np.ndarray], outputs: tu
 
     wrapped = tf.compat.v1.wrap_function(run, [])
     fetch = [wrapped.graph.get_tensor_by_name(f"{n}:0") for n in outputs]
-    return wrapped.prune(wrapped.graph.get_tensor_by_name("tower_0/images:0"), fetch)
+    return wrapped.prune(wrapped.graph.get_tensor_by_name(f"{image}:0"), fetch)
 
 
 def compare_with_graph(model: keras.Model, nodes: list[dict], values: dict[str, np.ndarray], labels: list[str]) -> dict:

@@ -147,6 +147,20 @@ class PhotoObject(BaseModel):
     box: list[float] = Field(description="x1, y1, x2, y2 in the uploaded image's pixels (after EXIF rotation)")
 
 
+class PhotoKeypoint(BaseModel):
+    name: str = Field(description="one of MoveNet's 17 body keypoints (nose, left_shoulder, ...)")
+    x: float
+    y: float
+    score: float = Field(ge=0, le=1)
+
+
+class PhotoPerson(BaseModel):
+    score: float = Field(ge=0, le=1)
+    box: list[float] = Field(description="x1, y1, x2, y2 in the uploaded image's pixels")
+    posture: Literal["standing", "sitting", "lying"] | None = Field(description="None: the hips and knees are not seen")
+    keypoints: list[PhotoKeypoint] = Field(description="the joints seen (score at least 0.3), in the upload's pixels")
+
+
 class PhotoWord(BaseModel):
     text: str
     confidence: float = Field(ge=0, le=1)
@@ -176,6 +190,7 @@ class PhotoEvidence(WorldEvidence):
     objects: list[PhotoObject] = Field(description="the detector's boxes, best first")
     text: list[PhotoWord] = Field(description="for a question about text: the words Tesseract read clearly")
     picture: PhotoPicture | None = Field(None, description="for a question about the whole picture: what its pixels measure")
+    people: list[PhotoPerson] | None = Field(None, description="for a question about people: the pose model's people")
 
 
 class ParsedShape(BaseModel):

@@ -183,8 +183,23 @@ def test_an_uploaded_photo_is_answered_by_the_photo_models(page):
     page.get_by_test_id("vqa-question").fill("What is the cat doing?")
     page.get_by_test_id("vqa-ask").click()
     page.wait_for_function("document.querySelectorAll('#vqa-history li').length === 3")
-    assert "doing, wearing or holding" in page.get_by_test_id("vqa-scope").inner_text()  # what it cannot answer, in words
+    assert "raise an arm, what they hold" in page.get_by_test_id("vqa-scope").inner_text()  # what it can, in words
     assert "can't answer this" in page.get_by_test_id("vqa-history").inner_text()
+    assert page.console_errors == []
+
+
+def test_a_question_about_people_draws_their_skeletons(page):
+    page.goto("/")
+    photo = (ROOT / "static" / "photos" / "astronaut.jpg").read_bytes()
+    page.get_by_test_id("vqa-image").set_input_files(files=[{"name": "a.jpg", "mimeType": "image/jpeg", "buffer": photo}])
+    page.wait_for_function("document.querySelector('#vqa-preview').naturalWidth > 0")
+    page.get_by_test_id("vqa-question").fill("How many people are there?")
+    page.get_by_test_id("vqa-ask").click()
+    page.locator("[data-testid=vqa-world-note][data-world=photo]").wait_for()
+    assert page.get_by_test_id("vqa-answers").locator(".top-answer").inner_text() == "1"
+    skeleton = page.get_by_test_id("vqa-skeleton")
+    assert skeleton.count() == 1 and skeleton.locator("line").count() >= 3  # shoulders, face
+    assert "Pose model" in page.get_by_test_id("vqa-people").inner_text()
     assert page.console_errors == []
 
 

@@ -1,4 +1,4 @@
-"""Answering one question about one photo: read it, look with both models, answer.
+"""Answering one question about one photo: read it, look with the models, answer.
 
 The router hands over the decoded image; this module reads the question
 (`photo_reading`), runs the classifier and the detector side by side through the
@@ -19,22 +19,37 @@ from PIL import Image
 from app.worlds.base import Answer, PhotoEvidence
 from app.worlds.photo import classify as photo_classify
 from app.worlds.photo import detect as photo_detect
+from app.worlds.photo import people_rules
+from app.worlds.photo import pose as photo_pose
 from app.worlds.photo import text as photo_text
 from app.worlds.photo.reading import SCOPE_NOTE, TEXT_NOTE, PhotoQuestion
 from app.worlds.photo.rules import RULES, Look, Outcome, Thresholds
 
-CLASSIFIER, DETECTOR = "photo_classifier", "photo_detector"
-MODELS = (CLASSIFIER, DETECTOR)
+CLASSIFIER, DETECTOR, POSE = "photo_classifier", "photo_detector", "photo_pose"
+MODELS = (CLASSIFIER, DETECTOR, POSE)
+ANSWERING = RULES | {"people": people_rules.answer}
 
 
-async def look(registry, image: Image.Image, thresholds: Thresholds) -> Look:
+async def look(registry, image: Image.Image, thresholds: Thresholds, with_pose: bool = False) -> Look:
+    """Both recognition models, and the pose model only for a question about people
+    (a count of cups never pays for it)."""
     classifier, detector = registry.require_ready(CLASSIFIER), registry.require_ready(DETECTOR)
-    probabilities, output = await asyncio.gather(
+    calls = [
         registry.infer(classifier, photo_classify.photo_to_input(image)[None]),
         registry.infer(detector, photo_detect.photo_to_input(image)[None]),
-    )
+    ]
+    if with_pose:
+        calls.append(registry.infer(registry.require_ready(POSE), photo_pose.photo_to_input(image)[None]))
+    probabilities, output, *heads = await asyncio.gather(*calls)
     detections = photo_detect.decode(output[0], detector.assets["labels"], image.size, min_score=thresholds.maybe)
-    return Look.from_outputs(image, probabilities[0], classifier.assets, detections)
+    seen = Look.from_outputs(image, probabilities[0], classifier.assets, detections)
+    if heads:
+        seen.people = photo_pose.decode(heads[0][0], image.size)
+    return seen
+
+
+def models_used(q: PhotoQuestion) -> tuple[str, ...]:
+    return MODELS if q.intent == "people" else (CLASSIFIER, DETECTOR)
 
 
 def _evidence(seen: Look, upload_scale: float, words: list[photo_text.Word], whole: bool = False) -> dict[str, Any]:
@@ -48,6 +63,8 @@ def _evidence(seen: Look, upload_scale: float, words: list[photo_text.Word], who
         "objects": [d.as_dict(upload_scale) for d in seen.detections],
         "text": [w.as_dict(upload_scale) for w in words],
     }
+    if seen.people is not None:
+        evidence["people"] = [p.as_dict(upload_scale) for p in seen.people]
     if whole:
         m = seen.picture
         evidence["picture"] = {"coloured_share": round(m.coloured_share, 4), "lightness": round(m.lightness, 4)}
@@ -71,8 +88,8 @@ async def answer(registry, image: Image.Image, q: PhotoQuestion) -> Answer:
         seen, words = await asyncio.gather(look(registry, image, thresholds), asyncio.to_thread(photo_text.read_text, image))
         outcome = read_text_outcome(words)
     else:
-        seen = await look(registry, image, thresholds)
-        outcome = RULES[q.intent](q, seen, thresholds) if q.intent else Outcome(guess=True)
+        seen = await look(registry, image, thresholds, with_pose=q.intent == "people")
+        outcome = ANSWERING[q.intent](q, seen, thresholds) if q.intent else Outcome(guess=True)
     return Answer.from_reading(
         q.question,
         "photo",
@@ -81,7 +98,7 @@ async def answer(registry, image: Image.Image, q: PhotoQuestion) -> Answer:
         answers=outcome.answers,
         guess=bool(outcome.guess or not outcome.answers),
         note=outcome.note,
-        model="+".join(MODELS),
+        model="+".join(models_used(q)),
         evidence=PhotoEvidence.model_validate(
             _evidence(seen, float(image.info.get("upload_scale", 1.0)), words, whole=q.intent == "picture")
         ),

@@ -1,13 +1,16 @@
 """Reading a question about a photo: what it asks, and about which thing.
 
-The photo path answers five kinds of question, each grounded in a model's output:
+The photo path answers these kinds of question, each grounded in a model's output:
 - identify: "what is this?", "what animal is this?", "what kind of dog is it?";
 - exists: "is there a cup?", "are there any people?", "is this a cat?";
-- count: "how many people are there?";
+- count: "how many cars are there?";
 - colour: "what colour is the car?", "what color is it?";
 - room: "what room is this?", "where was this taken?";
-- text: "what does the sign say?", "what is written here?" (with Tesseract installed).
-Everything else (what people do, wear or hold, why, when, who) is out of scope and
+- text: "what does the sign say?", "what is written here?" (with Tesseract installed);
+- picture: "is this photo in colour?", "is it dark?", "is this indoors?";
+- people: how many, faces, posture, raised arms, what they hold, the colour they wear
+  (`app.worlds.photo.people`).
+Everything else (what people do, what faces show, why, when, who) is out of scope and
 said so. Clean-up, shorthand and the speller are every world's (`app.worlds.language`);
 slips are corrected to the photo words.
 """
@@ -17,9 +20,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from app.worlds.language import FILLER_CORE, OUT_OF_SCOPE_CORE, Speller, clean, expand_shorthand, plural_forms
-from app.worlds.photo import words
+from app.worlds.photo import people, words
 
-INTENTS = ("identify", "exists", "count", "colour", "room", "text", "picture")
+INTENTS = ("identify", "exists", "count", "colour", "room", "text", "picture", "people")
 
 
 def _words(text: str) -> set[str]:
@@ -42,7 +45,7 @@ PLACE_WORDS |= {"outside": "outdoors"}
 CONTAINER_WORDS = _words("cup cups mug mugs bowl bowls glass glasses plate plates bottle bottles dish pot pan")
 EXIST_OPENERS = _words("is are does do can could was were any have has")
 OUT_OF_SCOPE = set(OUT_OF_SCOPE_CORE) | _words("""
-    doing do holding hold wearing wear name happening eating playing sitting standing running looking
+    doing do name happening eating playing running looking
     left right behind front under above below beside next brand made material bigger smaller taller
     than season day night year gender race temperature hot cold shape size
 """)
@@ -63,7 +66,8 @@ FILLER = set(FILLER_CORE) | _words("""
 SCOPE_NOTE = (
     "About photos I can say what the main thing is (an animal, a vehicle, some food, or one of 1,000 everyday "
     "objects), whether something is there, how many people, animals, cups or cars there are, what colour a "
-    "thing is, which room this is, what clear text says, and whether the photo is in colour, dark, or indoors. I cannot say what people are doing, wearing or holding."
+    "thing is, which room this is, what clear text says, whether the photo is in colour, dark, or indoors, and whether "
+    "people sit, stand or lie, raise an arm, what they hold and what colour they wear."
 )
 TEXT_NOTE = "Reading text needs the Tesseract OCR program, which is not installed on this server."
 PERSON_NOTE = "The detector finds people; it cannot tell a man from a woman or a child from an adult."
@@ -94,7 +98,9 @@ class PhotoQuestion:
     scope_note: str | None = None
     note: str | None = None
     room: str | None = None
-    aspect: str | None = None  # the whole picture: colour, gray, dark, bright, night, day, indoors, outdoors
+    # the whole picture: colour, gray, dark, bright, night, day, indoors, outdoors; people:
+    # what `people.read_people` says the question asks
+    aspect: str | None = None
     person_detail: bool = (
         False  # "man", "girl": more than the detector can tell apart  # "is this a kitchen?": the room asked about
     )
@@ -128,6 +134,23 @@ SPELLER = Speller(
             *LIGHT_WORDS,
             *PLACE_WORDS,
             *CONTAINER_WORDS,
+            *people.POSTURES,
+            *people.RAISE_WORDS,
+            *people.LIMB_WORDS,
+            *people.HOLD_WORDS,
+            *people.WEAR_WORDS,
+            *people.CLOTHES,
+            *people.FACE_DETAIL,
+            "face",
+            "faces",
+            "down",
+            "up",
+            "their",
+            "his",
+            "her",
+            "they",
+            "he",
+            "she",
             "how",
             "many",
             "what",
@@ -160,7 +183,7 @@ def picture_aspect(tokens: list[str], thing: Thing | None) -> str | None:
         return None
     if said & GRAYSCALE or {"black", "white"} <= said:
         return "gray"
-    if said & COLOUR_WORDS and said & PICTURE_NOUNS:
+    if said & COLOUR_WORDS and (said & PICTURE_NOUNS or "in" in said):  # "is this in colour?" too
         return "colour"
     if said & SUBJECT:
         # "is it day or night?" asks the first; "is it inside or outside?" too
@@ -240,6 +263,9 @@ def read_photo_question(question: str) -> PhotoQuestion:
         return replace(read, intent="picture", aspect=aspect, category=None)
     if _asks_contents(tokens) and not unknown:
         return replace(read, intent="identify", thing=None, category="food")
+    about_people = _people_reading(read, tokens, thing)
+    if about_people is not None:
+        return about_people
     intent = _intent(tokens, thing, category)
     if intent in ("exists", "count") and thing is None:
         intent = None
@@ -252,4 +278,41 @@ def read_photo_question(question: str) -> PhotoQuestion:
     if intent == "exists" and "or" in tokens:
         intent = "identify"  # "is it a dog or a cat?": say what it is
     detail = thing is not None and any(t in words.PERSON_DETAIL for t in tokens)
+    if intent == "count" and thing is not None and thing.detector == "person":
+        return replace(read, intent="people", aspect="count", note=PERSON_NOTE if detail else None, person_detail=detail)
     return replace(read, intent=intent, note=PERSON_NOTE if detail else None, person_detail=detail)
+
+
+def _people_reading(read: PhotoQuestion, tokens: list[str], thing: Thing | None) -> PhotoQuestion | None:
+    """A question about people's bodies, or what they look like (out of scope, said why)."""
+    if read.unknown_words:
+        return None
+    said = set(tokens)
+    if people.asks_face_detail(tokens):
+        return replace(read, scope_note=f"{people.FACE_NOTE} {SCOPE_NOTE}")
+    asks_count = "how" in said and "many" in said
+    opens = tokens[0] in EXIST_OPENERS
+    aspect = people.read_people(tokens, asks_count, bool(said & COLOUR_WORDS), opens)
+    if aspect is None and said & people.WEAR_WORDS:
+        # "is anyone wearing a tie?": a thing the detector knows, looked for as any other
+        worn = find_thing(tokens[next(i for i, t in enumerate(tokens) if t in people.WEAR_WORDS) + 1 :])
+        if opens and worn is not None and worn.detector:
+            return replace(read, intent="exists", thing=worn, category=None)
+    if aspect is None and said & people.BODY_WORDS:  # "what is she wearing?", "where is he sitting?"
+        return replace(read, scope_note=f"{people.BODY_NOTE} {SCOPE_NOTE}")
+    if aspect is None:
+        return None
+    other = thing.word if thing is not None and thing.detector != "person" else None
+    other = other or next((t for t in tokens if t in words.CATEGORY_WORDS), None)
+    if other and aspect.startswith(("posture", "count:", "which", "arm")):
+        note = f"I can tell how people stand or sit, not how a {other} does."
+        return replace(read, scope_note=f"{note} {SCOPE_NOTE}")
+    held = None
+    if aspect == "holding":
+        after = next(i for i, t in enumerate(tokens) if t in people.HOLD_WORDS) + 1
+        held = find_thing(tokens[after:])
+        if held is not None and held.detector is None:
+            note = f"The detector does not know {held.word}s, so I cannot see one in anyone's hands."
+            return replace(read, scope_note=f"{note} {SCOPE_NOTE}")
+    detail = any(t in words.PERSON_DETAIL for t in tokens)
+    return replace(read, intent="people", aspect=aspect, thing=held, category=None, person_detail=detail)

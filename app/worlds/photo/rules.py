@@ -1,4 +1,5 @@
-"""Answering a photo question from what the two recognition models saw.
+"""Answering a photo question from what the classifier and the detector saw (questions
+about people: `people_rules`, with the pose model's people).
 
 Every answer is grounded in a model output and carries it as evidence. The rules,
 with the thresholds on the detector's card (`photo_thresholds`, see `Thresholds`):
@@ -12,7 +13,7 @@ with the thresholds on the detector's card (`photo_thresholds`, see `Thresholds`
 - small things the detector often misses (spoons, phones, ties) are never said to be
   absent;
 - counts count detections at least `detect` sure; weaker ones make the count a guess;
-  "how many women (children...)?" is answered in people ("2 people"), as a guess, with
+  "how many women (children...)?" is answered as people (the number), as a guess, with
   a note that the detector cannot tell them apart;
   an animal the classifier is sure of and the detector does not find clearly is a
   close-up of one, counted as a guess;
@@ -40,6 +41,7 @@ from app.worlds.photo import words
 from app.worlds.photo.colour import dominant_colours
 from app.worlds.photo.detect import Detection
 from app.worlds.photo.picture import PictureMeasures, measure_picture
+from app.worlds.photo.pose import Person
 from app.worlds.photo.reading import PhotoQuestion, Thing
 
 
@@ -69,6 +71,7 @@ class Look:
     classes: list[dict]  # the classifier's top classes, each with its kind
     kinds: dict[str, float]  # kind -> summed probability
     detections: list[Detection]  # at least `maybe` sure, best first
+    people: list[Person] | None = None  # the pose model's, when the question needed it
 
     @classmethod
     def from_outputs(cls, image: Image.Image, probabilities: np.ndarray, assets: dict, detections: list[Detection]) -> Look:
@@ -214,8 +217,8 @@ def count(q: PhotoQuestion, look: Look, th: Thresholds) -> Outcome:
     thing = q.thing
     assert thing is not None and thing.detector, "the reader asks counts only of detector classes"
     counted, borderline = confident_detections(thing, look, th)
-    if counted and q.person_detail:  # "how many women?": the people, said as people, never as women
-        answer = _answer(_people(len(counted)), min(d.score for d in counted))
+    if counted and q.person_detail:  # "how many women?": the people, counted as people, never as women
+        answer = _answer(str(len(counted)), min(d.score for d in counted))
         return Outcome([answer], guess=True, interpreted_as=[f"count {thing.name}"], note=f"I count people. {q.note}")
     p_kind = look.kinds.get(thing.kind or "", 0.0)
     if not counted and p_kind >= th.kind:

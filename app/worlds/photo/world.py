@@ -19,6 +19,7 @@ KINDS_OF_QUESTION = (
     "what is this? what animal / kind of dog is it?",
     "is there a ...? is this a ...?",
     "how many people / cars / cups are there?",
+    "is anyone sitting / standing? what is the man holding? is anyone wearing red?",
     "what colour is the ...?",
     "what room is this?",
     "what does the sign say?",
@@ -32,7 +33,8 @@ class PhotoWorld:
     models: tuple[str, ...] = answering.MODELS
 
     def needs(self, options: AskOptions) -> tuple[str, ...]:
-        return self.models
+        # the pose model is asked for (and required) only by a question about people
+        return (answering.CLASSIFIER, answering.DETECTOR)
 
     def claims(self, image) -> Claim:
         # Every picture can be looked at as a photo; a world made for its kind of
@@ -51,7 +53,8 @@ class PhotoWorld:
     def knows(self, registry: ModelRegistry) -> dict[str, Any]:
         return {
             "summary": "Photos: what the main thing is, whether something is there, how many, what colour, "
-            "which room, and clear text. Not what people do, wear or hold.",
+            "which room, clear text, and people's posture, raised arms, what they hold and the colour they wear. "
+            "Not who they are, their age or gender, or what their faces show.",
             "questions": list(KINDS_OF_QUESTION),
             "words": {"things the detector finds": ["person", "car", "dog", "cat", "cup", "chair", "bottle", "bird"]},
             "measured": _measured(registry.card(answering.DETECTOR)),

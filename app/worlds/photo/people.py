@@ -1,0 +1,138 @@
+"""Questions about people: their number, posture, raised arms, what they hold, what
+colour they wear. Read by `read_people`, answered from the pose model's keypoints
+(`app.worlds.photo.pose`) beside the detector's boxes.
+
+The rules:
+- people are counted by whichever model finds more of them (the detector misses people
+  who overlap; the pose model's six are its limit); children, women, men are counted as
+  people, with a note that neither model tells ages or genders apart;
+- faces are the people whose nose and an eye the pose model sees;
+- a posture is said only of people whose torso and thighs are seen; "is anyone
+  sitting?" is yes when one of them sits, no only when every person found is seen in
+  another posture, and "I can't tell" otherwise;
+- a person holds a thing the detector finds when one of their wrists is inside its box
+  grown by a fifth; with no wrist seen, what they hold cannot be told;
+- clothes' colour comes from the torso between the shoulders and the hips.
+Nothing is said about who someone is, their age or gender, or their face beyond where it is.
+"""
+
+from __future__ import annotations
+
+from app.worlds.photo import pose
+from app.worlds.photo.colour import dominant_colours
+from app.worlds.photo.pose import Person
+
+POSTURES = {"sitting": "sitting", "sit": "sitting", "seated": "sitting", "standing": "standing", "stand": "standing"}
+POSTURES |= {"lying": "lying", "laying": "lying", "lie": "lying"}
+RAISE_WORDS = {"raising", "raised", "raise", "raises", "lifting", "lifted"}
+LIMB_WORDS = {"arm", "arms", "hand", "hands"}
+HOLD_WORDS = {"holding", "hold", "holds", "carrying", "carry", "carries"}
+WEAR_WORDS = {"wearing", "wear", "wears", "dressed"}
+CLOTHES = {
+    "shirt",
+    "shirts",
+    "dress",
+    "dresses",
+    "jacket",
+    "jackets",
+    "coat",
+    "coats",
+    "suit",
+    "suits",
+    "clothes",
+    "top",
+    "sweater",
+}
+FACE_DETAIL = {
+    "smiling",
+    "smile",
+    "smiles",
+    "happy",
+    "sad",
+    "glasses",
+    "sunglasses",
+    "hat",
+    "beard",
+    "eyes",
+    "mouth",
+    "expression",
+}
+COLOURS = {"black", "white", "gray", "grey", "red", "orange", "yellow", "green", "blue", "purple", "pink", "brown"}
+BODY_WORDS = set(POSTURES) | HOLD_WORDS | WEAR_WORDS
+BODY_NOTE = (
+    "About people I can say whether they sit, stand or lie, whether an arm is raised, which thing the detector "
+    "finds in their hands, and the colour on their upper body; not what their clothes are, nor where or why."
+)
+FACE_NOTE = "I find where faces are, not what they look like: I cannot tell a smile, glasses, a hat or a beard."
+PEOPLE_NOTE = "Neither model tells a man from a woman or a child from an adult: I count people."
+HOLD_MARGIN = 0.2  # a wrist this share of the box's size outside it still holds it
+
+
+def read_people(tokens: list[str], asks_count: bool, asks_colour: bool, opens_yes_no: bool) -> str | None:
+    """What a question asks about people's bodies (`PhotoQuestion.aspect` for the "people"
+    intent), or None when it asks nothing of that."""
+    said = set(tokens)
+    postures = [POSTURES[t] for t in tokens if t in POSTURES]
+    if postures:
+        if asks_count:
+            return f"count:{postures[0]}"
+        if "or" in said and len(set(postures)) > 1:
+            return "which_posture"
+        return f"posture:{postures[0]}" if opens_yes_no else None
+    if said & RAISE_WORDS and said & LIMB_WORDS or {"hands", "up"} <= said or {"arms", "up"} <= said:
+        return "arm_raised" if opens_yes_no else None
+    if said & HOLD_WORDS:
+        return "holding" if opens_yes_no else ("what_held" if tokens[0] in ("what", "which") else None)
+    if said & WEAR_WORDS and said & COLOURS and not asks_colour:
+        return f"wearing:{next(t for t in tokens if t in COLOURS)}" if opens_yes_no else None
+    if asks_colour and said & CLOTHES:
+        return "clothes_colour"
+    if asks_count and said & {"face", "faces"}:
+        return "faces"
+    return None
+
+
+def asks_face_detail(tokens: list[str]) -> bool:
+    return bool(set(tokens) & FACE_DETAIL)
+
+
+# -- what the keypoints say ----------------------------------------------------------
+
+
+def faces(people: list[Person]) -> list[Person]:
+    return [p for p in people if p.point("nose") and (p.point("left_eye") or p.point("right_eye"))]
+
+
+def holds(person: Person, box: tuple[float, float, float, float]) -> bool | None:
+    """Whether a wrist is in the thing's box (grown by HOLD_MARGIN); None with no wrist seen."""
+    wrists = [w for w in (person.point("left_wrist"), person.point("right_wrist")) if w]
+    if not wrists:
+        return None
+    x1, y1, x2, y2 = box
+    dx, dy = (x2 - x1) * HOLD_MARGIN, (y2 - y1) * HOLD_MARGIN
+    return any(x1 - dx <= x <= x2 + dx and y1 - dy <= y <= y2 + dy for x, y in wrists)
+
+
+def torso_box(person: Person) -> tuple[float, float, float, float] | None:
+    """The upper body's clothes: between the shoulders, from them down to the hips (or
+    as far as the shoulders are wide, when the hips are not seen)."""
+    left, right = person.point("left_shoulder"), person.point("right_shoulder")
+    if not (left and right):
+        return None
+    x1, x2 = sorted((left[0], right[0]))
+    top = min(left[1], right[1])
+    hips = [h for h in (person.point("left_hip"), person.point("right_hip")) if h]
+    bottom = max(h[1] for h in hips) if hips else top + (x2 - x1)
+    if x2 - x1 < 4 or bottom - top < 4:
+        return None
+    # the middle of this box is what dominant_colours samples: the chest and belly
+    return (x1, top, x2, bottom)
+
+
+def clothes_colours(image, person: Person) -> list[dict]:
+    box = torso_box(person)
+    return dominant_colours(image, box) if box else []
+
+
+def postures(people: list[Person]) -> list[str | None]:
+    return [pose.posture(p) for p in people]

@@ -1,0 +1,191 @@
+"""The rules for questions about people (`app.worlds.photo.people` says what they are)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from app.worlds.photo import people as body
+from app.worlds.photo.pose import Person
+from app.worlds.photo.reading import PhotoQuestion
+from app.worlds.photo.rules import Look, Outcome, Thresholds, _answer, _percent, count
+
+POSTURE_WORDS = {"sitting": "sitting", "standing": "standing", "lying": "lying down"}
+
+
+def count_people(q: PhotoQuestion, look: Look, th: Thresholds) -> Outcome:
+    """The detector's count (`rules.count`, with its borderline detections), unless the
+    pose model finds more people: the detector misses people who overlap."""
+    by_detector = count(replace(q, intent="count"), look, th)
+    people = look.people or []
+    detected = int(by_detector.answers[0]["answer"]) if by_detector.answers and by_detector.answers[0]["answer"].isdigit() else 0
+    if len(people) <= detected:
+        return replace(by_detector, interpreted_as=["count people"])
+    note = f"The detector found {detected} clearly, the pose model {len(people)}: I take the larger."
+    if q.person_detail:
+        note = f"{body.PEOPLE_NOTE} {note}"
+    sure = min(p.score for p in people)
+    return Outcome([_answer(str(len(people)), sure)], guess=q.person_detail, note=note, interpreted_as=["count people"])
+
+
+def count_faces(q: PhotoQuestion, look: Look, th: Thresholds) -> Outcome:
+    found = body.faces(look.people or [])
+    note = "Faces counted where the pose model sees a nose and an eye; a face turned away is not counted."
+    sure = min((p.score for p in found), default=1.0)
+    return Outcome([_answer(str(len(found)), sure)], guess=True, note=note, interpreted_as=["count faces"])
+
+
+def _postures(look: Look) -> tuple[list[Person], list[str | None]]:
+    people = look.people or []
+    return people, body.postures(people)
+
+
+def posture_yes_no(q: PhotoQuestion, look: Look, th: Thresholds, asked: str) -> Outcome:
+    people, said = _postures(look)
+    interpreted = [f"is anyone {POSTURE_WORDS[asked]}"]
+    if not people:
+        return Outcome([_answer("no", 1.0)], guess=True, note="The pose model finds no one.", interpreted_as=interpreted)
+    seen = [s for s in said if s]
+    summary = f"Of {len(people)} people found, I see " + (
+        ", ".join(f"{seen.count(s)} {POSTURE_WORDS[s]}" for s in sorted(set(seen))) if seen else "no one's legs clearly enough"
+    )
+    if asked in seen:
+        who = [p for p, s in zip(people, said, strict=True) if s == asked]
+        return Outcome([_answer("yes", max(p.score for p in who))], note=summary + ".", interpreted_as=interpreted)
+    if len(seen) == len(people):
+        return Outcome([_answer("no", min(p.score for p in people))], note=summary + ".", interpreted_as=interpreted)
+    note = f"I can't tell: {summary}; the others' hips and knees are not seen."
+    return Outcome([], guess=True, note=note, interpreted_as=interpreted)
+
+
+def which_posture(q: PhotoQuestion, look: Look, th: Thresholds) -> Outcome:
+    people, said = _postures(look)
+    seen = [s for s in said if s]
+    interpreted = ["which posture"]
+    if not seen:
+        return Outcome([], guess=True, note="I can't tell: no one's hips and knees are seen clearly.", interpreted_as=interpreted)
+    top = max(set(seen), key=seen.count)
+    note = f"{seen.count(top)} of {len(people)} people found are {POSTURE_WORDS[top]}."
+    return Outcome(
+        [_answer(top, seen.count(top) / len(people))], guess=len(seen) < len(people), note=note, interpreted_as=interpreted
+    )
+
+
+def count_in_posture(q: PhotoQuestion, look: Look, th: Thresholds, asked: str) -> Outcome:
+    people, said = _postures(look)
+    n = said.count(asked)
+    unknown = said.count(None)
+    note = f"{n} of {len(people)} people found are {POSTURE_WORDS[asked]}" + (
+        f"; {unknown} I cannot see well enough to say." if unknown else "."
+    )
+    interpreted = [f"count people {POSTURE_WORDS[asked]}"]
+    if unknown:  # the count would only be a floor
+        return Outcome([], guess=True, note=f"I can't tell: {note}", interpreted_as=interpreted)
+    return Outcome([_answer(str(n), 1.0)], note=note, interpreted_as=interpreted)
+
+
+def arm_raised(q: PhotoQuestion, look: Look, th: Thresholds) -> Outcome:
+    people = look.people or []
+    said = [body.pose.arm_raised(p) for p in people]
+    interpreted = ["is anyone raising an arm"]
+    if True in said:
+        return Outcome([_answer("yes", 1.0)], note="A wrist is above its shoulder.", interpreted_as=interpreted)
+    if people and all(s is False for s in said):
+        return Outcome([_answer("no", 1.0)], note="Every wrist seen is below its shoulder.", interpreted_as=interpreted)
+    return Outcome([], guess=True, note="I can't tell: not every person's arms are seen.", interpreted_as=interpreted)
+
+
+def _held(look: Look, th: Thresholds) -> tuple[list[tuple[str, float]], bool]:
+    """The things someone holds (label, detector score), and whether any wrist was seen."""
+    held, wrist_seen = [], False
+    for thing in look.detections:
+        if thing.label == "person" or thing.score < th.maybe:
+            continue
+        for person in look.people or []:
+            holding = body.holds(person, thing.box)
+            wrist_seen = wrist_seen or holding is not None
+            if holding:
+                held.append((thing.label, thing.score))
+                break
+    wrist_seen = wrist_seen or any(body.holds(p, (0, 0, 0, 0)) is not None for p in look.people or [])
+    return held, wrist_seen
+
+
+def what_held(q: PhotoQuestion, look: Look, th: Thresholds) -> Outcome:
+    held, wrist_seen = _held(look, th)
+    interpreted = ["what is held"]
+    if held:
+        label, score = max(held, key=lambda h: h[1])
+        note = "The thing the detector found at a person's wrist."
+        return Outcome([_answer(label, score)], guess=score < th.detect, note=note, interpreted_as=interpreted)
+    why = "no thing the detector knows is at a wrist" if wrist_seen else "no one's wrists are seen"
+    return Outcome([], guess=True, note=f"I can't tell: {why}.", interpreted_as=interpreted)
+
+
+def holding_yes_no(q: PhotoQuestion, look: Look, th: Thresholds) -> Outcome:
+    held, wrist_seen = _held(look, th)
+    name = q.thing.detector if q.thing else None
+    interpreted = [f"is anyone holding {name or 'something'}"]
+    matching = [(label, s) for label, s in held if name is None or label == name]
+    if matching:
+        return Outcome([_answer("yes", max(s for _, s in matching))], interpreted_as=interpreted)
+    everyone = look.people or []
+    all_hands = everyone and all(p.point("left_wrist") and p.point("right_wrist") for p in everyone)
+    if all_hands:  # every hand is seen, and nothing (of that kind) is in one
+        note = f"Every hand is seen; no {q.thing.word if q.thing else 'thing the detector knows'} is in one."
+        return Outcome([_answer("no", 1.0)], guess=True, note=note, interpreted_as=interpreted)
+    return Outcome([], guess=True, note="I can't tell: not every hand is seen.", interpreted_as=interpreted)
+
+
+def wearing_colour(q: PhotoQuestion, look: Look, th: Thresholds, colour: str) -> Outcome:
+    colour = {"grey": "gray"}.get(colour, colour)
+    interpreted = [f"is anyone wearing {colour}"]
+    seen = [(p, body.clothes_colours(look.image, p)) for p in look.people or []]
+    seen = [(p, c) for p, c in seen if c]
+    if not seen:
+        return Outcome([], guess=True, note="I can't tell: no one's upper body is seen.", interpreted_as=interpreted)
+    shares = [next((c["share"] for c in colours if c["colour"] == colour), 0.0) for _, colours in seen]
+    best = max(shares)
+    note = f"The most {colour} upper body is {_percent(best)} {colour}."
+    if best >= 0.3:
+        return Outcome([_answer("yes", best)], note=note, interpreted_as=interpreted)
+    if len(seen) == len(look.people or []) and best < 0.05:
+        return Outcome([_answer("no", 1 - best)], guess=True, note=note, interpreted_as=interpreted)
+    return Outcome([], guess=True, note=f"I can't tell: {note}", interpreted_as=interpreted)
+
+
+def clothes_colour(q: PhotoQuestion, look: Look, th: Thresholds) -> Outcome:
+    interpreted = ["colour of clothes"]
+    people = look.people or []
+    if len(people) != 1:
+        why = "I see no one" if not people else f"I see {len(people)} people and cannot tell which one is meant"
+        return Outcome([], guess=True, note=f"I can't tell: {why}.", interpreted_as=interpreted)
+    colours = body.clothes_colours(look.image, people[0])
+    if not colours:
+        return Outcome([], guess=True, note="I can't tell: the upper body is not seen.", interpreted_as=interpreted)
+    shares = ", ".join(f"{c['colour']} {_percent(c['share'])}" for c in colours)
+    if colours[0]["share"] < th.colour_share:
+        return Outcome([], guess=True, note=f"No one colour stands out on the upper body: {shares}.", interpreted_as=interpreted)
+    return Outcome(
+        [_answer(colours[0]["colour"], colours[0]["share"])], note=f"The upper body: {shares}.", interpreted_as=interpreted
+    )
+
+
+def answer(q: PhotoQuestion, look: Look, th: Thresholds) -> Outcome:
+    aspect = q.aspect or ""
+    kind, _, detail = aspect.partition(":")
+    if kind == "count" and detail:
+        return count_in_posture(q, look, th, detail)
+    if kind == "posture":
+        return posture_yes_no(q, look, th, detail)
+    table = {
+        "count": count_people,
+        "faces": count_faces,
+        "which_posture": which_posture,
+        "arm_raised": arm_raised,
+        "what_held": what_held,
+        "holding": holding_yes_no,
+        "clothes_colour": clothes_colour,
+    }
+    if kind == "wearing":
+        return wearing_colour(q, look, th, detail)
+    return table[kind](q, look, th)

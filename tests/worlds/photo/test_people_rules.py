@@ -1,0 +1,73 @@
+"""The people rules on hand-made observations: each rule, each way it can go."""
+
+from PIL import Image
+
+from app.worlds.photo import rules
+from app.worlds.photo.answer import ANSWERING
+from app.worlds.photo.detect import Detection
+from app.worlds.photo.reading import read_photo_question
+from tests.worlds.photo.test_pose import STANDING, body
+
+TH = rules.Thresholds()
+SITTING = STANDING | {"left_knee": (20, 110), "right_knee": (80, 110)}
+HIDDEN_LEGS = {k: v for k, v in STANDING.items() if "knee" not in k and "ankle" not in k}
+
+
+def ask(question, people, detections=(), image=None):
+    seen = rules.Look(
+        image or Image.new("RGB", (100, 200)), {}, [{"label": "tripod", "probability": 0.1, "kind": None}], {}, list(detections)
+    )
+    seen.people = people
+    q = read_photo_question(question)
+    assert q.intent == "people", q
+    return ANSWERING[q.intent](q, seen, TH)
+
+
+def said(outcome):
+    return outcome.answers[0]["answer"] if outcome.answers else None
+
+
+def test_anyone_sitting_is_yes_no_or_cannot_tell():
+    assert said(ask("Is anyone sitting?", [body(STANDING), body(SITTING)])) == "yes"
+    assert said(ask("Is anyone sitting?", [body(STANDING), body(STANDING)])) == "no"
+    unsure = ask("Is anyone sitting down?", [body(STANDING), body(HIDDEN_LEGS)])
+    assert said(unsure) is None and unsure.guess and "can't tell" in unsure.note
+
+
+def test_counts_in_a_posture_are_said_only_when_everyone_is_seen():
+    assert said(ask("How many people are standing?", [body(STANDING), body(SITTING)])) == "1"
+    assert said(ask("How many people are standing?", [body(STANDING), body(HIDDEN_LEGS)])) is None
+    assert said(ask("Are they sitting or standing?", [body(SITTING), body(SITTING)])) == "sitting"
+
+
+def test_people_are_counted_by_the_model_that_finds_more():
+    two = [body(STANDING), body(SITTING)]
+    assert said(ask("How many people are there?", two, [Detection("person", 0.8, (0, 0, 50, 50))])) == "2"
+    three = [
+        Detection("person", 0.8, (0, 0, 50, 50)),
+        Detection("person", 0.8, (60, 0, 90, 50)),
+        Detection("person", 0.7, (0, 60, 40, 99)),
+    ]
+    assert said(ask("How many people are there?", two, three)) == "3"
+    women = ask("How many women are there?", two)
+    assert said(women) == "2" and women.guess and "man from a woman" in women.note
+
+
+def test_what_is_held_is_the_thing_at_a_wrist():
+    holding = [body(STANDING | {"left_wrist": (30, 95), "right_wrist": (70, 95)})]
+    cup = Detection("cup", 0.6, (65, 85, 90, 110))
+    assert said(ask("What is the man holding?", holding, [cup])) == "cup"
+    assert said(ask("Is anyone holding a cup?", holding, [cup])) == "yes"
+    assert said(ask("Is anyone holding a cup?", holding, [Detection("cup", 0.6, (0, 150, 20, 190))])) == "no"
+    assert said(ask("What is she holding?", [body(STANDING)], [cup])) is None  # no hand seen
+    assert said(ask("Is anyone holding a cup?", [body(STANDING | {"right_wrist": (70, 150)})], [cup])) is None
+
+
+def test_raised_arms_and_clothes_colour():
+    assert said(ask("Is anyone raising their arm?", [body(STANDING | {"left_wrist": (40, 20)})])) == "yes"
+    assert said(ask("Are his hands up?", [body(STANDING | {"left_wrist": (40, 90), "right_wrist": (60, 90)})])) == "no"
+    image = Image.new("RGB", (100, 200), "white")
+    image.paste((200, 20, 20), (40, 50, 60, 100))
+    assert said(ask("What colour is his shirt?", [body(STANDING)], image=image)) == "red"
+    assert said(ask("Is anyone wearing red?", [body(STANDING)], image=image)) == "yes"
+    assert said(ask("What colour is her dress?", [body(STANDING), body(STANDING)], image=image)) is None  # which one?
