@@ -184,7 +184,7 @@ function svgEl(tag, attrs, text) {
 
 // Each world's evidence has a `kind`; a kind without a drawing here is listed as it came.
 const EVIDENCE = {
-  photo: { boxes: (ev) => ev.objects, block: photoEvidence },
+  photo: { boxes: (ev) => photoBoxes(ev), block: photoEvidence },
   // A scene answered by a program: every parsed object outlined, those the answer rests on solid.
   shapes: { boxes: (ev) => (ev.objects || []).map((o) => ({ label: `${o.size} ${o.color} ${o.shape}`, box: o.box, score: o.used ? 1 : 0 })), block: shapesEvidence },
   // A chart: the elements the question is about are outlined, the whole table is listed.
@@ -244,14 +244,21 @@ function renderSkeletons(body) {
   }
 }
 
+// The detector's boxes, then the faces (with what the expression model reads in each).
+function photoBoxes(ev) {
+  const faces = (ev.faces || []).map((f) => ({ label: f.expression ? `face, ${f.expression}` : "face", box: f.box, score: f.score }));
+  return [...ev.objects, ...faces];
+}
+
 function photoEvidence(ev) {
   const block = el("details", { class: "vqa-evidence", open: "", "data-testid": "vqa-evidence" });
   const classes = ev.classes.map((c) => `${c.label} ${pct(c.probability)}`).join(", ");
   block.append(el("summary", {}, "What the models saw"), el("p", {}, `Classifier: ${classes}.`));
-  if (ev.objects.length) {
+  const boxes = photoBoxes(ev);
+  if (boxes.length) {
     const list = el("ol", { class: "box-list", "data-testid": "vqa-box-list" });
-    for (const o of ev.objects) list.append(el("li", { class: o.score >= 0.35 ? "" : "unsure" }, `${o.label} ${pct(o.score)}`));
-    block.append(el("p", {}, "Detector (numbered as on the picture):"), list);
+    for (const o of boxes) list.append(el("li", { class: o.score >= 0.35 ? "" : "unsure" }, `${o.label} ${pct(o.score)}`));
+    block.append(el("p", {}, ev.faces ? "Detector and faces (numbered as on the picture):" : "Detector (numbered as on the picture):"), list);
   } else {
     block.append(el("p", {}, "Detector: nothing."));
   }

@@ -108,7 +108,7 @@ class GraphTranslator:
         """The inputs whose values flow through the layer (a resize's size is read from
         the graph's constants, never computed)."""
         inputs = node.get("input", [])
-        return inputs[:1] if node["op"] == "ResizeBilinear" else inputs
+        return inputs[:1] if node["op"] in ("ResizeBilinear", "Pad", "Reshape") else inputs
 
     def _translate(self, node: dict):
         op, inputs, name = node["op"], node.get("input", []), layer_name(node["name"])
@@ -126,9 +126,26 @@ class GraphTranslator:
         if op in ("Mul", "Add", "AddV2", "Sub"):
             return self._arithmetic(op, inputs, name)
         if op == "Mean":
-            if sorted(self.values[inputs[1]].tolist()) != [1, 2] or not attr(node, "keep_dims"):
+            if sorted(self.values[inputs[1]].tolist()) != [1, 2]:
                 raise ValueError(f"{node['name']}: only a spatial mean is supported")
-            return keras.layers.GlobalAveragePooling2D(keepdims=True, name=name)(self.tensor(inputs[0]))
+            keep = bool(attr(node, "keep_dims"))
+            return keras.layers.GlobalAveragePooling2D(keepdims=keep, name=name)(self.tensor(inputs[0]))
+        if op == "MaxPool":
+            pool, strides = attr(node, "ksize")[1:3], attr(node, "strides")[1:3]
+            padding = attr(node, "padding").lower()
+            return keras.layers.MaxPooling2D(pool, strides, padding=padding, name=name)(self.tensor(inputs[0]))
+        if op == "Softmax":
+            return keras.layers.Softmax(name=name)(self.tensor(inputs[0]))
+        if op == "Pad":
+            paddings = self.values[inputs[1]].tolist()
+            if paddings[:3] != [[0, 0], [0, 0], [0, 0]] or paddings[3][0] != 0:
+                raise ValueError(f"{node['name']}: only zeros after the channels are supported")
+            return task.PadChannels(paddings[3][1], name=name)(self.tensor(inputs[0]))
+        if op == "Reshape":
+            shape = self.values[inputs[1]].tolist()
+            if shape[0] not in (1, -1):
+                raise ValueError(f"{node['name']}: only a reshape that keeps the batch is supported")
+            return keras.layers.Reshape(tuple(shape[1:]), name=name)(self.tensor(inputs[0]))
         if op == "ResizeBilinear":
             x = self.tensor(inputs[0])
             if attr(node, "half_pixel_centers"):
@@ -216,7 +233,10 @@ def original_graph(
     from google.protobuf import json_format
     from tensorflow.core.framework import graph_pb2
 
-    source = json_format.ParseDict({"node": nodes}, graph_pb2.GraphDef())
+    # tfjs marks nodes it copied with `_cloned`, an attribute TensorFlow's kernels do not
+    # expect (a Pad carrying it crashes the process)
+    kept = [{**n, "attr": {k: v for k, v in n.get("attr", {}).items() if k != "_cloned"}} for n in nodes]
+    source = json_format.ParseDict({"node": kept}, graph_pb2.GraphDef())
     graph_def = graph_pb2.GraphDef()
     for node in source.node:
         if node.op == "Const" and node.name in values:

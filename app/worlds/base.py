@@ -161,6 +161,14 @@ class PhotoPerson(BaseModel):
     keypoints: list[PhotoKeypoint] = Field(description="the joints seen (score at least 0.3), in the upload's pixels")
 
 
+class PhotoFace(BaseModel):
+    score: float = Field(ge=0, le=1)
+    box: list[float] = Field(description="x1, y1, x2, y2 in the uploaded image's pixels")
+    expression: str | None = Field(None, description="the expression model's most likely of FER-2013's seven")
+    expression_score: float | None = Field(None, ge=0, le=1)
+    happy: float | None = Field(None, ge=0, le=1, description="its probability of 'happy', what a smile is read from")
+
+
 class PhotoWord(BaseModel):
     text: str
     confidence: float = Field(ge=0, le=1)
@@ -191,6 +199,7 @@ class PhotoEvidence(WorldEvidence):
     text: list[PhotoWord] = Field(description="for a question about text: the words Tesseract read clearly")
     picture: PhotoPicture | None = Field(None, description="for a question about the whole picture: what its pixels measure")
     people: list[PhotoPerson] | None = Field(None, description="for a question about people: the pose model's people")
+    faces: list[PhotoFace] | None = Field(None, description="for a question about faces: BlazeFace's faces, with expressions")
 
 
 class ParsedShape(BaseModel):

@@ -200,6 +200,13 @@ def test_a_question_about_people_draws_their_skeletons(page):
     skeleton = page.get_by_test_id("vqa-skeleton")
     assert skeleton.count() == 1 and skeleton.locator("line").count() >= 3  # shoulders, face
     assert "Pose model" in page.get_by_test_id("vqa-people").inner_text()
+
+    page.get_by_test_id("vqa-question").fill("Is she smiling?")
+    page.get_by_test_id("vqa-ask").click()
+    page.wait_for_function("document.querySelectorAll('#vqa-history li').length === 2")
+    assert page.get_by_test_id("vqa-answers").locator(".top-answer").inner_text() == "yes"
+    assert "face, happy" in page.get_by_test_id("vqa-box-list").inner_text()  # the face outlined, listed
+    assert page.get_by_test_id("vqa-box-list").locator("li").count() == page.get_by_test_id("vqa-box").count()
     assert page.console_errors == []
 
 

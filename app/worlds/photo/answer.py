@@ -14,11 +14,13 @@ import asyncio
 from dataclasses import replace
 from typing import Any
 
+import numpy as np
 from PIL import Image
 
 from app.worlds.base import Answer, PhotoEvidence
 from app.worlds.photo import classify as photo_classify
 from app.worlds.photo import detect as photo_detect
+from app.worlds.photo import faces as photo_faces
 from app.worlds.photo import people_rules
 from app.worlds.photo import pose as photo_pose
 from app.worlds.photo import text as photo_text
@@ -26,13 +28,15 @@ from app.worlds.photo.reading import SCOPE_NOTE, TEXT_NOTE, PhotoQuestion
 from app.worlds.photo.rules import RULES, Look, Outcome, Thresholds
 
 CLASSIFIER, DETECTOR, POSE = "photo_classifier", "photo_detector", "photo_pose"
-MODELS = (CLASSIFIER, DETECTOR, POSE)
+FACES, EXPRESSION = "photo_faces", "photo_expression"
+MODELS = (CLASSIFIER, DETECTOR, POSE, FACES, EXPRESSION)
+FACE_ASPECTS = ("faces", "smiling", "smiling_all", "count_smiling")
 ANSWERING = RULES | {"people": people_rules.answer}
 
 
-async def look(registry, image: Image.Image, thresholds: Thresholds, with_pose: bool = False) -> Look:
-    """Both recognition models, and the pose model only for a question about people
-    (a count of cups never pays for it)."""
+async def look(registry, image: Image.Image, thresholds: Thresholds, with_pose: bool = False, with_faces: bool = False) -> Look:
+    """Both recognition models, the pose model only for a question about people and the
+    face models only for one about faces (a count of cups never pays for them)."""
     classifier, detector = registry.require_ready(CLASSIFIER), registry.require_ready(DETECTOR)
     calls = [
         registry.infer(classifier, photo_classify.photo_to_input(image)[None]),
@@ -40,16 +44,31 @@ async def look(registry, image: Image.Image, thresholds: Thresholds, with_pose: 
     ]
     if with_pose:
         calls.append(registry.infer(registry.require_ready(POSE), photo_pose.photo_to_input(image)[None]))
-    probabilities, output, *heads = await asyncio.gather(*calls)
+    if with_faces:
+        calls.append(registry.infer(registry.require_ready(FACES), photo_faces.photo_to_input(image)[None]))
+    probabilities, output, *more = await asyncio.gather(*calls)
     detections = photo_detect.decode(output[0], detector.assets["labels"], image.size, min_score=thresholds.maybe)
     seen = Look.from_outputs(image, probabilities[0], classifier.assets, detections)
-    if heads:
-        seen.people = photo_pose.decode(heads[0][0], image.size)
+    if with_pose:
+        seen.people = photo_pose.decode(more.pop(0)[0], image.size)
+    if with_faces:
+        seen.faces = await _expressions(registry, image, photo_faces.decode(more.pop(0)[0], image.size))
     return seen
 
 
+async def _expressions(registry, image: Image.Image, found: list[photo_faces.Face]) -> list[photo_faces.Face]:
+    """Each face with the expression model's reading (one call for all of them)."""
+    if not found:
+        return []
+    crops = np.stack([photo_faces.face_to_input(image, f) for f in found])
+    probabilities = await registry.infer(registry.require_ready(EXPRESSION), crops)
+    return [photo_faces.with_expression(f, p) for f, p in zip(found, probabilities, strict=True)]
+
+
 def models_used(q: PhotoQuestion) -> tuple[str, ...]:
-    return MODELS if q.intent == "people" else (CLASSIFIER, DETECTOR)
+    if q.intent != "people":
+        return (CLASSIFIER, DETECTOR)
+    return MODELS if q.aspect in FACE_ASPECTS else (CLASSIFIER, DETECTOR, POSE)
 
 
 def _evidence(seen: Look, upload_scale: float, words: list[photo_text.Word], whole: bool = False) -> dict[str, Any]:
@@ -65,6 +84,8 @@ def _evidence(seen: Look, upload_scale: float, words: list[photo_text.Word], who
     }
     if seen.people is not None:
         evidence["people"] = [p.as_dict(upload_scale) for p in seen.people]
+    if seen.faces is not None:
+        evidence["faces"] = [f.as_dict(upload_scale) for f in seen.faces]
     if whole:
         m = seen.picture
         evidence["picture"] = {"coloured_share": round(m.coloured_share, 4), "lightness": round(m.lightness, 4)}
@@ -88,7 +109,10 @@ async def answer(registry, image: Image.Image, q: PhotoQuestion) -> Answer:
         seen, words = await asyncio.gather(look(registry, image, thresholds), asyncio.to_thread(photo_text.read_text, image))
         outcome = read_text_outcome(words)
     else:
-        seen = await look(registry, image, thresholds, with_pose=q.intent == "people")
+        about_people = q.intent == "people"
+        seen = await look(
+            registry, image, thresholds, with_pose=about_people, with_faces=about_people and q.aspect in FACE_ASPECTS
+        )
         outcome = ANSWERING[q.intent](q, seen, thresholds) if q.intent else Outcome(guess=True)
     return Answer.from_reading(
         q.question,

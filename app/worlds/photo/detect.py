@@ -59,6 +59,27 @@ class UpsampleBilinearLegacy(keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="vqa_demo")
+class PadChannels(keras.layers.Layer):
+    """Zeros appended after the channels (BlazeFace widens a residual branch this way)."""
+
+    def __init__(self, extra: int, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.extra = extra
+
+    def call(self, x):
+        # zeros concatenated, not a pad: TensorFlow's oneDNN kernels crash the process on
+        # what follows a channel pad in BlazeFace
+        zeros = keras.ops.repeat(keras.ops.zeros_like(x[..., :1]), self.extra, axis=-1)
+        return keras.ops.concatenate([x, zeros], axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:3], input_shape[3] + self.extra)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "extra": self.extra}
+
+
+@keras.saving.register_keras_serializable(package="vqa_demo")
 class KeepPeaks(keras.layers.Layer):
     """A heatmap with every value that is not the maximum of its 3 x 3 neighbourhood
     set to 0: CenterNet's replacement for non-maximum suppression."""

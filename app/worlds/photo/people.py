@@ -1,25 +1,31 @@
-"""Questions about people: their number, posture, raised arms, what they hold, what
-colour they wear. Read by `read_people`, answered from the pose model's keypoints
-(`app.worlds.photo.pose`) beside the detector's boxes.
+"""Questions about people: their number, faces and smiles, posture, raised arms, what
+they hold, what colour they wear. Read by `read_people`, answered (`people_rules`) from the
+pose model's keypoints (`app.worlds.photo.pose`), BlazeFace's faces and their expressions
+(`app.worlds.photo.faces`), beside the detector's boxes.
 
 The rules:
 - people are counted by whichever model finds more of them (the detector misses people
   who overlap; the pose model's six are its limit); children, women, men are counted as
   people, with a note that neither model tells ages or genders apart;
-- faces are the people whose nose and an eye the pose model sees;
-- a posture is said only of people whose torso and thighs are seen; "is anyone
+- a posture is said only of people whose torso and thighs are seen (sitting: both hips
+  and knees); "is anyone
   sitting?" is yes when one of them sits, no only when every person found is seen in
   another posture, and "I can't tell" otherwise;
 - a person holds a thing the detector finds when one of their wrists is inside its box
   grown by a fifth; with no wrist seen, what they hold cannot be told;
-- clothes' colour comes from the torso between the shoulders and the hips.
-Nothing is said about who someone is, their age or gender, or their face beyond where it is.
+- clothes' colour comes from the torso between the shoulders and the hips;
+- faces are BlazeFace's, counted only on a person either model found (it also finds
+  cats' faces); a face smiles when the expression model gives "happy" at least
+  `SMILE` (not below `NOT_SMILING`; between, that face cannot be told).
+Nothing is said about who someone is, their age or gender, or their face beyond where it
+is and whether it smiles.
 """
 
 from __future__ import annotations
 
 from app.worlds.photo import pose
 from app.worlds.photo.colour import dominant_colours
+from app.worlds.photo.faces import Face
 from app.worlds.photo.pose import Person
 
 POSTURES = {"sitting": "sitting", "sit": "sitting", "seated": "sitting", "standing": "standing", "stand": "standing"}
@@ -43,28 +49,20 @@ CLOTHES = {
     "top",
     "sweater",
 }
-FACE_DETAIL = {
-    "smiling",
-    "smile",
-    "smiles",
-    "happy",
-    "sad",
-    "glasses",
-    "sunglasses",
-    "hat",
-    "beard",
-    "eyes",
-    "mouth",
-    "expression",
-}
+SMILE_WORDS = {"smiling", "smile", "smiles"}
+# "happy" is a feeling, not a face: the expression model's "happy" is read as a smile only
+FACE_DETAIL = {"happy", "sad", "glasses", "sunglasses", "hat", "beard", "eyes", "mouth", "expression", "angry", "crying"}
+EVERYONE_WORDS = {"they", "these", "those", "everyone", "everybody", "all", "people", "women", "men", "girls", "boys"}
+EVERYONE_WORDS |= {"ladies", "kids", "children"}
 COLOURS = {"black", "white", "gray", "grey", "red", "orange", "yellow", "green", "blue", "purple", "pink", "brown"}
 BODY_WORDS = set(POSTURES) | HOLD_WORDS | WEAR_WORDS
 BODY_NOTE = (
     "About people I can say whether they sit, stand or lie, whether an arm is raised, which thing the detector "
     "finds in their hands, and the colour on their upper body; not what their clothes are, nor where or why."
 )
-FACE_NOTE = "I find where faces are, not what they look like: I cannot tell a smile, glasses, a hat or a beard."
+FACE_NOTE = "I find faces and whether they smile, not what else they look like: I cannot tell glasses, a hat or a beard."
 PEOPLE_NOTE = "Neither model tells a man from a woman or a child from an adult: I count people."
+SMILE, NOT_SMILING = 0.5, 0.2
 HOLD_MARGIN = 0.2  # a wrist this share of the box's size outside it still holds it
 
 
@@ -72,6 +70,10 @@ def read_people(tokens: list[str], asks_count: bool, asks_colour: bool, opens_ye
     """What a question asks about people's bodies (`PhotoQuestion.aspect` for the "people"
     intent), or None when it asks nothing of that."""
     said = set(tokens)
+    if said & SMILE_WORDS:
+        if asks_count:
+            return "count_smiling"
+        return ("smiling_all" if said & EVERYONE_WORDS else "smiling") if opens_yes_no else None
     postures = [POSTURES[t] for t in tokens if t in POSTURES]
     if postures:
         if asks_count:
@@ -99,8 +101,22 @@ def asks_face_detail(tokens: list[str]) -> bool:
 # -- what the keypoints say ----------------------------------------------------------
 
 
-def faces(people: list[Person]) -> list[Person]:
-    return [p for p in people if p.point("nose") and (p.point("left_eye") or p.point("right_eye"))]
+def faces_on_people(faces: list[Face], boxes: list[tuple[float, float, float, float]]) -> list[Face]:
+    """The faces whose centre is inside some person's box."""
+
+    def inside(face: Face, box: tuple[float, float, float, float]) -> bool:
+        cx, cy = (face.box[0] + face.box[2]) / 2, (face.box[1] + face.box[3]) / 2
+        return box[0] <= cx <= box[2] and box[1] <= cy <= box[3]
+
+    return [f for f in faces if any(inside(f, b) for b in boxes)]
+
+
+def smiles(face: Face) -> bool | None:
+    """Whether a face smiles, None when the expression model is in between."""
+    happy = face.expression_score if face.expression == "happy" else face.happy
+    if happy >= SMILE:
+        return True
+    return False if happy < NOT_SMILING else None
 
 
 def holds(person: Person, box: tuple[float, float, float, float]) -> bool | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from app.worlds.photo import people as body
+from app.worlds.photo.faces import Face
 from app.worlds.photo.pose import Person
 from app.worlds.photo.reading import PhotoQuestion
 from app.worlds.photo.rules import Look, Outcome, Thresholds, _answer, _percent, count
@@ -27,11 +28,52 @@ def count_people(q: PhotoQuestion, look: Look, th: Thresholds) -> Outcome:
     return Outcome([_answer(str(len(people)), sure)], guess=q.person_detail, note=note, interpreted_as=["count people"])
 
 
+def _faces(look: Look, th: Thresholds) -> list[Face]:
+    """BlazeFace's faces that sit on a person either model found."""
+    boxes = [d.box for d in look.detections if d.label == "person" and d.score >= th.maybe]
+    boxes += [p.box for p in look.people or []]
+    return body.faces_on_people(look.faces or [], boxes)
+
+
 def count_faces(q: PhotoQuestion, look: Look, th: Thresholds) -> Outcome:
-    found = body.faces(look.people or [])
-    note = "Faces counted where the pose model sees a nose and an eye; a face turned away is not counted."
-    sure = min((p.score for p in found), default=1.0)
-    return Outcome([_answer(str(len(found)), sure)], guess=True, note=note, interpreted_as=["count faces"])
+    found = _faces(look, th)
+    dropped = len(look.faces or []) - len(found)
+    note = "Faces found by BlazeFace" + (
+        f"; {dropped} more not on any person found (an animal's, or a pattern)." if dropped else "."
+    )
+    sure = min((f.score for f in found), default=1.0)
+    return Outcome([_answer(str(len(found)), sure)], note=note, interpreted_as=["count faces"])
+
+
+def smiling(q: PhotoQuestion, look: Look, th: Thresholds, everyone: bool) -> Outcome:
+    """'Is anyone smiling?' (one smile is yes) or 'are they smiling?' (most faces)."""
+    found = _faces(look, th)
+    interpreted = ["are they smiling" if everyone else "is anyone smiling"]
+    if not found:
+        return Outcome([], guess=True, note="I can't tell: I find no face.", interpreted_as=interpreted)
+    said = [body.smiles(f) for f in found]
+    counts = f"{said.count(True)} of {len(found)} faces smile, {said.count(False)} do not"
+    counts += f", {said.count(None)} I cannot tell" if None in said else ""
+    note = f"{counts} (the expression model's 'happy')."
+    if everyone:
+        if said.count(True) > len(found) / 2:
+            return Outcome([_answer("yes", said.count(True) / len(found))], note=note, interpreted_as=interpreted)
+        if said.count(False) > len(found) / 2:
+            return Outcome([_answer("no", said.count(False) / len(found))], note=note, interpreted_as=interpreted)
+    elif True in said:
+        return Outcome([_answer("yes", max(f.happy for f in found))], note=note, interpreted_as=interpreted)
+    elif all(s is False for s in said):
+        return Outcome([_answer("no", 1 - max(f.happy for f in found))], note=note, interpreted_as=interpreted)
+    return Outcome([], guess=True, note=f"I can't tell: {note}", interpreted_as=interpreted)
+
+
+def count_smiling(q: PhotoQuestion, look: Look, th: Thresholds) -> Outcome:
+    said = [body.smiles(f) for f in _faces(look, th)]
+    interpreted = ["count smiling faces"]
+    note = f"{said.count(True)} of {len(said)} faces smile."
+    if None in said:
+        return Outcome([], guess=True, note=f"I can't tell: {note} {said.count(None)} I cannot read.", interpreted_as=interpreted)
+    return Outcome([_answer(str(said.count(True)), 1.0)], note=note, interpreted_as=interpreted)
 
 
 def _postures(look: Look) -> tuple[list[Person], list[str | None]]:
@@ -148,8 +190,7 @@ def wearing_colour(q: PhotoQuestion, look: Look, th: Thresholds, colour: str) ->
     note = f"The most {colour} upper body is {_percent(best)} {colour}."
     if best >= 0.3:
         return Outcome([_answer("yes", best)], note=note, interpreted_as=interpreted)
-    if len(seen) == len(look.people or []) and best < 0.05:
-        return Outcome([_answer("no", 1 - best)], guess=True, note=note, interpreted_as=interpreted)
+    # never "no": colour names are read from pixels, and a maroon shirt may be named brown
     return Outcome([], guess=True, note=f"I can't tell: {note}", interpreted_as=interpreted)
 
 
@@ -180,6 +221,7 @@ def answer(q: PhotoQuestion, look: Look, th: Thresholds) -> Outcome:
     table = {
         "count": count_people,
         "faces": count_faces,
+        "count_smiling": count_smiling,
         "which_posture": which_posture,
         "arm_raised": arm_raised,
         "what_held": what_held,
@@ -188,4 +230,6 @@ def answer(q: PhotoQuestion, look: Look, th: Thresholds) -> Outcome:
     }
     if kind == "wearing":
         return wearing_colour(q, look, th, detail)
+    if kind in ("smiling", "smiling_all"):
+        return smiling(q, look, th, everyone=kind == "smiling_all")
     return table[kind](q, look, th)

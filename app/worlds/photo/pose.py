@@ -182,8 +182,11 @@ def posture(person: Person) -> str | None:
     thigh = _segment(person, "hip", "knee")
     if thigh is None:
         return None
+    both_legs = all(person.point(f"{side}_{joint}") for side in ("left", "right") for joint in ("hip", "knee"))
     if thigh[1] < 0.5 * torso_length:
-        return "sitting"
+        # sitting is said only with both hips and knees seen: one misplaced knee of a
+        # standing person looks like a thigh held level
+        return "sitting" if both_legs else None
     shin = _segment(person, "knee", "ankle")
     if shin is not None and shin[1] < 0.5 * torso_length:
         return "sitting"  # kneeling or legs folded under

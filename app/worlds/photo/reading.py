@@ -141,6 +141,7 @@ SPELLER = Speller(
             *people.WEAR_WORDS,
             *people.CLOTHES,
             *people.FACE_DETAIL,
+            *people.SMILE_WORDS,
             "face",
             "faces",
             "down",
@@ -304,8 +305,8 @@ def _people_reading(read: PhotoQuestion, tokens: list[str], thing: Thing | None)
         return None
     other = thing.word if thing is not None and thing.detector != "person" else None
     other = other or next((t for t in tokens if t in words.CATEGORY_WORDS), None)
-    if other and aspect.startswith(("posture", "count:", "which", "arm")):
-        note = f"I can tell how people stand or sit, not how a {other} does."
+    if other and aspect.startswith(("posture", "count:", "which", "arm", "smiling", "count_smiling", "faces")):
+        note = f"I can tell how people stand, sit or smile, not how a {other} does."
         return replace(read, scope_note=f"{note} {SCOPE_NOTE}")
     held = None
     if aspect == "holding":

@@ -40,6 +40,7 @@ from app.worlds.photo import classify as photo_classify
 from app.worlds.photo import words
 from app.worlds.photo.colour import dominant_colours
 from app.worlds.photo.detect import Detection
+from app.worlds.photo.faces import Face
 from app.worlds.photo.picture import PictureMeasures, measure_picture
 from app.worlds.photo.pose import Person
 from app.worlds.photo.reading import PhotoQuestion, Thing
@@ -72,6 +73,7 @@ class Look:
     kinds: dict[str, float]  # kind -> summed probability
     detections: list[Detection]  # at least `maybe` sure, best first
     people: list[Person] | None = None  # the pose model's, when the question needed it
+    faces: list[Face] | None = None  # BlazeFace's, with expressions, when the question needed them
 
     @classmethod
     def from_outputs(cls, image: Image.Image, probabilities: np.ndarray, assets: dict, detections: list[Detection]) -> Look:

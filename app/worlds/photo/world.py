@@ -19,7 +19,7 @@ KINDS_OF_QUESTION = (
     "what is this? what animal / kind of dog is it?",
     "is there a ...? is this a ...?",
     "how many people / cars / cups are there?",
-    "is anyone sitting / standing? what is the man holding? is anyone wearing red?",
+    "is anyone sitting / standing? what is the man holding? is anyone wearing red? is anyone smiling?",
     "what colour is the ...?",
     "what room is this?",
     "what does the sign say?",
@@ -82,6 +82,7 @@ def _measured(card: dict) -> list[dict]:
     for key, description in (
         ("photo_path", "questions written with the photos"),
         ("photo_path_photo_questions_blind", "questions written apart"),
+        ("photo_path_photo_people_questions", "questions about 30 photos, 12 with people"),
     ):
         questions = card.get(key, {}).get("questions", {})
         if "groundable_right_percent" in questions:

@@ -5,6 +5,7 @@ from PIL import Image
 from app.worlds.photo import rules
 from app.worlds.photo.answer import ANSWERING
 from app.worlds.photo.detect import Detection
+from app.worlds.photo.faces import Face
 from app.worlds.photo.reading import read_photo_question
 from tests.worlds.photo.test_pose import STANDING, body
 
@@ -71,3 +72,24 @@ def test_raised_arms_and_clothes_colour():
     assert said(ask("What colour is his shirt?", [body(STANDING)], image=image)) == "red"
     assert said(ask("Is anyone wearing red?", [body(STANDING)], image=image)) == "yes"
     assert said(ask("What colour is her dress?", [body(STANDING), body(STANDING)], image=image)) is None  # which one?
+
+
+def face(happy: float, box=(40, 20, 60, 45)) -> Face:
+    return Face(0.9, box, "happy" if happy >= 0.5 else "neutral", max(happy, 1 - happy), happy)
+
+
+def ask_faces(question, found, people_found=(STANDING,)):
+    seen = rules.Look(Image.new("RGB", (100, 200)), {}, [{"label": "tripod", "probability": 0.1, "kind": None}], {}, [])
+    seen.people, seen.faces = [body(p) for p in people_found], found
+    q = read_photo_question(question)
+    return ANSWERING[q.intent](q, seen, TH)
+
+
+def test_smiles_anyone_or_most_and_faces_only_on_people():
+    assert said(ask_faces("Is anyone smiling?", [face(0.9), face(0.05)])) == "yes"
+    assert said(ask_faces("Are they smiling?", [face(0.9), face(0.05), face(0.02)])) == "no"
+    assert said(ask_faces("Is anyone smiling?", [face(0.05)])) == "no"
+    assert said(ask_faces("Is anyone smiling?", [face(0.35)])) is None  # in between: cannot tell
+    # a face off every person (a cat's) is not counted, nor read
+    assert said(ask_faces("How many faces are there?", [face(0.9), face(0.9, (200, 300, 220, 320))])) == "1"
+    assert said(ask_faces("Is anyone smiling?", [face(0.9, (200, 300, 220, 320))])) is None
