@@ -41,7 +41,7 @@ class Settings(BaseSettings):
     # task is one the server knows.
     expected_models: str = (
         "digits,digits_mlp,digits_mlp_nodropout,autoencoder,autoencoder_2d,autoencoder_denoise,"
-        "autoencoder_toy,vqa,vqa_baseline,scene_ood,scene_parser,photo_classifier,photo_detector,photo_pose,photo_faces,photo_expression,chart_reader,chart_baseline"
+        "autoencoder_toy,vqa,vqa_baseline,scene_ood,scene_parser,photo_classifier,photo_detector,photo_pose,photo_faces,photo_expression,photo_segment,chart_reader,chart_baseline"
     )
 
     # Request limits (checked before any decoding).

@@ -228,10 +228,15 @@ const BONES = [["left_shoulder", "right_shoulder"], ["left_shoulder", "left_elbo
   ["right_knee", "right_ankle"], ["nose", "left_eye"], ["nose", "right_eye"], ["left_eye", "left_ear"], ["right_eye", "right_ear"]];
 
 function renderSkeletons(body) {
-  const people = body.evidence && body.evidence.people;
-  if (!people || !people.length || !preview.naturalWidth) return;
+  const ev = body.evidence || {};
+  if (!preview.naturalWidth || !(ev.person_mask_png || (ev.people && ev.people.length))) return;
   const [w, h] = [preview.naturalWidth, preview.naturalHeight];
   boxesLayer.setAttribute("viewBox", `0 0 ${w} ${h}`);
+  if (ev.person_mask_png) {  // the segmentation's people, tinted under the skeletons
+    boxesLayer.prepend(svgEl("image", { href: `data:image/png;base64,${ev.person_mask_png}`, x: 0, y: 0, width: w, height: h,
+      preserveAspectRatio: "none", "data-testid": "vqa-person-mask" }));
+  }
+  const people = ev.people || [];
   const line = Math.max(2, Math.round(Math.max(w, h) / 250));
   for (const person of people) {
     const at = Object.fromEntries(person.keypoints.map((k) => [k.name, k]));

@@ -85,6 +85,14 @@ class GraphTranslator:
         self.tensors: dict[str, keras.KerasTensor] = {}
         self.weights: dict[str, list[np.ndarray]] = {}  # set once the model is built
 
+    def model(self, inputs: str, outputs, name: str) -> keras.Model:
+        """A Keras model from the graph's input to `outputs` (a tensor or a list), with the
+        graph's weights set."""
+        model = keras.Model(self.tensor(inputs), outputs, name=name)
+        for layer_name, weights in self.weights.items():
+            model.get_layer(layer_name).set_weights(weights)
+        return model
+
     def tensor(self, name: str):
         """The node's tensor, translating what it needs first, inputs before users
         (an explicit stack: the graph is deeper than Python's recursion limit)."""
@@ -108,6 +116,8 @@ class GraphTranslator:
         """The inputs whose values flow through the layer (a resize's size is read from
         the graph's constants, never computed)."""
         inputs = node.get("input", [])
+        if node["op"] == "Conv2DBackpropInput":
+            return inputs[2:]
         return inputs[:1] if node["op"] in ("ResizeBilinear", "Pad", "Reshape") else inputs
 
     def _translate(self, node: dict):
@@ -134,6 +144,14 @@ class GraphTranslator:
             pool, strides = attr(node, "ksize")[1:3], attr(node, "strides")[1:3]
             padding = attr(node, "padding").lower()
             return keras.layers.MaxPooling2D(pool, strides, padding=padding, name=name)(self.tensor(inputs[0]))
+        if op == "AvgPool":
+            pool, strides = attr(node, "ksize")[1:3], attr(node, "strides")[1:3]
+            padding = attr(node, "padding").lower()
+            return keras.layers.AveragePooling2D(pool, strides, padding=padding, name=name)(self.tensor(inputs[0]))
+        if op == "AddN":
+            return keras.layers.Add(name=name)([self.tensor(i) for i in inputs])
+        if op == "Conv2DBackpropInput":
+            return self._transposed_convolution(node, name)
         if op == "Softmax":
             return keras.layers.Softmax(name=name)(self.tensor(inputs[0]))
         if op == "Pad":
@@ -149,10 +167,14 @@ class GraphTranslator:
         if op == "ResizeBilinear":
             x = self.tensor(inputs[0])
             if attr(node, "half_pixel_centers"):
-                # TF2's resize (Keras' own bilinear upsampling); the size is the input's
-                # shape times a constant, which must be 2
-                size = self.nodes[base_name(inputs[1])]
-                if size["op"] != "Mul" or self.values.get(size["input"][1], np.zeros(2)).tolist() != [2, 2]:
+                # TF2's resize (Keras' own bilinear upsampling); the size is a constant twice
+                # the input's, or the input's shape times a constant 2
+                if inputs[1] in self.values:
+                    doubled = self.values[inputs[1]].tolist() == [2 * x.shape[1], 2 * x.shape[2]]
+                else:
+                    size = self.nodes[base_name(inputs[1])]
+                    doubled = size["op"] == "Mul" and self.values.get(size["input"][1], np.zeros(2)).tolist() == [2, 2]
+                if not doubled:
                     raise ValueError(f"{node['name']}: only x2 bilinear resizing is supported")
                 return keras.layers.UpSampling2D(2, interpolation="bilinear", name=name)(x)
             if self.values[inputs[1]].tolist() != [2 * x.shape[1], 2 * x.shape[2]]:
@@ -182,6 +204,22 @@ class GraphTranslator:
         self.weights[name] = [kernel] if bias is None else [kernel, bias]
         return layer(self.tensor(inputs[0]))
 
+    def _transposed_convolution(self, node: dict, name: str):
+        """TensorFlow's gradient of a convolution, which is how a transposed one is saved."""
+        output_size, kernel_name, x_name = node["input"]
+        kernel = self.values[kernel_name]  # (h, w, out, in), Keras' own layout for this layer
+        strides = attr(node, "strides")[1:3]
+        layer = keras.layers.Conv2DTranspose(
+            kernel.shape[2], kernel.shape[:2], strides=strides, padding=attr(node, "padding").lower(), use_bias=False, name=name
+        )
+        x = self.tensor(x_name)
+        out = layer(x)
+        wanted = self.values[output_size].tolist()[1:]
+        if list(out.shape[1:]) != wanted:
+            raise ValueError(f"{node['name']}: output {out.shape[1:]} is not the graph's {wanted}")
+        self.weights[name] = [kernel]
+        return out
+
     def _arithmetic(self, op: str, inputs: list[str], name: str):
         constants = [i for i in inputs if i in self.values]
         if not constants:
@@ -190,6 +228,11 @@ class GraphTranslator:
         (constant,) = constants
         (variable,) = [i for i in inputs if i != constant]
         value = self.values[constant]
+        if value.size > 1 and np.any(value != value.flat[0]) and op in ("Add", "AddV2", "Mul") and value.ndim == 1:
+            # a bias or scale per channel, as a model without fused convolutions writes it
+            layer = task.ChannelConstant("add" if op != "Mul" else "multiply", name=name)
+            self.weights[name] = [value.astype(np.float32)]
+            return layer(self.tensor(variable))
         # a constant broadcast over channels with one value throughout is a scalar
         if value.size == 0 or np.any(value != value.flat[0]) or (op == "Sub" and inputs[0] == constant):
             raise ValueError(f"{name}: only x op scalar is supported")

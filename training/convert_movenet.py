@@ -49,10 +49,7 @@ def build_model(nodes: list[dict], values: dict[str, np.ndarray]) -> keras.Model
     graph = GraphTranslator(nodes, values, input_shape=(task.SIDE, task.SIDE, 3))
     heads = [graph.tensor(PREFIX + HEAD_NODES[name]) for name in task.HEADS]
     joined = keras.layers.Concatenate(axis=-1, name="heads")(heads)
-    model = keras.Model(graph.tensor("input"), joined, name="movenet_multipose_lightning")
-    for name, weights in graph.weights.items():
-        model.get_layer(name).set_weights(weights)
-    return model
+    return graph.model("input", joined, "movenet_multipose_lightning")
 
 
 def compare_with_graph(model: keras.Model, nodes: list[dict], values: dict[str, np.ndarray]) -> dict:

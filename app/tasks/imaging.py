@@ -84,6 +84,17 @@ def upload_box(box: tuple[float, float, float, float], upload_scale: float) -> l
     return [round(v / upload_scale, 1) for v in box]
 
 
+def letterbox(image: Image.Image, side: int) -> Image.Image:
+    """The image scaled to fit a black `side` x `side` square, at its top left (its aspect
+    kept: models of people read a stretched body as another pose)."""
+    rgb = image.convert("RGB")
+    scale = side / max(rgb.size)
+    size = (max(1, round(rgb.width * scale)), max(1, round(rgb.height * scale)))
+    square = Image.new("RGB", (side, side))
+    square.paste(rgb.resize(size, Image.Resampling.BILINEAR), (0, 0))
+    return square
+
+
 def decode_base64(text: str, *, max_bytes: int) -> bytes:
     """Base64 (optionally a `data:` URL) to bytes, refusing oversized input early."""
     if text.startswith("data:"):

@@ -200,6 +200,10 @@ class PhotoEvidence(WorldEvidence):
     picture: PhotoPicture | None = Field(None, description="for a question about the whole picture: what its pixels measure")
     people: list[PhotoPerson] | None = Field(None, description="for a question about people: the pose model's people")
     faces: list[PhotoFace] | None = Field(None, description="for a question about faces: BlazeFace's faces, with expressions")
+    person_mask_png: str | None = Field(
+        None,
+        description="for a question about clothes' colours: base64 RGBA PNG, the people's pixels tinted, to stretch over the photo",
+    )
 
 
 class ParsedShape(BaseModel):

@@ -155,6 +155,11 @@ def test_a_deep_question_shows_the_parsed_scene_and_its_program(page):
     assert "how many are in [3]" in program.inner_text()
     assert page.get_by_test_id("vqa-box").count() >= 3  # every parsed object outlined over the scene
     assert page.get_by_test_id("vqa-box-list").locator("li").count() == page.get_by_test_id("vqa-box").count()
+
+    page.get_by_test_id("vqa-question").fill("What colour is her suit?")
+    page.get_by_test_id("vqa-ask").click()
+    page.wait_for_function("document.querySelectorAll('#vqa-history li').length === 3")
+    assert page.get_by_test_id("vqa-person-mask").count() == 1  # the segmentation, tinted over the photo
     assert page.console_errors == []
 
 
@@ -183,7 +188,7 @@ def test_an_uploaded_photo_is_answered_by_the_photo_models(page):
     page.get_by_test_id("vqa-question").fill("What is the cat doing?")
     page.get_by_test_id("vqa-ask").click()
     page.wait_for_function("document.querySelectorAll('#vqa-history li').length === 3")
-    assert "raise an arm, what they hold" in page.get_by_test_id("vqa-scope").inner_text()  # what it can, in words
+    assert "not what a cat does" in page.get_by_test_id("vqa-scope").inner_text()  # what it cannot, in words
     assert "can't answer this" in page.get_by_test_id("vqa-history").inner_text()
     assert page.console_errors == []
 
@@ -207,6 +212,11 @@ def test_a_question_about_people_draws_their_skeletons(page):
     assert page.get_by_test_id("vqa-answers").locator(".top-answer").inner_text() == "yes"
     assert "face, happy" in page.get_by_test_id("vqa-box-list").inner_text()  # the face outlined, listed
     assert page.get_by_test_id("vqa-box-list").locator("li").count() == page.get_by_test_id("vqa-box").count()
+
+    page.get_by_test_id("vqa-question").fill("What colour is her suit?")
+    page.get_by_test_id("vqa-ask").click()
+    page.wait_for_function("document.querySelectorAll('#vqa-history li').length === 3")
+    assert page.get_by_test_id("vqa-person-mask").count() == 1  # the segmentation, tinted over the photo
     assert page.console_errors == []
 
 

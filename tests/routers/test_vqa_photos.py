@@ -188,3 +188,18 @@ def test_the_whole_picture_is_measured_from_its_pixels(committed_client):
     indoors = ask(committed_client, "coffee", "Is this indoors?")
     assert indoors["answers"][0]["answer"] == "yes" and "dining table" in indoors["note"]
     assert ask(committed_client, "cat", "Is this indoors?")["answers"] == []  # nothing only one side has
+
+
+@pytest.mark.parametrize(
+    ("question", "models", "evidence"),
+    [
+        ("How many cups are there?", "photo_classifier+photo_detector", set()),
+        ("Is anyone sitting?", "photo_classifier+photo_detector+photo_pose", {"people"}),
+        ("Is she smiling?", "photo_classifier+photo_detector+photo_pose+photo_faces+photo_expression", {"people", "faces"}),
+        ("What colour is her suit?", "photo_classifier+photo_detector+photo_pose+photo_segment", {"people", "person_mask_png"}),
+    ],
+)
+def test_the_people_models_run_only_when_the_question_needs_them(committed_client, question, models, evidence):
+    body = ask(committed_client, "astronaut", question)
+    assert body["model"] == models
+    assert {"people", "faces", "person_mask_png"} & set(body["evidence"]) == evidence

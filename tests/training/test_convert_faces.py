@@ -73,3 +73,59 @@ def test_pad_channels_survives_saving(tmp_path):
     loaded = keras.models.load_model(tmp_path / "m.keras")
     x = np.ones((1, 2, 2, 3), "float32")
     np.testing.assert_array_equal(loaded.predict(x, verbose=0), np.pad(x, [[0, 0], [0, 0], [0, 0], [0, 4]]))
+
+
+def _segment_graph():
+    """The selfie model's extra ops: a per-channel bias and scale, an average pool, AddN and
+    a transposed convolution (saved as Conv2DBackpropInput)."""
+    rng = np.random.default_rng(6)
+    values = {
+        "bias": np.array([1.0, -2.0], "float32"),
+        "scale": np.array([0.5, 3.0], "float32"),
+        "k": rng.normal(size=(2, 2, 1, 2)).astype("float32"),
+        "sizes": np.array([1, 8, 8, 1], "int32"),
+    }
+    nodes = [{"name": n, "op": "Const", "attr": {"dtype": {"type": "DT_FLOAT"}}} for n in values]
+    nodes += [
+        {
+            "name": "input_1",
+            "op": "Placeholder",
+            "attr": {"shape": {"shape": {"dim": [{"size": "1"}, {"size": "4"}, {"size": "4"}, {"size": "2"}]}}},
+        },
+        {"name": "biased", "op": "Add", "input": ["input_1", "bias"], "attr": {}},
+        {"name": "scaled", "op": "Mul", "input": ["scale", "biased"], "attr": {}},
+        {
+            "name": "pool",
+            "op": "AvgPool",
+            "input": ["scaled"],
+            "attr": {
+                "ksize": {"list": {"i": ["1", "2", "2", "1"]}},
+                "strides": {"list": {"i": ["1", "2", "2", "1"]}},
+                "padding": {"s": _b64("VALID")},
+            },
+        },
+        {"name": "sum", "op": "AddN", "input": ["scaled", "input_1"], "attr": {}},
+        {
+            "name": "up",
+            "op": "Conv2DBackpropInput",
+            "input": ["sizes", "k", "sum"],
+            "attr": {"strides": {"list": {"i": ["1", "2", "2", "1"]}}, "padding": {"s": _b64("SAME")}},
+        },
+    ]
+    return nodes, values
+
+
+def test_channel_constants_pool_addn_and_transposed_convolution():
+    nodes, values = _segment_graph()
+    graph = convert_centernet.GraphTranslator(nodes, values)
+    model = keras.Model(graph.tensor("input_1"), [graph.tensor("pool"), graph.tensor("up")])
+    for name, weights in graph.weights.items():
+        model.get_layer(name).set_weights(weights)
+    x = np.random.default_rng(7).normal(size=(1, 4, 4, 2)).astype("float32")
+    pooled, up = model.predict(x, verbose=0)
+    scaled = (x + values["bias"]) * values["scale"]
+    np.testing.assert_allclose(pooled, scaled.reshape(1, 2, 2, 2, 2, 2).mean(axis=(2, 4)), rtol=1e-5)
+    summed = scaled + x
+    # stride 2, kernel 2: every input pixel writes its own 2 x 2 block, no overlap
+    expected = np.einsum("bhwc,ijoc->bhiwjo", summed, values["k"]).reshape(1, 8, 8, 1)
+    np.testing.assert_allclose(up, expected, rtol=1e-4, atol=1e-5)

@@ -23,20 +23,35 @@ from app.worlds.photo import detect as photo_detect
 from app.worlds.photo import faces as photo_faces
 from app.worlds.photo import people_rules
 from app.worlds.photo import pose as photo_pose
+from app.worlds.photo import segment as photo_segment
 from app.worlds.photo import text as photo_text
 from app.worlds.photo.reading import SCOPE_NOTE, TEXT_NOTE, PhotoQuestion
 from app.worlds.photo.rules import RULES, Look, Outcome, Thresholds
 
 CLASSIFIER, DETECTOR, POSE = "photo_classifier", "photo_detector", "photo_pose"
-FACES, EXPRESSION = "photo_faces", "photo_expression"
-MODELS = (CLASSIFIER, DETECTOR, POSE, FACES, EXPRESSION)
+FACES, EXPRESSION, SEGMENT = "photo_faces", "photo_expression", "photo_segment"
+MODELS = (CLASSIFIER, DETECTOR, POSE, FACES, EXPRESSION, SEGMENT)
 FACE_ASPECTS = ("faces", "smiling", "smiling_all", "count_smiling")
+
+
+def _wants_mask(q: PhotoQuestion) -> bool:
+    return q.intent == "people" and (q.aspect == "clothes_colour" or (q.aspect or "").startswith("wearing"))
+
+
 ANSWERING = RULES | {"people": people_rules.answer}
 
 
-async def look(registry, image: Image.Image, thresholds: Thresholds, with_pose: bool = False, with_faces: bool = False) -> Look:
-    """Both recognition models, the pose model only for a question about people and the
-    face models only for one about faces (a count of cups never pays for them)."""
+async def look(
+    registry,
+    image: Image.Image,
+    thresholds: Thresholds,
+    with_pose: bool = False,
+    with_faces: bool = False,
+    with_mask: bool = False,
+) -> Look:
+    """Both recognition models, the pose model only for a question about people, the face
+    models only for one about faces, the person mask only for one about clothes' colours
+    (a count of cups never pays for them)."""
     classifier, detector = registry.require_ready(CLASSIFIER), registry.require_ready(DETECTOR)
     calls = [
         registry.infer(classifier, photo_classify.photo_to_input(image)[None]),
@@ -46,6 +61,8 @@ async def look(registry, image: Image.Image, thresholds: Thresholds, with_pose: 
         calls.append(registry.infer(registry.require_ready(POSE), photo_pose.photo_to_input(image)[None]))
     if with_faces:
         calls.append(registry.infer(registry.require_ready(FACES), photo_faces.photo_to_input(image)[None]))
+    if with_mask:
+        calls.append(registry.infer(registry.require_ready(SEGMENT), photo_segment.photo_to_input(image)[None]))
     probabilities, output, *more = await asyncio.gather(*calls)
     detections = photo_detect.decode(output[0], detector.assets["labels"], image.size, min_score=thresholds.maybe)
     seen = Look.from_outputs(image, probabilities[0], classifier.assets, detections)
@@ -53,6 +70,8 @@ async def look(registry, image: Image.Image, thresholds: Thresholds, with_pose: 
         seen.people = photo_pose.decode(more.pop(0)[0], image.size)
     if with_faces:
         seen.faces = await _expressions(registry, image, photo_faces.decode(more.pop(0)[0], image.size))
+    if with_mask:
+        seen.person_mask = photo_segment.mask_for(more.pop(0)[0], image.size)
     return seen
 
 
@@ -68,7 +87,9 @@ async def _expressions(registry, image: Image.Image, found: list[photo_faces.Fac
 def models_used(q: PhotoQuestion) -> tuple[str, ...]:
     if q.intent != "people":
         return (CLASSIFIER, DETECTOR)
-    return MODELS if q.aspect in FACE_ASPECTS else (CLASSIFIER, DETECTOR, POSE)
+    if q.aspect in FACE_ASPECTS:
+        return (CLASSIFIER, DETECTOR, POSE, FACES, EXPRESSION)
+    return (CLASSIFIER, DETECTOR, POSE, SEGMENT) if _wants_mask(q) else (CLASSIFIER, DETECTOR, POSE)
 
 
 def _evidence(seen: Look, upload_scale: float, words: list[photo_text.Word], whole: bool = False) -> dict[str, Any]:
@@ -86,6 +107,8 @@ def _evidence(seen: Look, upload_scale: float, words: list[photo_text.Word], who
         evidence["people"] = [p.as_dict(upload_scale) for p in seen.people]
     if seen.faces is not None:
         evidence["faces"] = [f.as_dict(upload_scale) for f in seen.faces]
+    if seen.person_mask is not None:
+        evidence["person_mask_png"] = photo_segment.mask_png(seen.person_mask)
     if whole:
         m = seen.picture
         evidence["picture"] = {"coloured_share": round(m.coloured_share, 4), "lightness": round(m.lightness, 4)}
@@ -111,7 +134,12 @@ async def answer(registry, image: Image.Image, q: PhotoQuestion) -> Answer:
     else:
         about_people = q.intent == "people"
         seen = await look(
-            registry, image, thresholds, with_pose=about_people, with_faces=about_people and q.aspect in FACE_ASPECTS
+            registry,
+            image,
+            thresholds,
+            with_pose=about_people,
+            with_faces=about_people and q.aspect in FACE_ASPECTS,
+            with_mask=_wants_mask(q),
         )
         outcome = ANSWERING[q.intent](q, seen, thresholds) if q.intent else Outcome(guess=True)
     return Answer.from_reading(

@@ -80,6 +80,24 @@ class PadChannels(keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="vqa_demo")
+class ChannelConstant(keras.layers.Layer):
+    """A constant per channel added or multiplied (a bias kept apart from its convolution)."""
+
+    def __init__(self, operation: str = "add", **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.operation = operation
+
+    def build(self, input_shape):
+        self.constant = self.add_weight(shape=(input_shape[-1],), initializer="zeros", trainable=False, name="constant")
+
+    def call(self, x):
+        return x + self.constant if self.operation == "add" else x * self.constant
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "operation": self.operation}
+
+
+@keras.saving.register_keras_serializable(package="vqa_demo")
 class KeepPeaks(keras.layers.Layer):
     """A heatmap with every value that is not the maximum of its 3 x 3 neighbourhood
     set to 0: CenterNet's replacement for non-maximum suppression."""

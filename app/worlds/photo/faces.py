@@ -21,7 +21,7 @@ import numpy as np
 from PIL import Image
 
 from app.tasks import Prepared
-from app.tasks.imaging import upload_box
+from app.tasks.imaging import letterbox, upload_box
 
 SERVES = ("photo_faces", "photo_expression")
 
@@ -52,12 +52,7 @@ ANCHORS = anchors()
 
 def photo_to_input(image: Image.Image) -> np.ndarray:
     """Letterboxed (top left) into SIDE x SIDE, scaled to -1..1 as the model was trained."""
-    rgb = image.convert("RGB")
-    scale = SIDE / max(rgb.size)
-    size = (max(1, round(rgb.width * scale)), max(1, round(rgb.height * scale)))
-    square = Image.new("RGB", (SIDE, SIDE))
-    square.paste(rgb.resize(size, Image.Resampling.BILINEAR), (0, 0))
-    return np.asarray(square, dtype=np.float32) / 127.5 - 1.0
+    return np.asarray(letterbox(image, SIDE), dtype=np.float32) / 127.5 - 1.0
 
 
 @dataclass(frozen=True)
@@ -107,7 +102,9 @@ def decode(output: np.ndarray, size: tuple[int, int], min_score: float = MIN_SCO
     faces = []
     for i in kept:
         x1, y1, x2, y2 = (float(v) * scale for v in boxes[i])
-        faces.append(Face(float(scores[i]), (max(0.0, x1), max(0.0, y1), min(float(width), x2), min(float(height), y2))))
+        box = (max(0.0, x1), max(0.0, y1), min(float(width), x2), min(float(height), y2))
+        if box[2] - box[0] >= 2 and box[3] - box[1] >= 2:  # a face cut to nothing by the photo's edge is none
+            faces.append(Face(float(scores[i]), box))
     return faces
 
 

@@ -13,7 +13,10 @@ The rules:
   another posture, and "I can't tell" otherwise;
 - a person holds a thing the detector finds when one of their wrists is inside its box
   grown by a fifth; with no wrist seen, what they hold cannot be told;
-- clothes' colour comes from the torso between the shoulders and the hips;
+- an activity is named from sports gear the detector finds on or beside a person (a
+  racket: tennis); with none found, it cannot be told;
+- clothes' colour comes from the torso between the shoulders and the hips, only its
+  pixels the person mask says are the person's;
 - faces are BlazeFace's, counted only on a person either model found (it also finds
   cats' faces); a face smiles when the expression model gives "happy" at least
   `SMILE` (not below `NOT_SMILING`; between, that face cannot be told).
@@ -23,8 +26,12 @@ is and whether it smiles.
 
 from __future__ import annotations
 
-from app.worlds.photo import pose
-from app.worlds.photo.colour import dominant_colours
+from collections import Counter
+
+import numpy as np
+
+from app.worlds.photo import pose, segment
+from app.worlds.photo.colour import dominant_colours, name_pixels
 from app.worlds.photo.faces import Face
 from app.worlds.photo.pose import Person
 
@@ -50,6 +57,21 @@ CLOTHES = {
     "sweater",
 }
 SMILE_WORDS = {"smiling", "smile", "smiles"}
+POSITION_WORDS = {"left": "left", "right": "right", "middle": "middle", "center": "middle", "centre": "middle"}
+ACTIVITY_WORDS = {"sport", "sports", "game", "playing", "play", "doing"}
+# What a thing in someone's hands or under their feet says they are doing (COCO's sports gear).
+ACTIVITIES = {
+    "tennis racket": "tennis",
+    "baseball bat": "baseball",
+    "baseball glove": "baseball",
+    "skis": "skiing",
+    "snowboard": "snowboarding",
+    "surfboard": "surfing",
+    "skateboard": "skateboarding",
+    "frisbee": "frisbee",
+    "kite": "flying a kite",
+    "sports ball": "a ball game",
+}
 # "happy" is a feeling, not a face: the expression model's "happy" is read as a smile only
 FACE_DETAIL = {"happy", "sad", "glasses", "sunglasses", "hat", "beard", "eyes", "mouth", "expression", "angry", "crying"}
 EVERYONE_WORDS = {"they", "these", "those", "everyone", "everybody", "all", "people", "women", "men", "girls", "boys"}
@@ -70,6 +92,8 @@ def read_people(tokens: list[str], asks_count: bool, asks_colour: bool, opens_ye
     """What a question asks about people's bodies (`PhotoQuestion.aspect` for the "people"
     intent), or None when it asks nothing of that."""
     said = set(tokens)
+    if said & ACTIVITY_WORDS and tokens[0] in ("what", "which"):  # "what sport is this?", "what is he doing?"
+        return "activity"
     if said & SMILE_WORDS:
         if asks_count:
             return "count_smiling"
@@ -111,6 +135,19 @@ def faces_on_people(faces: list[Face], boxes: list[tuple[float, float, float, fl
     return [f for f in faces if any(inside(f, b) for b in boxes)]
 
 
+def at_position(people: list[Person], position: str) -> Person | None:
+    """The leftmost, rightmost or middle person (by the box's centre), or None when
+    "the middle" of an even number is asked."""
+    ordered = sorted(people, key=lambda p: p.box[0] + p.box[2])
+    if not ordered:
+        return None
+    if position == "left":
+        return ordered[0]
+    if position == "right":
+        return ordered[-1]
+    return ordered[len(ordered) // 2] if len(ordered) % 2 else None
+
+
 def smiles(face: Face) -> bool | None:
     """Whether a face smiles, None when the expression model is in between."""
     happy = face.expression_score if face.expression == "happy" else face.happy
@@ -145,9 +182,29 @@ def torso_box(person: Person) -> tuple[float, float, float, float] | None:
     return (x1, top, x2, bottom)
 
 
-def clothes_colours(image, person: Person) -> list[dict]:
+def clothes_colours(image, person: Person, mask: np.ndarray | None = None) -> list[dict]:
+    """The torso's colour names with their shares; with the person mask, only the pixels
+    that are the person's (a narrow torso's box is half wall)."""
     box = torso_box(person)
-    return dominant_colours(image, box) if box else []
+    if box is None:
+        return []
+    if mask is None:
+        return dominant_colours(image, box)
+    x1, y1, x2, y2 = (int(round(v)) for v in box)
+    w, h = x2 - x1, y2 - y1
+    # the middle half each way, as for any box, inside the photo (a torso can run off its edge)
+    width, height = image.size
+    left, top = min(max(x1 + w // 4, 0), width), min(max(y1 + h // 4, 0), height)
+    inner = (left, top, max(left, min(x2 - w // 4, width)), max(top, min(y2 - h // 4, height)))
+    if inner[2] - inner[0] < 2 or inner[3] - inner[1] < 2:  # the torso is outside the photo
+        return []
+    pixels = np.asarray(image.convert("RGB").crop(inner), dtype=np.uint8).reshape(-1, 3)
+    mine = mask[inner[1] : inner[3], inner[0] : inner[2]].reshape(-1) >= segment.PERSON
+    if mine.sum() < 16:  # the mask does not cover the torso: fall back to the box
+        return dominant_colours(image, box)
+    counts = Counter(name_pixels(pixels[mine]).tolist())
+    total = int(mine.sum())
+    return [{"colour": name, "share": round(n / total, 3)} for name, n in counts.most_common(3)]
 
 
 def postures(people: list[Person]) -> list[str | None]:

@@ -153,6 +153,9 @@ def _held(look: Look, th: Thresholds) -> tuple[list[tuple[str, float]], bool]:
 
 
 def what_held(q: PhotoQuestion, look: Look, th: Thresholds) -> Outcome:
+    if q.position:  # "what is the woman on the left holding?": that person's hands only
+        chosen = body.at_position(look.people or [], q.position)
+        look = replace(look, people=[chosen] if chosen else [])
     held, wrist_seen = _held(look, th)
     interpreted = ["what is held"]
     if held:
@@ -181,7 +184,7 @@ def holding_yes_no(q: PhotoQuestion, look: Look, th: Thresholds) -> Outcome:
 def wearing_colour(q: PhotoQuestion, look: Look, th: Thresholds, colour: str) -> Outcome:
     colour = {"grey": "gray"}.get(colour, colour)
     interpreted = [f"is anyone wearing {colour}"]
-    seen = [(p, body.clothes_colours(look.image, p)) for p in look.people or []]
+    seen = [(p, body.clothes_colours(look.image, p, look.person_mask)) for p in look.people or []]
     seen = [(p, c) for p, c in seen if c]
     if not seen:
         return Outcome([], guess=True, note="I can't tell: no one's upper body is seen.", interpreted_as=interpreted)
@@ -195,12 +198,38 @@ def wearing_colour(q: PhotoQuestion, look: Look, th: Thresholds, colour: str) ->
 
 
 def clothes_colour(q: PhotoQuestion, look: Look, th: Thresholds) -> Outcome:
+    """One person's upper body: the only one, the one at the position asked, or everyone's
+    when they all wear the same colour."""
     interpreted = ["colour of clothes"]
     people = look.people or []
-    if len(people) != 1:
-        why = "I see no one" if not people else f"I see {len(people)} people and cannot tell which one is meant"
-        return Outcome([], guess=True, note=f"I can't tell: {why}.", interpreted_as=interpreted)
-    colours = body.clothes_colours(look.image, people[0])
+    if q.position:
+        chosen = body.at_position(people, q.position)
+        people = [chosen] if chosen else []
+        interpreted = [
+            f"colour of clothes, the person on the {q.position}"
+            if q.position != "middle"
+            else "colour of clothes, the person in the middle"
+        ]
+    if not people:
+        return Outcome([], guess=True, note="I can't tell: I see no one there.", interpreted_as=interpreted)
+    read = [body.clothes_colours(look.image, p, look.person_mask) for p in people]
+    tops = {c[0]["colour"] for c in read if c and c[0]["share"] >= th.colour_share}
+    if len(people) > 1:
+        if len(tops) == 1 and all(c and c[0]["share"] >= th.colour_share for c in read):
+            (colour,) = tops
+            share = min(c[0]["share"] for c in read)
+            return Outcome(
+                [_answer(colour, share)],
+                note=f"All {len(people)} people wear {colour} on the upper body.",
+                interpreted_as=interpreted,
+            )
+        return Outcome(
+            [],
+            guess=True,
+            note=f"I can't tell: I see {len(people)} people in different colours and cannot tell which one is meant.",
+            interpreted_as=interpreted,
+        )
+    colours = read[0]
     if not colours:
         return Outcome([], guess=True, note="I can't tell: the upper body is not seen.", interpreted_as=interpreted)
     shares = ", ".join(f"{c['colour']} {_percent(c['share'])}" for c in colours)
@@ -209,6 +238,31 @@ def clothes_colour(q: PhotoQuestion, look: Look, th: Thresholds) -> Outcome:
     return Outcome(
         [_answer(colours[0]["colour"], colours[0]["share"])], note=f"The upper body: {shares}.", interpreted_as=interpreted
     )
+
+
+def activity(q: PhotoQuestion, look: Look, th: Thresholds) -> Outcome:
+    """The sport the gear implies: the surest piece of gear that overlaps a person."""
+    people = [d.box for d in look.detections if d.label == "person" and d.score >= th.maybe]
+    people += [p.box for p in look.people or []]
+    gear = [d for d in look.detections if d.label in body.ACTIVITIES and d.score >= th.maybe]
+    on_someone = [d for d in gear if any(_overlap(d.box, b) for b in people)]
+    interpreted = ["what activity"]
+    if not on_someone:
+        why = "no one is near the " + gear[0].label if gear else "I see no sports gear"
+        return Outcome([], guess=True, note=f"I can't tell: {why}; I know sports only by their gear.", interpreted_as=interpreted)
+    best = max(on_someone, key=lambda d: d.score)
+    note = f"A {best.label} ({_percent(best.score)}) on or beside a person."
+    sport = body.ACTIVITIES[best.label]
+    return Outcome(
+        [_answer(sport, best.score)],
+        guess=best.score < th.detect or sport == "a ball game",
+        note=note,
+        interpreted_as=interpreted,
+    )
+
+
+def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 def answer(q: PhotoQuestion, look: Look, th: Thresholds) -> Outcome:
@@ -221,6 +275,7 @@ def answer(q: PhotoQuestion, look: Look, th: Thresholds) -> Outcome:
     table = {
         "count": count_people,
         "faces": count_faces,
+        "activity": activity,
         "count_smiling": count_smiling,
         "which_posture": which_posture,
         "arm_raised": arm_raised,

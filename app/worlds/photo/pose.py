@@ -23,7 +23,7 @@ import numpy as np
 from PIL import Image
 
 from app.tasks import Prepared
-from app.tasks.imaging import upload_box
+from app.tasks.imaging import letterbox, upload_box
 
 SERVES = ("photo_pose",)
 
@@ -49,12 +49,7 @@ MIN_KEYPOINT_SCORE = 0.3  # a joint below this is not seen
 
 def photo_to_input(image: Image.Image) -> np.ndarray:
     """The photo letterboxed into SIDE x SIDE (top left, black below or right)."""
-    rgb = image.convert("RGB")
-    scale = SIDE / max(rgb.size)
-    size = (max(1, round(rgb.width * scale)), max(1, round(rgb.height * scale)))
-    square = Image.new("RGB", (SIDE, SIDE))
-    square.paste(rgb.resize(size, Image.Resampling.BILINEAR), (0, 0))
-    return np.asarray(square, dtype=np.float32)
+    return np.asarray(letterbox(image, SIDE), dtype=np.float32)
 
 
 def split_heads(output: np.ndarray) -> dict[str, np.ndarray]:

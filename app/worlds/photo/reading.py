@@ -45,14 +45,14 @@ PLACE_WORDS |= {"outside": "outdoors"}
 CONTAINER_WORDS = _words("cup cups mug mugs bowl bowls glass glasses plate plates bottle bottles dish pot pan")
 EXIST_OPENERS = _words("is are does do can could was were any have has")
 OUT_OF_SCOPE = set(OUT_OF_SCOPE_CORE) | _words("""
-    doing do name happening eating playing running looking
-    left right behind front under above below beside next brand made material bigger smaller taller
+    do name happening eating running looking
+    behind front under above below beside next brand made material bigger smaller taller
     than season day night year gender race temperature hot cold shape size
 """)
 # Words of photos that name no thing the models find: known, so never "corrected" to one.
 SCENERY_NOUNS = _words("""
     sky grass water tree trees road street wall walls floor snow sea beach mountain building house field cloud
-    clouds sun window door background foreground ground hair eyes shirt dress hat clothes jacket
+    clouds sun window door background foreground ground hair eyes shirt dress hat clothes jacket box boxes
 """)
 SCENERY = SCENERY_NOUNS | _words("""
     full empty open closed real alive taken shot made or and with inside
@@ -101,9 +101,8 @@ class PhotoQuestion:
     # the whole picture: colour, gray, dark, bright, night, day, indoors, outdoors; people:
     # what `people.read_people` says the question asks
     aspect: str | None = None
-    person_detail: bool = (
-        False  # "man", "girl": more than the detector can tell apart  # "is this a kitchen?": the room asked about
-    )
+    person_detail: bool = False  # "man", "girl": more than the detector can tell apart
+    position: str | None = None  # "the woman on the left": left, middle or right, among the people
 
     @property
     def in_scope(self) -> bool:
@@ -142,6 +141,9 @@ SPELLER = Speller(
             *people.CLOTHES,
             *people.FACE_DETAIL,
             *people.SMILE_WORDS,
+            *people.ACTIVITY_WORDS,
+            *people.POSITION_WORDS,
+            "being",
             "face",
             "faces",
             "down",
@@ -239,6 +241,8 @@ def _scope_problem(tokens: list[str], intent: str | None, thing: Thing | None, u
     said = set(tokens)
     if intent == "text":
         return None
+    if said & set(people.POSITION_WORDS):  # where things are is known only among people
+        return ""
     if said & OUT_OF_SCOPE - ({"do"} if tokens[0] == "do" else set()):
         return ""
     if intent == "count" and thing is not None and thing.detector is None:
@@ -305,8 +309,8 @@ def _people_reading(read: PhotoQuestion, tokens: list[str], thing: Thing | None)
         return None
     other = thing.word if thing is not None and thing.detector != "person" else None
     other = other or next((t for t in tokens if t in words.CATEGORY_WORDS), None)
-    if other and aspect.startswith(("posture", "count:", "which", "arm", "smiling", "count_smiling", "faces")):
-        note = f"I can tell how people stand, sit or smile, not how a {other} does."
+    if other and aspect.startswith(("posture", "count:", "which", "arm", "smiling", "count_smiling", "faces", "activity")):
+        note = f"I can tell how people stand, sit, smile or what sport their gear says, not what a {other} does."
         return replace(read, scope_note=f"{note} {SCOPE_NOTE}")
     held = None
     if aspect == "holding":
@@ -316,4 +320,9 @@ def _people_reading(read: PhotoQuestion, tokens: list[str], thing: Thing | None)
             note = f"The detector does not know {held.word}s, so I cannot see one in anyone's hands."
             return replace(read, scope_note=f"{note} {SCOPE_NOTE}")
     detail = any(t in words.PERSON_DETAIL for t in tokens)
-    return replace(read, intent="people", aspect=aspect, thing=held, category=None, person_detail=detail)
+    position = next((people.POSITION_WORDS[t] for t in tokens if t in people.POSITION_WORDS), None)
+    if position and aspect not in ("clothes_colour", "what_held"):
+        return replace(
+            read, scope_note=f"I can pick the person on the left or right for what they wear or hold, not for this. {SCOPE_NOTE}"
+        )
+    return replace(read, intent="people", aspect=aspect, thing=held, category=None, person_detail=detail, position=position)

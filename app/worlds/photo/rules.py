@@ -74,6 +74,7 @@ class Look:
     detections: list[Detection]  # at least `maybe` sure, best first
     people: list[Person] | None = None  # the pose model's, when the question needed it
     faces: list[Face] | None = None  # BlazeFace's, with expressions, when the question needed them
+    person_mask: np.ndarray | None = None  # per photo pixel, how sure it is a person (clothes questions)
 
     @classmethod
     def from_outputs(cls, image: Image.Image, probabilities: np.ndarray, assets: dict, detections: list[Detection]) -> Look:

@@ -264,4 +264,20 @@ OUTDOOR_OBJECTS = frozenset(
 )
 OUTDOOR_CLASSES = frozenset(
     ["alp", "cliff", "coral reef", "geyser", "lakeside", "promontory", "sandbar", "seashore", "valley", "volcano"]
+    # buildings seen from outside, structures in the open, vehicles and things of roads, fields and water
+    + ["palace", "castle", "church", "mosque", "stupa", "triumphal arch", "obelisk", "totem pole", "fountain", "megalith"]
+    + ["suspension bridge", "steel arch bridge", "viaduct", "dam", "breakwater", "pier", "boathouse", "beacon", "dock"]
+    + ["barn", "greenhouse", "water tower", "bell cote", "cliff dwelling", "yurt", "mobile home", "patio", "sundial"]
+    + ["picket fence", "worm fence", "stone wall", "park bench", "street sign", "mailbox", "scoreboard", "parachute"]
+    + ["missile", "space shuttle", "projectile", "airliner", "go-kart", "golfcart", "snowmobile", "tractor", "harvester"]
+    + ["thresher", "plow", "hay", "corn", "rapeseed", "ski", "dogsled", "bobsled", "container ship", "liner", "schooner"]
+    + ["canoe", "speedboat", "gondola", "catamaran", "trimaran", "fire engine", "garbage truck", "tow truck"]
+    + ["trailer truck", "moving van", "police van", "minibus", "school bus", "trolleybus", "streetcar", "freight car"]
+    + ["passenger car", "electric locomotive", "steam locomotive", "lawn mower", "flagpole"]
+)
+# Indoor classes beside the rooms': shops, furniture and appliances.
+INDOOR_CLASSES = INDOOR_CLASSES | frozenset(
+    ["bookcase", "library", "restaurant", "shoe shop", "toyshop", "barbershop", "bakery", "grocery store", "tobacco shop"]
+    + ["confectionery", "window shade", "shower curtain", "theater curtain", "cinema", "chiffonier", "medicine chest"]
+    + ["dishwasher", "refrigerator", "microwave", "stove", "washer", "vacuum", "iron", "lampshade", "table lamp", "bannister"]
 )

@@ -71,7 +71,8 @@ def test_raised_arms_and_clothes_colour():
     image.paste((200, 20, 20), (40, 50, 60, 100))
     assert said(ask("What colour is his shirt?", [body(STANDING)], image=image)) == "red"
     assert said(ask("Is anyone wearing red?", [body(STANDING)], image=image)) == "yes"
-    assert said(ask("What colour is her dress?", [body(STANDING), body(STANDING)], image=image)) is None  # which one?
+    # two people alike (the same body twice): their one colour
+    assert said(ask("What colour is her dress?", [body(STANDING), body(STANDING)], image=image)) == "red"
 
 
 def face(happy: float, box=(40, 20, 60, 45)) -> Face:
@@ -93,3 +94,36 @@ def test_smiles_anyone_or_most_and_faces_only_on_people():
     # a face off every person (a cat's) is not counted, nor read
     assert said(ask_faces("How many faces are there?", [face(0.9), face(0.9, (200, 300, 220, 320))])) == "1"
     assert said(ask_faces("Is anyone smiling?", [face(0.9, (200, 300, 220, 320))])) is None
+
+
+def test_the_sport_is_the_gear_on_someone():
+    player = [body(STANDING)]
+    racket = Detection("tennis racket", 0.6, (60, 80, 90, 120))
+    assert said(ask("What sport is this?", player, [racket])) == "tennis"
+    far = Detection("tennis racket", 0.6, (200, 300, 220, 320))
+    unsure = ask("What is he doing?", player, [far])
+    assert said(unsure) is None and "no one is near the tennis racket" in unsure.note
+    assert said(ask("What are they playing?", player)) is None
+    ball = ask("What sport is this?", player, [Detection("sports ball", 0.6, (60, 80, 70, 90))])
+    assert said(ball) == "a ball game" and ball.guess
+
+
+def test_clothes_of_the_person_at_a_position_or_of_everyone_alike():
+    image = Image.new("RGB", (300, 200), "white")
+    image.paste((200, 20, 20), (40, 50, 60, 100))  # the left person's torso: red
+    image.paste((20, 40, 220), (240, 50, 260, 100))  # the right person's: blue
+    left, right = body(STANDING), body({k: (x + 200, y) for k, (x, y) in STANDING.items()})
+    right = rules_person_box(right, 200)
+    assert said(ask("What colour is the dress on the left?", [right, left], image=image)) == "red"
+    assert said(ask("What colour is the shirt of the man on the right?", [left, right], image=image)) == "blue"
+    assert said(ask("What colour is his shirt?", [left, right], image=image)) is None  # which one?
+    image.paste((200, 20, 20), (240, 50, 260, 100))
+    alike = ask("What colour is the suit?", [left, right], image=image)
+    assert said(alike) == "red" and "All 2 people" in alike.note
+
+
+def rules_person_box(person, dx):
+    from app.worlds.photo.pose import Person
+
+    x1, y1, x2, y2 = person.box
+    return Person(person.score, (x1 + dx, y1, x2 + dx, y2), person.keypoints)

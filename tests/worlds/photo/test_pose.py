@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import io
+
 import keras
 import numpy as np
 import pytest
@@ -103,3 +106,36 @@ def test_the_committed_model_finds_the_astronaut(committed):
         )
         == []
     )
+
+
+def test_with_the_mask_clothes_are_only_the_persons_pixels():
+    # a narrow red torso in front of a blue wall: the box alone is mostly wall
+    image = Image.new("RGB", (100, 200), (20, 40, 220))
+    image.paste((200, 20, 20), (48, 50, 52, 100))
+    mask = np.zeros((200, 100), "float32")
+    mask[50:100, 48:52] = 1.0
+    assert people.clothes_colours(image, body(STANDING))[0]["colour"] == "blue"
+    assert people.clothes_colours(image, body(STANDING), mask)[0]["colour"] == "red"
+    assert (
+        people.clothes_colours(image, body(STANDING), np.zeros((200, 100), "float32"))[0]["colour"] == "blue"
+    )  # no person there
+
+
+def test_the_mask_is_the_photos_size_and_comes_back_as_a_small_png():
+    from app.worlds.photo import segment
+
+    output = np.zeros((256, 256, 1), "float32")
+    output[:, 128:] = 1.0
+    mask = segment.mask_for(output, (400, 100))
+    assert mask.shape == (100, 400) and mask[50, 10] == 0.0 and mask[50, 390] == 1.0
+    png = Image.open(io.BytesIO(base64.b64decode(segment.mask_png(mask))))
+    assert png.mode == "RGBA" and png.size == (128, 32)
+
+
+def test_a_torso_running_off_the_photo_is_read_inside_it():
+    image = Image.new("RGB", (100, 200), (200, 20, 20))
+    off = body({k: (x - 60, y) for k, (x, y) in STANDING.items()})  # shoulders at x -20 and 0
+    mask = np.ones((200, 100), "float32")
+    assert people.clothes_colours(image, off, mask) == []  # its middle half is all outside
+    beyond = body({k: (x + 70, y + 150) for k, (x, y) in STANDING.items()})  # mostly below and right of it
+    people.clothes_colours(image, beyond, mask)  # no error

@@ -38,12 +38,13 @@ def test_questions_it_answers(question, intent, thing, category):
 @pytest.mark.parametrize(
     ("question", "says"),
     [
-        ("What is the man doing?", "raise an arm, what they hold"),
+        ("What is the man eating?", "raise an arm, what they hold"),
         ("Why is the sky blue?", "raise an arm, what they hold"),
         ("What is she wearing?", "not what their clothes are"),
         ("Is she wearing glasses?", "cannot tell glasses"),
-        ("Is the dog sitting?", "not how a dog does"),
-        ("Is the cat smiling?", "not how a cat does"),
+        ("Is the dog sitting?", "not what a dog does"),
+        ("Is the cat smiling?", "not what a cat does"),
+        ("What is the cat doing?", "not what a cat does"),
         ("Is she happy?", "not what else they look like"),
         ("What colour is the sky?", "not the sky"),
         ("Is the cup full?", "About photos"),
