@@ -226,8 +226,13 @@ def photo_body(photo_name: str = "coffee.jpg", question: str = "How many cups ar
     return request.read(), request.headers["content-type"]
 
 
-# Questions about people run the pose model, and about faces the face models too.
-PEOPLE_QUESTIONS = {"people, pose": "Is anyone sitting?", "people, faces": "Is anyone smiling?"}
+# Questions about people run the pose model; about faces the face models too, and about
+# clothes' colours the person mask.
+PEOPLE_QUESTIONS = {
+    "people, pose": "Is anyone sitting?",
+    "people, faces": "Is anyone smiling?",
+    "people, mask": "What colour is her suit?",
+}
 # The models loaded before the people models came (start-up time and memory, compared).
 WITHOUT_PEOPLE_MODELS = {
     "VQADEMO_MODELS": "digits,digits_mlp,digits_mlp_nodropout,autoencoder,autoencoder_2d,"
