@@ -35,7 +35,7 @@ FACE_ASPECTS = ("faces", "smiling", "smiling_all", "count_smiling")
 
 
 def _wants_mask(q: PhotoQuestion) -> bool:
-    return q.intent == "people" and (q.aspect == "clothes_colour" or (q.aspect or "").startswith("wearing"))
+    return q.intent == "people" and (q.aspect or "").startswith(("clothes_colour", "wearing"))
 
 
 ANSWERING = RULES | {"people": people_rules.answer}

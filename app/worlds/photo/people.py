@@ -15,8 +15,8 @@ The rules:
   grown by a fifth; with no wrist seen, what they hold cannot be told;
 - an activity is named from sports gear the detector finds on or beside a person (a
   racket: tennis); with none found, it cannot be told;
-- clothes' colour comes from the torso between the shoulders and the hips, only its
-  pixels the person mask says are the person's;
+- clothes' colour comes from the torso between the shoulders and the hips (trousers, a
+  skirt: the hips to the knees), only its pixels the person mask says are the person's;
 - faces are BlazeFace's, counted only on a person either model found (it also finds
   cats' faces); a face smiles when the expression model gives "happy" at least
   `SMILE` (not below `NOT_SMILING`; between, that face cannot be told).
@@ -56,6 +56,7 @@ CLOTHES = {
     "top",
     "sweater",
 }
+LOWER_CLOTHES = {"pants", "trousers", "jeans", "skirt", "skirts", "shorts", "leggings"}
 SMILE_WORDS = {"smiling", "smile", "smiles"}
 POSITION_WORDS = {"left": "left", "right": "right", "middle": "middle", "center": "middle", "centre": "middle"}
 ACTIVITY_WORDS = {"sport", "sports", "game", "playing", "play", "doing"}
@@ -111,6 +112,8 @@ def read_people(tokens: list[str], asks_count: bool, asks_colour: bool, opens_ye
         return "holding" if opens_yes_no else ("what_held" if tokens[0] in ("what", "which") else None)
     if said & WEAR_WORDS and said & COLOURS and not asks_colour:
         return f"wearing:{next(t for t in tokens if t in COLOURS)}" if opens_yes_no else None
+    if asks_colour and said & LOWER_CLOTHES:
+        return "clothes_colour:lower"
     if asks_colour and said & CLOTHES:
         return "clothes_colour"
     if asks_count and said & {"face", "faces"}:
@@ -182,10 +185,25 @@ def torso_box(person: Person) -> tuple[float, float, float, float] | None:
     return (x1, top, x2, bottom)
 
 
-def clothes_colours(image, person: Person, mask: np.ndarray | None = None) -> list[dict]:
-    """The torso's colour names with their shares; with the person mask, only the pixels
-    that are the person's (a narrow torso's box is half wall)."""
-    box = torso_box(person)
+def legs_box(person: Person) -> tuple[float, float, float, float] | None:
+    """The lower body's clothes: from the hips down to the knees, as wide as the hips and
+    a quarter of that more each side (thighs are wider than the joints between them)."""
+    hips = [h for h in (person.point("left_hip"), person.point("right_hip")) if h]
+    knees = [k for k in (person.point("left_knee"), person.point("right_knee")) if k]
+    if len(hips) < 2 or not knees:
+        return None
+    x1, x2 = sorted((hips[0][0], hips[1][0]))
+    margin = (x2 - x1) / 4
+    top, bottom = min(h[1] for h in hips), max(k[1] for k in knees)
+    if x2 - x1 < 4 or bottom - top < 4:
+        return None
+    return (x1 - margin, top, x2 + margin, bottom)
+
+
+def clothes_colours(image, person: Person, mask: np.ndarray | None = None, part: str = "upper") -> list[dict]:
+    """The torso's (or the legs') colour names with their shares; with the person mask,
+    only the pixels that are the person's (a narrow torso's box is half wall)."""
+    box = torso_box(person) if part == "upper" else legs_box(person)
     if box is None:
         return []
     if mask is None:

@@ -198,21 +198,20 @@ def wearing_colour(q: PhotoQuestion, look: Look, th: Thresholds, colour: str) ->
 
 
 def clothes_colour(q: PhotoQuestion, look: Look, th: Thresholds) -> Outcome:
-    """One person's upper body: the only one, the one at the position asked, or everyone's
-    when they all wear the same colour."""
-    interpreted = ["colour of clothes"]
+    """One person's upper (or lower) body: the only one, the one at the position asked, or
+    everyone's when they all wear the same colour."""
+    part = "lower" if (q.aspect or "").endswith(":lower") else "upper"
+    body_part = "lower body" if part == "lower" else "upper body"
+    interpreted = ["colour of clothes" + (", lower body" if part == "lower" else "")]
     people = look.people or []
     if q.position:
         chosen = body.at_position(people, q.position)
         people = [chosen] if chosen else []
-        interpreted = [
-            f"colour of clothes, the person on the {q.position}"
-            if q.position != "middle"
-            else "colour of clothes, the person in the middle"
-        ]
+        place = "in the middle" if q.position == "middle" else f"on the {q.position}"
+        interpreted = [f"{interpreted[0]}, the person {place}"]
     if not people:
         return Outcome([], guess=True, note="I can't tell: I see no one there.", interpreted_as=interpreted)
-    read = [body.clothes_colours(look.image, p, look.person_mask) for p in people]
+    read = [body.clothes_colours(look.image, p, look.person_mask, part) for p in people]
     tops = {c[0]["colour"] for c in read if c and c[0]["share"] >= th.colour_share}
     if len(people) > 1:
         if len(tops) == 1 and all(c and c[0]["share"] >= th.colour_share for c in read):
@@ -220,7 +219,7 @@ def clothes_colour(q: PhotoQuestion, look: Look, th: Thresholds) -> Outcome:
             share = min(c[0]["share"] for c in read)
             return Outcome(
                 [_answer(colour, share)],
-                note=f"All {len(people)} people wear {colour} on the upper body.",
+                note=f"All {len(people)} people wear {colour} on the {body_part}.",
                 interpreted_as=interpreted,
             )
         return Outcome(
@@ -231,13 +230,13 @@ def clothes_colour(q: PhotoQuestion, look: Look, th: Thresholds) -> Outcome:
         )
     colours = read[0]
     if not colours:
-        return Outcome([], guess=True, note="I can't tell: the upper body is not seen.", interpreted_as=interpreted)
+        return Outcome([], guess=True, note=f"I can't tell: the {body_part} is not seen.", interpreted_as=interpreted)
     shares = ", ".join(f"{c['colour']} {_percent(c['share'])}" for c in colours)
     if colours[0]["share"] < th.colour_share:
-        return Outcome([], guess=True, note=f"No one colour stands out on the upper body: {shares}.", interpreted_as=interpreted)
-    return Outcome(
-        [_answer(colours[0]["colour"], colours[0]["share"])], note=f"The upper body: {shares}.", interpreted_as=interpreted
-    )
+        note = f"No one colour stands out on the {body_part}: {shares}."
+        return Outcome([], guess=True, note=note, interpreted_as=interpreted)
+    note = f"The {body_part}: {shares}."
+    return Outcome([_answer(colours[0]["colour"], colours[0]["share"])], note=note, interpreted_as=interpreted)
 
 
 def activity(q: PhotoQuestion, look: Look, th: Thresholds) -> Outcome:
@@ -283,6 +282,8 @@ def answer(q: PhotoQuestion, look: Look, th: Thresholds) -> Outcome:
         "holding": holding_yes_no,
         "clothes_colour": clothes_colour,
     }
+    if kind == "clothes_colour":
+        return clothes_colour(q, look, th)
     if kind == "wearing":
         return wearing_colour(q, look, th, detail)
     if kind in ("smiling", "smiling_all"):

@@ -139,6 +139,7 @@ SPELLER = Speller(
             *people.HOLD_WORDS,
             *people.WEAR_WORDS,
             *people.CLOTHES,
+            *people.LOWER_CLOTHES,
             *people.FACE_DETAIL,
             *people.SMILE_WORDS,
             *people.ACTIVITY_WORDS,
@@ -321,7 +322,7 @@ def _people_reading(read: PhotoQuestion, tokens: list[str], thing: Thing | None)
             return replace(read, scope_note=f"{note} {SCOPE_NOTE}")
     detail = any(t in words.PERSON_DETAIL for t in tokens)
     position = next((people.POSITION_WORDS[t] for t in tokens if t in people.POSITION_WORDS), None)
-    if position and aspect not in ("clothes_colour", "what_held"):
+    if position and not aspect.startswith(("clothes_colour", "what_held")):
         return replace(
             read, scope_note=f"I can pick the person on the left or right for what they wear or hold, not for this. {SCOPE_NOTE}"
         )

@@ -127,3 +127,13 @@ def rules_person_box(person, dx):
 
     x1, y1, x2, y2 = person.box
     return Person(person.score, (x1 + dx, y1, x2 + dx, y2), person.keypoints)
+
+
+def test_trousers_are_the_legs_from_hips_to_knees():
+    image = Image.new("RGB", (100, 200), "white")
+    image.paste((200, 20, 20), (40, 50, 60, 100))  # a red top
+    image.paste((20, 40, 220), (35, 100, 65, 150))  # blue trousers
+    assert said(ask("What colour are his trousers?", [body(STANDING)], image=image)) == "blue"
+    assert said(ask("What colour is his shirt?", [body(STANDING)], image=image)) == "red"
+    no_knees = ask("What colour is her skirt?", [body(HIDDEN_LEGS)], image=image)
+    assert said(no_knees) is None and "lower body is not seen" in no_knees.note
