@@ -155,11 +155,6 @@ def test_a_deep_question_shows_the_parsed_scene_and_its_program(page):
     assert "how many are in [3]" in program.inner_text()
     assert page.get_by_test_id("vqa-box").count() >= 3  # every parsed object outlined over the scene
     assert page.get_by_test_id("vqa-box-list").locator("li").count() == page.get_by_test_id("vqa-box").count()
-
-    page.get_by_test_id("vqa-question").fill("What colour is her suit?")
-    page.get_by_test_id("vqa-ask").click()
-    page.wait_for_function("document.querySelectorAll('#vqa-history li').length === 3")
-    assert page.get_by_test_id("vqa-person-mask").count() == 1  # the segmentation, tinted over the photo
     assert page.console_errors == []
 
 
