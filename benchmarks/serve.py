@@ -226,9 +226,10 @@ def photo_body(photo_name: str = "coffee.jpg", question: str = "How many cups ar
     return request.read(), request.headers["content-type"]
 
 
-# Questions about people run the pose model; about faces the face models too, and about
-# clothes' colours the person mask.
+# Questions about people run the pose model; counts and faces the face finder too, smiles
+# the expression model, and clothes' colours the person mask.
 PEOPLE_QUESTIONS = {
+    "people, count": "How many people are there?",
     "people, pose": "Is anyone sitting?",
     "people, faces": "Is anyone smiling?",
     "people, mask": "What colour is her suit?",

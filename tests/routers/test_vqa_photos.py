@@ -40,7 +40,7 @@ def test_photo_answers_pinned_on_the_sample_photos(committed_client, photo, ques
     assert body["world"] == "photo" and body["question_in_scope"]
     assert body["answers"][0]["answer"] == answer
     # people are counted with the pose model too; other questions never run it
-    pose = "+photo_pose" if question.startswith("How many people") else ""
+    pose = "+photo_pose+photo_faces" if question.startswith("How many people") else ""
     assert body["model"] == "photo_classifier+photo_detector" + pose
 
 
@@ -195,6 +195,7 @@ def test_the_whole_picture_is_measured_from_its_pixels(committed_client):
     [
         ("How many cups are there?", "photo_classifier+photo_detector", set()),
         ("Is anyone sitting?", "photo_classifier+photo_detector+photo_pose", {"people"}),
+        ("How many people are there?", "photo_classifier+photo_detector+photo_pose+photo_faces", {"people", "faces"}),
         ("Is she smiling?", "photo_classifier+photo_detector+photo_pose+photo_faces+photo_expression", {"people", "faces"}),
         ("What colour is her suit?", "photo_classifier+photo_detector+photo_pose+photo_segment", {"people", "person_mask_png"}),
     ],

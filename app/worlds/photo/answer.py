@@ -31,7 +31,8 @@ from app.worlds.photo.rules import RULES, Look, Outcome, Thresholds
 CLASSIFIER, DETECTOR, POSE = "photo_classifier", "photo_detector", "photo_pose"
 FACES, EXPRESSION, SEGMENT = "photo_faces", "photo_expression", "photo_segment"
 MODELS = (CLASSIFIER, DETECTOR, POSE, FACES, EXPRESSION, SEGMENT)
-FACE_ASPECTS = ("faces", "smiling", "smiling_all", "count_smiling")
+FACE_ASPECTS = ("count", "faces", "smiling", "smiling_all", "count_smiling")  # people are counted by faces too
+EXPRESSION_ASPECTS = ("smiling", "smiling_all", "count_smiling")
 
 
 def _wants_mask(q: PhotoQuestion) -> bool:
@@ -47,11 +48,13 @@ async def look(
     thresholds: Thresholds,
     with_pose: bool = False,
     with_faces: bool = False,
+    with_expressions: bool = False,
     with_mask: bool = False,
 ) -> Look:
     """Both recognition models, the pose model only for a question about people, the face
-    models only for one about faces, the person mask only for one about clothes' colours
-    (a count of cups never pays for them)."""
+    finder only for one about faces or a count of people, the expression model only for
+    one about smiles, the person mask only for one about clothes' colours (a count of cups
+    never pays for them)."""
     classifier, detector = registry.require_ready(CLASSIFIER), registry.require_ready(DETECTOR)
     calls = [
         registry.infer(classifier, photo_classify.photo_to_input(image)[None]),
@@ -69,7 +72,8 @@ async def look(
     if with_pose:
         seen.people = photo_pose.decode(more.pop(0)[0], image.size)
     if with_faces:
-        seen.faces = await _expressions(registry, image, photo_faces.decode(more.pop(0)[0], image.size))
+        found = photo_faces.decode(more.pop(0)[0], image.size)
+        seen.faces = await _expressions(registry, image, found) if with_expressions else found
     if with_mask:
         seen.person_mask = photo_segment.mask_for(more.pop(0)[0], image.size)
     return seen
@@ -87,8 +91,10 @@ async def _expressions(registry, image: Image.Image, found: list[photo_faces.Fac
 def models_used(q: PhotoQuestion) -> tuple[str, ...]:
     if q.intent != "people":
         return (CLASSIFIER, DETECTOR)
-    if q.aspect in FACE_ASPECTS:
+    if q.aspect in EXPRESSION_ASPECTS:
         return (CLASSIFIER, DETECTOR, POSE, FACES, EXPRESSION)
+    if q.aspect in FACE_ASPECTS:
+        return (CLASSIFIER, DETECTOR, POSE, FACES)
     return (CLASSIFIER, DETECTOR, POSE, SEGMENT) if _wants_mask(q) else (CLASSIFIER, DETECTOR, POSE)
 
 
@@ -139,6 +145,7 @@ async def answer(registry, image: Image.Image, q: PhotoQuestion) -> Answer:
             thresholds,
             with_pose=about_people,
             with_faces=about_people and q.aspect in FACE_ASPECTS,
+            with_expressions=about_people and q.aspect in EXPRESSION_ASPECTS,
             with_mask=_wants_mask(q),
         )
         outcome = ANSWERING[q.intent](q, seen, thresholds) if q.intent else Outcome(guess=True)

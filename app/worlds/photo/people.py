@@ -4,8 +4,9 @@ pose model's keypoints (`app.worlds.photo.pose`), BlazeFace's faces and their ex
 (`app.worlds.photo.faces`), beside the detector's boxes.
 
 The rules:
-- people are counted by whichever model finds more of them (the detector misses people
-  who overlap; the pose model's six are its limit); children, women, men are counted as
+- people are counted by whichever finds more of them, the detector, the pose model or
+  the faces on people (the detector misses people who overlap; the pose model's six are
+  its limit and it merges people close together); children, women, men are counted as
   people, with a note that neither model tells ages or genders apart;
 - a posture is said only of people whose torso and thighs are seen (sitting: both hips
   and knees); "is anyone

@@ -137,3 +137,18 @@ def test_trousers_are_the_legs_from_hips_to_knees():
     assert said(ask("What colour is his shirt?", [body(STANDING)], image=image)) == "red"
     no_knees = ask("What colour is her skirt?", [body(HIDDEN_LEGS)], image=image)
     assert said(no_knees) is None and "lower body is not seen" in no_knees.note
+
+
+def test_faces_on_people_count_people_the_pose_model_merged():
+    two_faces_one_body = [face(0.1, (40, 20, 50, 30)), face(0.1, (55, 20, 65, 30))]
+    counted = ask_faces("How many people are there?", two_faces_one_body)
+    assert said(counted) == "2" and "face finder 2" in counted.note
+    assert said(ask_faces("How many people are there?", [face(0.1, (200, 300, 220, 320))])) == "1"  # off every person
+
+
+def test_a_face_on_a_weak_person_detection_is_not_a_person():
+    seen = rules.Look(Image.new("RGB", (100, 200)), {}, [{"label": "tabby", "probability": 0.9, "kind": "cat"}], {}, [])
+    seen.detections = [Detection("person", 0.25, (0, 0, 100, 100))]  # the detector half-sees a person in a cat
+    seen.people, seen.faces = [], [face(0.1, (40, 20, 60, 40))]
+    q = read_photo_question("How many people are there?")
+    assert said(ANSWERING[q.intent](q, seen, TH)) == "0"
