@@ -54,7 +54,7 @@ class PhotoWorld:
         return {
             "summary": "Photos: what the main thing is, whether something is there, how many, what colour, "
             "which room, clear text, and people's posture, raised arms, what they hold and the colour they wear. "
-            "Not who they are, their age or gender, or what their faces show.",
+            "Not who they are, their age or gender, or what their faces show beyond a smile.",
             "questions": list(KINDS_OF_QUESTION),
             "words": {"things the detector finds": ["person", "car", "dog", "cat", "cup", "chair", "bottle", "bird"]},
             "measured": _measured(registry.card(answering.DETECTOR)),
