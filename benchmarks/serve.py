@@ -17,7 +17,7 @@ For digits and vqa (and the autoencoder's throughput):
 
     python -m benchmarks.serve                # about 3 minutes
     python -m benchmarks.serve --duration 5 --soak 60 --rounds 5
-    python -m benchmarks.serve --photos       # photo and people questions, start-up, memory
+    python -m benchmarks.serve --photos       # benchmarks/photo_speed.py: photo and people questions
 """
 
 from __future__ import annotations
@@ -226,41 +226,6 @@ def photo_body(photo_name: str = "coffee.jpg", question: str = "How many cups ar
     return request.read(), request.headers["content-type"]
 
 
-# Questions about people run the pose model; counts and faces the face finder too, smiles
-# the expression model, and clothes' colours the person mask.
-PEOPLE_QUESTIONS = {
-    "people, count": "How many people are there?",
-    "people, pose": "Is anyone sitting?",
-    "people, faces": "Is anyone smiling?",
-    "people, mask": "What colour is her suit?",
-}
-# The models loaded before the people models came (start-up time and memory, compared).
-WITHOUT_PEOPLE_MODELS = {
-    "VQADEMO_MODELS": "digits,digits_mlp,digits_mlp_nodropout,autoencoder,autoencoder_2d,"
-    "autoencoder_denoise,autoencoder_toy,vqa,vqa_baseline,scene_ood,scene_parser,photo_classifier,"
-    "photo_detector,chart_reader,chart_baseline"
-}
-
-
-def photo_latency(runs: int = 100) -> None:
-    """The photo questions one at a time, a plain one and two about people, and the
-    server's start-up time and memory with and without the people models."""
-    for label, env in (("without the people models", WITHOUT_PEOPLE_MODELS), ("all models", {})):
-        with server("app.main:app", env) as (url, ready_s, pid):
-            photo, photo_type = photo_body()
-            sequential_latency(url + "/api/vqa", "POST", photo, 10, photo_type)  # warm
-            print(f"{label}: start to ready {ready_s:.1f} s, resident memory {rss_mb(pid):.0f} MB")
-            p50, p99 = sequential_latency(url + "/api/vqa", "POST", photo, runs, photo_type)
-            print(f"  photo, how many cups (coffee): p50 {p50:.2f} ms p99 {p99:.2f} ms (goal: p50 < 150 ms)")
-            if env:
-                continue
-            for name, question in PEOPLE_QUESTIONS.items():
-                body, kind = photo_body("astronaut.jpg", question)
-                sequential_latency(url + "/api/vqa", "POST", body, 10, kind)
-                p50, p99 = sequential_latency(url + "/api/vqa", "POST", body, runs, kind)
-                print(f"  {name}, {question!r} (astronaut): p50 {p50:.2f} ms p99 {p99:.2f} ms (goal: p50 < 150 ms)")
-
-
 def ratio_rounds(n: int, seconds: int, digits: bytes, vqa: bytes, vqa_type: str, tmp: Path) -> list[dict[str, float]]:
     """digits / healthz, digits / batching off and vqa / batching off at c=32, `n` times."""
     rounds = []
@@ -355,6 +320,8 @@ def main() -> None:
     parser.add_argument("--photos", action="store_true", help="only the photo questions' latency, start-up and memory")
     args = parser.parse_args()
     if args.photos:
+        from benchmarks.photo_speed import photo_latency
+
         photo_latency()
         return
     if not shutil.which("wrk"):

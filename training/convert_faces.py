@@ -35,7 +35,7 @@ from app.worlds.photo import faces as task  # noqa: E402
 from app.worlds.photo import segment  # noqa: E402
 from training import packages  # noqa: E402
 from training.common import MODELS_DIR, command_line, save_model_with_card  # noqa: E402
-from training.convert_centernet import PACKAGE, GraphTranslator, original_graph, read_weights  # noqa: E402
+from training.convert_centernet import PACKAGE, GraphTranslator, original_graph, read_graph  # noqa: E402
 
 BLAZEFACE = (
     ("package/models/blazeface.json", "cd7bbfc078270572beb39f9e5ae67aadbd50b5e67cff37e6d4f6b3ea39312e5f"),
@@ -52,11 +52,6 @@ SELFIE = (
 # the graph's outputs: scores and boxes of the 16 x 16 grid (512 anchors), then the 8 x 8 grid
 FACE_OUTPUTS = ("Identity", "Identity_2", "Identity_1", "Identity_3")
 PHOTOS = ("astronaut.jpg", "grace_hopper.jpg", "coffee.jpg")
-
-
-def read_graph(archive, graph: tuple, weights: tuple) -> tuple[list[dict], dict[str, np.ndarray]]:
-    graph_json = json.loads(packages.member(archive, *graph))
-    return graph_json["modelTopology"]["node"], read_weights(graph_json["weightsManifest"], packages.member(archive, *weights))
 
 
 def build_face_model(nodes: list[dict], values: dict[str, np.ndarray]) -> keras.Model:
@@ -120,6 +115,11 @@ def compare(face_model, expression_model, face_graph, expression_graph) -> dict:
     return report
 
 
+def source(files: tuple, model_licence: str, **more: str) -> dict:
+    """A card's `source`: the package, the two members used, both licences."""
+    return {**PACKAGE.describe(), "members": dict(files), "licence": f"{PACKAGE.licence} (the package); {model_licence}", **more}
+
+
 def main() -> None:
     args = packages.conversion_arguments(__doc__, "npm tarball", MODELS_DIR / "photo_faces")
     start = time.perf_counter()
@@ -141,12 +141,11 @@ def main() -> None:
         "task": "photo_faces",
         "version": 1,
         "description": "BlazeFace (back camera, 256 px): face boxes and six landmarks over 896 anchors",
-        "source": {
-            **PACKAGE.describe(),
-            "members": dict(BLAZEFACE),
-            "licence": f"{PACKAGE.licence} (the package); MediaPipe's BlazeFace, Apache-2.0",
-            "decoding": "as @vladmandic/human src/face/blazeface.ts: anchors at strides 16 (2 a cell) and 32 (6 a cell)",
-        },
+        "source": source(
+            BLAZEFACE,
+            "MediaPipe's BlazeFace, Apache-2.0",
+            decoding="as @vladmandic/human src/face/blazeface.ts: anchors at strides 16 (2 a cell) and 32 (6 a cell)",
+        ),
         "preprocessing": f"RGB letterboxed (black) into {task.SIDE} x {task.SIDE}, x / 127.5 - 1",
         "output": "896 x 17: logit, centre offset (x, y), size (w, h) in input pixels, six landmarks; decoded by app.worlds.photo.faces.decode",
         "serving": {"max_batch_size": 4},
@@ -156,12 +155,11 @@ def main() -> None:
         "task": "photo_expression",
         "version": 1,
         "description": "mini-Xception on FER-2013: seven facial expressions from a 64 x 64 gray face",
-        "source": {
-            **PACKAGE.describe(),
-            "members": dict(EMOTION),
-            "licence": f"{PACKAGE.licence} (the package); Oarriaga's face_classification, MIT",
-            "labels": "FER-2013's order, as @vladmandic/human src/gear/emotion.ts names them",
-        },
+        "source": source(
+            EMOTION,
+            "Oarriaga's face_classification, MIT",
+            labels="FER-2013's order, as @vladmandic/human src/gear/emotion.ts names them",
+        ),
         "labels": list(task.EXPRESSIONS),
         "preprocessing": "the face box grown 1.4 x and squared, 64 x 64, gray (0.2989 R + 0.587 G + 0.114 B) in 0..1, then (g - 0.5) x 2",
         "output": "7 probabilities (softmax)",
@@ -172,12 +170,11 @@ def main() -> None:
         "task": "photo_segment",
         "version": 1,
         "description": "MediaPipe selfie segmentation (general): how sure each pixel is a person",
-        "source": {
-            **PACKAGE.describe(),
-            "members": dict(SELFIE),
-            "licence": f"{PACKAGE.licence} (the package); MediaPipe's selfie segmentation, Apache-2.0",
-            "preprocessing_from": "@vladmandic/human src/segmentation/selfie.ts",
-        },
+        "source": source(
+            SELFIE,
+            "MediaPipe's selfie segmentation, Apache-2.0",
+            preprocessing_from="@vladmandic/human src/segmentation/selfie.ts",
+        ),
         "preprocessing": f"RGB stretched to {segment.SIDE} x {segment.SIDE}, values 0..1",
         "output": f"{segment.SIDE} x {segment.SIDE} x 1: the probability that the pixel is a person",
         "serving": {"max_batch_size": 4},

@@ -27,7 +27,7 @@ from PIL import Image
 from app.worlds.photo import pose as task
 from training import packages
 from training.common import MODELS_DIR, command_line, read_card, save_model_with_card
-from training.convert_centernet import PACKAGE, GraphTranslator, original_graph, read_weights
+from training.convert_centernet import PACKAGE, GraphTranslator, original_graph, read_graph
 
 GRAPH = ("package/models/movenet-multipose.json", "3c76e18669efc50148b28d0be97db491dc055cb2be292d248ec129031c5aa5de")
 WEIGHTS = ("package/models/movenet-multipose.bin", "19828492d4a69c2e08915916c70f4d22c421c3b59152dfa5601834fc54f54118")
@@ -66,7 +66,8 @@ def compare_with_graph(model: keras.Model, nodes: list[dict], values: dict[str, 
         x = task.photo_to_input(image)[None]
         (theirs,) = graph(tf.constant(x.astype(np.int32)))
         theirs = theirs.numpy()[0]
-        ours = task.decode_raw(model.predict(x, verbose=0)[0])
+        heads = model.predict(x, verbose=0)[0]
+        ours = task.decode_raw(heads)
         diffs = report["max_abs_difference"]
         # the six include filler centres near 0 whose order among near-ties can differ:
         # compared over the graph's people at least 0.1 sure, matched by box
@@ -76,7 +77,7 @@ def compare_with_graph(model: keras.Model, nodes: list[dict], values: dict[str, 
             diffs["keypoint_yx"] = max(diffs["keypoint_yx"], float(np.abs(theirs_points[:, :2] - our_points[:, :2]).max()))
             diffs["keypoint_score"] = max(diffs["keypoint_score"], float(np.abs(theirs_points[:, 2] - our_points[:, 2]).max()))
             diffs["person_score"] = max(diffs["person_score"], float(abs(row[55] - match[55])))
-        people = task.decode(model.predict(x, verbose=0)[0], image.size)
+        people = task.decode(heads, image.size)
         report["people"][name] = [{"score": p.score, "posture": task.posture(p)} for p in people]
     return report
 
@@ -86,9 +87,7 @@ def main() -> None:
 
     start = time.perf_counter()
     archive = packages.fetch(PACKAGE, args.package)
-    graph_json = json.loads(packages.member(archive, *GRAPH))
-    nodes = graph_json["modelTopology"]["node"]
-    values = read_weights(graph_json["weightsManifest"], packages.member(archive, *WEIGHTS))
+    nodes, values = read_graph(archive, GRAPH, WEIGHTS)
     model = build_model(nodes, values)
     report = compare_with_graph(model, nodes, values)
     print(json.dumps(report, indent=1))

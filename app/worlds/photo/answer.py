@@ -35,47 +35,30 @@ FACE_ASPECTS = ("count", "faces", "smiling", "smiling_all", "count_smiling")  # 
 EXPRESSION_ASPECTS = ("smiling", "smiling_all", "count_smiling")
 
 
-def _wants_mask(q: PhotoQuestion) -> bool:
-    return q.intent == "people" and (q.aspect or "").startswith(("clothes_colour", "wearing"))
-
-
 ANSWERING = RULES | {"people": people_rules.answer}
 
 
-async def look(
-    registry,
-    image: Image.Image,
-    thresholds: Thresholds,
-    with_pose: bool = False,
-    with_faces: bool = False,
-    with_expressions: bool = False,
-    with_mask: bool = False,
-) -> Look:
-    """Both recognition models, the pose model only for a question about people, the face
-    finder only for one about faces or a count of people, the expression model only for
-    one about smiles, the person mask only for one about clothes' colours (a count of cups
-    never pays for them)."""
+async def look(registry, image: Image.Image, thresholds: Thresholds, models: tuple[str, ...] = (CLASSIFIER, DETECTOR)) -> Look:
+    """Both recognition models, and of the people models those `models` names
+    (`models_used`: a count of cups never pays for them)."""
     classifier, detector = registry.require_ready(CLASSIFIER), registry.require_ready(DETECTOR)
-    calls = [
+    extra = [m for m in (POSE, FACES, SEGMENT) if m in models]  # the expression model reads the faces found
+    inputs = {POSE: photo_pose.photo_to_input, FACES: photo_faces.photo_to_input, SEGMENT: photo_segment.photo_to_input}
+    probabilities, output, *more = await asyncio.gather(
         registry.infer(classifier, photo_classify.photo_to_input(image)[None]),
         registry.infer(detector, photo_detect.photo_to_input(image)[None]),
-    ]
-    if with_pose:
-        calls.append(registry.infer(registry.require_ready(POSE), photo_pose.photo_to_input(image)[None]))
-    if with_faces:
-        calls.append(registry.infer(registry.require_ready(FACES), photo_faces.photo_to_input(image)[None]))
-    if with_mask:
-        calls.append(registry.infer(registry.require_ready(SEGMENT), photo_segment.photo_to_input(image)[None]))
-    probabilities, output, *more = await asyncio.gather(*calls)
+        *(registry.infer(registry.require_ready(m), inputs[m](image)[None]) for m in extra),
+    )
     detections = photo_detect.decode(output[0], detector.assets["labels"], image.size, min_score=thresholds.maybe)
     seen = Look.from_outputs(image, probabilities[0], classifier.assets, detections)
-    if with_pose:
-        seen.people = photo_pose.decode(more.pop(0)[0], image.size)
-    if with_faces:
-        found = photo_faces.decode(more.pop(0)[0], image.size)
-        seen.faces = await _expressions(registry, image, found) if with_expressions else found
-    if with_mask:
-        seen.person_mask = photo_segment.mask_for(more.pop(0)[0], image.size)
+    heads = dict(zip(extra, (o[0] for o in more), strict=True))
+    if POSE in heads:
+        seen.people = photo_pose.decode(heads[POSE], image.size)
+    if FACES in heads:
+        found = photo_faces.decode(heads[FACES], image.size)
+        seen.faces = await _expressions(registry, image, found) if EXPRESSION in models else found
+    if SEGMENT in heads:
+        seen.person_mask = photo_segment.mask_for(heads[SEGMENT], image.size)
     return seen
 
 
@@ -89,13 +72,18 @@ async def _expressions(registry, image: Image.Image, found: list[photo_faces.Fac
 
 
 def models_used(q: PhotoQuestion) -> tuple[str, ...]:
+    """The models a question needs: people questions add the pose model, and counts and
+    faces the face finder, smiles the expression model, clothes' colours the person mask."""
     if q.intent != "people":
         return (CLASSIFIER, DETECTOR)
-    if q.aspect in EXPRESSION_ASPECTS:
-        return (CLASSIFIER, DETECTOR, POSE, FACES, EXPRESSION)
-    if q.aspect in FACE_ASPECTS:
-        return (CLASSIFIER, DETECTOR, POSE, FACES)
-    return (CLASSIFIER, DETECTOR, POSE, SEGMENT) if _wants_mask(q) else (CLASSIFIER, DETECTOR, POSE)
+    aspect = q.aspect or ""
+    if aspect in EXPRESSION_ASPECTS:
+        extra: tuple[str, ...] = (FACES, EXPRESSION)
+    elif aspect in FACE_ASPECTS:
+        extra = (FACES,)
+    else:
+        extra = (SEGMENT,) if aspect.startswith(("clothes_colour", "wearing")) else ()
+    return (CLASSIFIER, DETECTOR, POSE, *extra)
 
 
 def _evidence(seen: Look, upload_scale: float, words: list[photo_text.Word], whole: bool = False) -> dict[str, Any]:
@@ -138,16 +126,7 @@ async def answer(registry, image: Image.Image, q: PhotoQuestion) -> Answer:
         seen, words = await asyncio.gather(look(registry, image, thresholds), asyncio.to_thread(photo_text.read_text, image))
         outcome = read_text_outcome(words)
     else:
-        about_people = q.intent == "people"
-        seen = await look(
-            registry,
-            image,
-            thresholds,
-            with_pose=about_people,
-            with_faces=about_people and q.aspect in FACE_ASPECTS,
-            with_expressions=about_people and q.aspect in EXPRESSION_ASPECTS,
-            with_mask=_wants_mask(q),
-        )
+        seen = await look(registry, image, thresholds, models_used(q))
         outcome = ANSWERING[q.intent](q, seen, thresholds) if q.intent else Outcome(guess=True)
     return Answer.from_reading(
         q.question,

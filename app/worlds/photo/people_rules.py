@@ -30,12 +30,16 @@ def count_people(q: PhotoQuestion, look: Look, th: Thresholds) -> Outcome:
     return Outcome([_answer(str(n), sure)], guess=q.person_detail, note=note, interpreted_as=["count people"])
 
 
+def _person_boxes(look: Look, min_score: float) -> list[tuple[float, float, float, float]]:
+    """Where people are: the detector's people at least `min_score` sure and the pose model's."""
+    boxes = [d.box for d in look.detections if d.label == "person" and d.score >= min_score]
+    return boxes + [p.box for p in look.people or []]
+
+
 def _faces(look: Look, th: Thresholds) -> list[Face]:
-    """BlazeFace's faces that sit on a person either model found."""
-    # a sure detection only: the detector half sees people in cats (a cat face on a 25 % person)
-    boxes = [d.box for d in look.detections if d.label == "person" and d.score >= th.detect]
-    boxes += [p.box for p in look.people or []]
-    return body.faces_on_people(look.faces or [], boxes)
+    """BlazeFace's faces that sit on a person either model found (a sure detection only:
+    the detector half sees people in cats, a cat face on a 25 % person)."""
+    return body.faces_on_people(look.faces or [], _person_boxes(look, th.detect))
 
 
 def count_faces(q: PhotoQuestion, look: Look, th: Thresholds) -> Outcome:
@@ -141,17 +145,10 @@ def arm_raised(q: PhotoQuestion, look: Look, th: Thresholds) -> Outcome:
 
 def _held(look: Look, th: Thresholds) -> tuple[list[tuple[str, float]], bool]:
     """The things someone holds (label, detector score), and whether any wrist was seen."""
-    held, wrist_seen = [], False
-    for thing in look.detections:
-        if thing.label == "person" or thing.score < th.maybe:
-            continue
-        for person in look.people or []:
-            holding = body.holds(person, thing.box)
-            wrist_seen = wrist_seen or holding is not None
-            if holding:
-                held.append((thing.label, thing.score))
-                break
-    wrist_seen = wrist_seen or any(body.holds(p, (0, 0, 0, 0)) is not None for p in look.people or [])
+    people = look.people or []
+    things = [d for d in look.detections if d.label != "person" and d.score >= th.maybe]
+    held = [(d.label, d.score) for d in things if any(body.holds(p, d.box) for p in people)]
+    wrist_seen = any(p.point("left_wrist") or p.point("right_wrist") for p in people)
     return held, wrist_seen
 
 
@@ -244,8 +241,7 @@ def clothes_colour(q: PhotoQuestion, look: Look, th: Thresholds) -> Outcome:
 
 def activity(q: PhotoQuestion, look: Look, th: Thresholds) -> Outcome:
     """The sport the gear implies: the surest piece of gear that overlaps a person."""
-    people = [d.box for d in look.detections if d.label == "person" and d.score >= th.maybe]
-    people += [p.box for p in look.people or []]
+    people = _person_boxes(look, th.maybe)
     gear = [d for d in look.detections if d.label in body.ACTIVITIES and d.score >= th.maybe]
     on_someone = [d for d in gear if any(_overlap(d.box, b) for b in people)]
     interpreted = ["what activity"]
@@ -267,28 +263,28 @@ def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float,
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
+# The aspects answered by one rule each; the others carry a detail after a colon.
+BY_ASPECT = {
+    "count": count_people,
+    "faces": count_faces,
+    "activity": activity,
+    "count_smiling": count_smiling,
+    "which_posture": which_posture,
+    "arm_raised": arm_raised,
+    "what_held": what_held,
+    "holding": holding_yes_no,
+    "clothes_colour": clothes_colour,  # ":lower" is read by the rule itself
+}
+
+
 def answer(q: PhotoQuestion, look: Look, th: Thresholds) -> Outcome:
-    aspect = q.aspect or ""
-    kind, _, detail = aspect.partition(":")
+    kind, _, detail = (q.aspect or "").partition(":")
     if kind == "count" and detail:
         return count_in_posture(q, look, th, detail)
     if kind == "posture":
         return posture_yes_no(q, look, th, detail)
-    table = {
-        "count": count_people,
-        "faces": count_faces,
-        "activity": activity,
-        "count_smiling": count_smiling,
-        "which_posture": which_posture,
-        "arm_raised": arm_raised,
-        "what_held": what_held,
-        "holding": holding_yes_no,
-        "clothes_colour": clothes_colour,
-    }
-    if kind == "clothes_colour":
-        return clothes_colour(q, look, th)
     if kind == "wearing":
         return wearing_colour(q, look, th, detail)
     if kind in ("smiling", "smiling_all"):
         return smiling(q, look, th, everyone=kind == "smiling_all")
-    return table[kind](q, look, th)
+    return BY_ASPECT[kind](q, look, th)
