@@ -70,6 +70,8 @@ def main(argv: list[str] | None = None) -> None:
 
     args = parse_args(argv)
     settings = settings_for(args)
+    # Each worker reads its settings from the environment: the overrides go there too.
+    os.environ.update({f"VQADEMO_{name.upper()}": str(getattr(settings, name)) for name in ("host", "port", "workers")})
     print(describe(settings), file=sys.stderr, flush=True)
     with metrics_directory(settings.workers):
         uvicorn.run("app.main:app", **uvicorn_options(settings))

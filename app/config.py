@@ -69,9 +69,14 @@ class Settings(BaseSettings):
 
     # Compute.
     device: Literal["auto", "cpu", "gpu"] = "auto"
-    intra_op_threads: int = Field(0, ge=0)  # 0: TensorFlow's default (all cores)
+    # 0: auto (app.runtime.intra_op_threads): the worker's share of the cores, less one.
+    intra_op_threads: int = Field(0, ge=0)
     inter_op_threads: int = Field(0, ge=0)
     jit_compile: bool = False  # XLA for the compiled forward pass
+    # FastAPI's native OpenTelemetry (spans, metrics and logs to the providers configured
+    # in the process). Off, the app keeps its own Prometheus metrics and logs, and no
+    # request pays for FastAPI asking whether a provider was configured.
+    opentelemetry: bool = False
     # bfloat16 serves only models whose card records a check of it (benchmarks/precision.py);
     # auto: bfloat16 on a CPU with native bfloat16 instructions, float32 elsewhere.
     precision: Literal["auto", "float32", "bfloat16"] = "auto"

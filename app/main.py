@@ -110,6 +110,7 @@ def create_app(settings: Settings | None = None, worlds: Sequence[World] = WORLD
         "visual question answering, digits with dropout, autoencoders.",
         version=__version__,
         lifespan=lifespan,
+        telemetry=None if settings.opentelemetry else {"tracing": False, "metrics": False, "logs": False},
     )
     metrics = Metrics()
     app.state.settings = settings

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -30,6 +31,18 @@ def _numpy(result) -> np.ndarray:
     return np.asarray(result)
 
 
+def intra_op_threads(settings: Settings, cores: int | None = None) -> int:
+    """Threads TensorFlow may split one operation over: the setting, or for 0 (auto)
+    the worker's share of the cores less one, at least one. The event loop is busy
+    whenever the models are, and each model already computes on a thread of its own; a
+    pool as wide as the machine makes TensorFlow's threads and the loop take turns on
+    every core, which costs more than splitting a small model's operations saves."""
+    if settings.intra_op_threads:
+        return settings.intra_op_threads
+    cores = cores or len(os.sched_getaffinity(0))
+    return max(1, cores // settings.workers - 1)
+
+
 def configure_backend(settings: Settings) -> str:
     """Apply thread counts and device choice. Returns a description of the device."""
     backend = keras.backend.backend()
@@ -38,8 +51,7 @@ def configure_backend(settings: Settings) -> str:
     import tensorflow as tf
 
     try:
-        if settings.intra_op_threads:
-            tf.config.threading.set_intra_op_parallelism_threads(settings.intra_op_threads)
+        tf.config.threading.set_intra_op_parallelism_threads(intra_op_threads(settings))
         if settings.inter_op_threads:
             tf.config.threading.set_inter_op_parallelism_threads(settings.inter_op_threads)
     except RuntimeError as exc:  # the runtime already started (a second app in one process)

@@ -48,6 +48,10 @@ CONCURRENCY = (1, 8, 32, 64)
 BATCHING_OFF = {"VQADEMO_MAX_BATCH_SIZE": "1", "VQADEMO_MODELS": "digits,vqa,scene_ood"}  # the server to compare against
 
 
+# As `vqa-demo serve` runs the app (app/cli.py), less the access log.
+UVICORN_FLAGS = ["--no-access-log", "--no-proxy-headers", "--log-level", "warning"]
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -67,7 +71,7 @@ def server(app: str, env: dict[str, str], ready_path: str = "/readyz", cwd: Path
     port = free_port()
     start = time.perf_counter()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", app, "--port", str(port), "--no-access-log", "--log-level", "warning"],
+        [sys.executable, "-m", "uvicorn", app, "--port", str(port), *UVICORN_FLAGS],
         cwd=cwd,
         env=os.environ | env,
         stdout=subprocess.DEVNULL,

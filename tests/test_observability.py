@@ -8,6 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.main import create_app
+from app.observability import new_request_id
 from tests.conftest import make_settings, png_bytes
 
 
@@ -24,6 +25,12 @@ def test_every_response_has_an_id_and_a_well_formed_one_from_the_client_is_kept(
     for odd in ("x" * 129, "has space", "semi;colon", ""):
         got = text_client.get("/healthz", headers={"X-Request-ID": odd}).headers["x-request-id"]
         assert got != odd and len(got) == 32
+
+
+def test_new_ids_are_32_hex_digits_and_do_not_repeat():
+    ids = [new_request_id() for _ in range(10_000)]
+    assert len(set(ids)) == len(ids)
+    assert all(len(i) == 32 and int(i, 16) >= 0 for i in ids)
 
 
 def test_an_error_body_names_its_request_and_its_log_line_does_too(capsys, text_client):
@@ -63,3 +70,11 @@ def test_json_logs_have_a_line_per_request_with_route_model_status_latency_and_b
     line = next(x for x in lines if x.get("request_id") == "json-3")
     assert line["logger"] == "app.access" and line["route"] == "/api/digits" and line["status"] == 200
     assert line["model"] == "digits" and line["batch_rows"] == 1 and line["latency_ms"] > 0
+
+
+def test_fastapis_opentelemetry_is_off_unless_asked_for(tiny_models_dir):
+    # FastAPI keeps its telemetry settings on the app; off, no request asks for a provider.
+    off = create_app(make_settings(tiny_models_dir))
+    on = create_app(make_settings(tiny_models_dir, opentelemetry=True))
+    assert not off._native_telemetry.enabled()
+    assert all(on._telemetry[kind] for kind in ("tracing", "metrics", "logs"))

@@ -53,3 +53,12 @@ def test_a_model_with_several_outputs_gives_a_tuple():
     two = keras.Model(model.inputs[1], [model.get_layer("question_encoder").output, model.get_layer("film_0").input[1]])
     encoding, conditioning = runtime.inference_forward(two)(np.ones((3, 24), np.int32))
     assert encoding.shape == (3, 32) and conditioning.shape == (3, 32)
+
+
+@pytest.mark.parametrize(
+    ("setting", "workers", "cores", "expected"),
+    [(3, 1, 2, 3), (0, 1, 2, 1), (0, 1, 1, 1), (0, 1, 16, 15), (0, 2, 16, 7), (0, 4, 2, 1)],
+)
+def test_intra_op_threads_leave_each_worker_a_core_for_its_event_loop(tmp_path, setting, workers, cores, expected):
+    settings = make_settings(tmp_path, intra_op_threads=setting, workers=workers)
+    assert runtime.intra_op_threads(settings, cores=cores) == expected

@@ -42,7 +42,7 @@ from pathlib import Path
 import httpx
 import numpy as np
 
-from benchmarks.serve import free_port, wrk
+from benchmarks.serve import UVICORN_FLAGS, free_port, wrk
 
 ROOT = Path(__file__).resolve().parents[2]
 PEERS_DIR = ROOT / ".peers"
@@ -223,8 +223,8 @@ def running(peer: str, model: ModelSpec, tmp: Path):
     folder = Path(tempfile.mkdtemp(dir=tmp))
     v2_url = f"http://127.0.0.1:{port}/v2/models/{model.name}/infer"
     if peer.startswith("ours"):
-        env = os.environ | {"VQADEMO_MODELS": model.name, "TF_CPP_MIN_LOG_LEVEL": "3"}
-        cmd = [sys.executable, "-m", "uvicorn", "app.main:app", "--port", str(port), "--no-access-log", "--log-level", "warning"]
+        env = os.environ | {"VQADEMO_MODELS": model.name, "VQADEMO_WORKERS": str(our_workers(peer)), "TF_CPP_MIN_LOG_LEVEL": "3"}
+        cmd = [sys.executable, "-m", "uvicorn", "app.main:app", "--port", str(port), *UVICORN_FLAGS]
         cmd += ["--workers", str(our_workers(peer))]
         server = Server(peer, v2_url, v2, v2_binary(model, inputs))
         cwd = ROOT
@@ -354,7 +354,12 @@ def main() -> None:
     parser.add_argument("--model", choices=("digits", "vqa"), default="digits")
     parser.add_argument("--concurrency", default=",".join(map(str, CONCURRENCY)))
     parser.add_argument("--cost", action="store_true", help="print the model's GFLOP and ms per row, then stop")
+    parser.add_argument(
+        "--peer-intra-op-threads", type=int, default=0, help="the peers' TensorFlow intra-op threads (0: TensorFlow's default)"
+    )
     args = parser.parse_args()
+    if args.peer_intra_op_threads:
+        os.environ["PEER_INTRA_OP_THREADS"] = str(args.peer_intra_op_threads)
     model = DIGITS if args.model == "digits" else VQA
     if args.cost:
         cost = cost_per_row(model)

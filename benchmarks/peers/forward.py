@@ -18,6 +18,10 @@ import numpy as np
 import tensorflow as tf
 
 CONFIG_FILE = "peer.json"
+# `benchmarks.peers --peer-intra-op-threads N`: the peer's TensorFlow threads as the app
+# sizes its own (app.runtime.intra_op_threads), to see what that choice alone is worth.
+if threads := int(os.environ.get("PEER_INTRA_OP_THREADS", "0")):
+    tf.config.threading.set_intra_op_parallelism_threads(threads)
 
 
 def config() -> dict:
