@@ -1,14 +1,17 @@
 """Micro-batching: requests to one model share one forward pass when they overlap.
 
-Each model has a thread of its own for its forward passes. Requests wait in a bounded
-queue; whenever the thread is free it takes the first waiting request and, without
-waiting for company, everything else already queued, up to `max_batch_size` rows, and
-runs them as one batch (the compiled call releases the GIL). The thread takes its next
-batch itself the moment it finishes one, so the model never waits for the event loop
-to come round to it: the loop parses new requests while the model computes, and gets
-the results back in one callback per batch. Batching grows with load by itself and
-costs a lone request nothing. `max_wait_ms` > 0 trades a little latency for larger
-batches. When the queue is full, requests are shed with 503 rather than left to pile up.
+Each model has threads of its own for its forward passes (`threads`, one by default).
+Requests wait in a bounded queue; whenever a thread is free it takes the first waiting
+request and, without waiting for company, everything else already queued, up to
+`max_batch_size` rows, and runs them as one batch (the compiled call releases the
+GIL). A thread takes its next batch itself the moment it finishes one, so the model
+never waits for the event loop to come round to it: the loop parses new requests while
+the model computes, and gets the results back in one callback per batch. A second
+thread takes what queues up while the first computes, so a model whose calls each use
+one core can still use two under load (Triton's instance count). Batching grows with
+load by itself and costs a lone request nothing. `max_wait_ms` > 0 trades a little
+latency for larger batches. When the queue is full, requests are shed with 503 rather
+than left to pile up.
 """
 
 from __future__ import annotations
@@ -80,6 +83,7 @@ class MicroBatcher:
         max_wait_ms: float,
         max_queue_depth: int,
         metrics: Metrics | None = None,
+        threads: int = 1,
     ) -> None:
         self.name = name
         self.forward = forward
@@ -87,32 +91,37 @@ class MicroBatcher:
         self.max_wait_s = max_wait_ms / 1000.0
         self.max_queue_depth = max_queue_depth
         self.metrics = metrics
+        self.threads = threads
         # The queue is shared with the model thread: a deque (appends and pops are
         # atomic) and a condition the thread sleeps on while there is nothing to do.
         self._pending: deque[_Job] = deque()
         self._work = threading.Condition()
         self._stopping = False
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         # With several workers the depth is written down on every change (Metrics.live).
         self._depth_changed = metrics.live(metrics.queue_depth.labels(name), self._pending.__len__) if metrics else None
 
     def start(self) -> None:
-        if self._thread is None:
+        if not self._threads:
             self._loop = asyncio.get_running_loop()
             self._stopping = False
-            self._thread = threading.Thread(target=self._serve, name=f"model-{self.name}", daemon=True)
-            self._thread.start()
+            self._threads = [
+                threading.Thread(target=self._serve, name=f"model-{self.name}-{i}", daemon=True) for i in range(self.threads)
+            ]
+            for thread in self._threads:
+                thread.start()
 
     async def stop(self) -> None:
-        """The thread answers what is already queued, then ends; anything queued after
+        """The threads answer what is already queued, then end; anything queued after
         that is refused (503)."""
-        if self._thread is not None:
+        if self._threads:
             with self._work:
                 self._stopping = True
-                self._work.notify()
-            await asyncio.get_running_loop().run_in_executor(None, self._thread.join)
-            self._thread = None
+                self._work.notify_all()
+            for thread in self._threads:
+                await asyncio.get_running_loop().run_in_executor(None, thread.join)
+            self._threads = []
         while self._pending:
             _settle(self._pending.popleft().future, error=Overloaded(f"model {self.name} is shutting down"))
 
@@ -121,7 +130,7 @@ class MicroBatcher:
         return await self._submit(rows, None, deadline_s)
 
     async def run_alone(self, fn: Callable, *args, deadline_s: float):
-        """Run `fn(*args)` on this model's thread, between batches (e.g. MC dropout)."""
+        """Run `fn(*args)` on one of this model's threads, as a call of its own (e.g. MC dropout)."""
         return await self._submit(None, functools.partial(fn, *args), deadline_s)
 
     async def _submit(self, rows: Rows | None, call: Callable | None, deadline_s: float):

@@ -71,6 +71,12 @@ class Settings(BaseSettings):
     device: Literal["auto", "cpu", "gpu"] = "auto"
     # 0: auto (app.runtime.intra_op_threads): the worker's share of the cores, less one.
     intra_op_threads: int = Field(0, ge=0)
+    # Calls one model runs at once; 0: auto (app.runtime.model_threads), as many as the
+    # worker's share of the cores holds at `intra_op_threads` each.
+    model_threads: int = Field(0, ge=0)
+    # Only models whose call on one row takes at least this long run several calls at
+    # once; quicker ones run one (app.registry: their batches would only get smaller).
+    parallel_calls_from_ms: float = Field(3.0, ge=0.0)
     inter_op_threads: int = Field(0, ge=0)
     jit_compile: bool = False  # XLA for the compiled forward pass
     # FastAPI's native OpenTelemetry (spans, metrics and logs to the providers configured

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -31,16 +32,29 @@ def _numpy(result) -> np.ndarray:
     return np.asarray(result)
 
 
+def _share_of_cores(settings: Settings, cores: int | None) -> int:
+    return max(1, (cores or len(os.sched_getaffinity(0))) // settings.workers)
+
+
 def intra_op_threads(settings: Settings, cores: int | None = None) -> int:
     """Threads TensorFlow may split one operation over: the setting, or for 0 (auto)
     the worker's share of the cores less one, at least one. The event loop is busy
-    whenever the models are, and each model already computes on a thread of its own; a
-    pool as wide as the machine makes TensorFlow's threads and the loop take turns on
-    every core, which costs more than splitting a small model's operations saves."""
+    whenever the models are; a pool as wide as the machine makes TensorFlow's threads
+    and the loop take turns on every core, which costs more than splitting a small
+    model's operations saves."""
     if settings.intra_op_threads:
         return settings.intra_op_threads
-    cores = cores or len(os.sched_getaffinity(0))
-    return max(1, cores // settings.workers - 1)
+    return max(1, _share_of_cores(settings, cores) - 1)
+
+
+def model_threads(settings: Settings, cores: int | None = None) -> int:
+    """Calls one model may run at once (app.batching): the setting, or for 0 (auto) as
+    many as the worker's share of the cores holds calls of `intra_op_threads` each, so
+    a model that is the only one busy can still use every core: two calls of one thread
+    on two cores, one call of fifteen threads on sixteen."""
+    if settings.model_threads:
+        return settings.model_threads
+    return max(1, _share_of_cores(settings, cores) // intra_op_threads(settings, cores))
 
 
 def configure_backend(settings: Settings) -> str:
@@ -138,6 +152,16 @@ def compile_forward(call: Callable, specs: list[tuple[tuple, str]], *, jit_compi
             return _numpy(keras.tree.map_structure(keras.ops.convert_to_numpy, result))
 
     return torch_forward
+
+
+def call_ms(forward: Forward, rows: Rows, repeats: int = 3) -> float:
+    """The quickest of a few warm calls, in milliseconds (the quickest: the least disturbed)."""
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        forward(rows)
+        times.append(time.perf_counter() - start)
+    return 1000 * min(times)
 
 
 def input_specs(model: keras.Model) -> list[tuple[tuple, str]]:

@@ -186,3 +186,38 @@ def test_run_alone_shares_the_model_thread_and_keeps_the_deadline():
         return name
 
     assert run(scenario()).startswith("model-test")
+
+
+def test_two_threads_run_two_batches_at_once_and_answer_every_request():
+    """With `threads=2`, what queues up while one call computes starts on the second
+    thread instead of waiting: two slow calls overlap, and every row comes back to its
+    own request."""
+
+    async def scenario():
+        model = RecordingModel(delay=0.3)
+        batcher = make(model, threads=2, max_batch_size=1)
+        batcher.start()
+        start = time.perf_counter()
+        outs = await asyncio.gather(*(batcher.infer(np.full((1, 2), i, np.float32), deadline_s=5) for i in range(2)))
+        elapsed = time.perf_counter() - start
+        await batcher.stop()
+        return model, outs, elapsed
+
+    model, outs, elapsed = run(scenario())
+    for i, out in enumerate(outs):
+        np.testing.assert_array_equal(out, np.full((1, 2), 2.0 * i))
+    assert len(model.threads) == 2 and elapsed < 0.55  # one after the other would take 0.6 s
+
+
+def test_stopping_ends_every_thread_after_the_queue_is_answered():
+    async def scenario():
+        batcher = make(RecordingModel(delay=0.05), threads=3)
+        batcher.start()
+        pending = [asyncio.ensure_future(batcher.infer(np.ones((1, 1), np.float32), deadline_s=5)) for _ in range(6)]
+        await asyncio.sleep(0)
+        await batcher.stop()
+        return batcher, await asyncio.gather(*pending, return_exceptions=True)
+
+    batcher, results = run(scenario())
+    assert not batcher._threads
+    assert all(isinstance(r, np.ndarray) for r in results)

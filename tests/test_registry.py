@@ -72,3 +72,13 @@ def test_bfloat16_serves_only_the_models_whose_card_allows_it(tiny_models_dir, t
                 "/api/vqa", files={"image": ("s.png", upload, "image/png")}, data={"question": "How many circles are there?"}
             )
             assert r.status_code == 200 and r.json()["answers"]
+
+
+def test_only_models_slower_than_the_threshold_run_several_calls_at_once(tiny_models_dir, tmp_path):
+    shutil.copytree(tiny_models_dir / "digits", tmp_path / "digits")
+    for threshold_ms, expected in ((0.0, 2), (60_000.0, 1)):
+        settings = make_settings(tmp_path, model_threads=2, parallel_calls_from_ms=threshold_ms)
+        with TestClient(create_app(settings)) as client:
+            assert client.app.state.registry.models["digits"].batcher.threads == expected
+            r = client.post("/api/digits", json={"pixels": [[0.0] * 28] * 28})
+            assert r.status_code == 200

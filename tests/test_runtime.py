@@ -1,5 +1,7 @@
 """Compiled forward passes and the compute precision."""
 
+import time
+
 import numpy as np
 import pytest
 
@@ -62,3 +64,17 @@ def test_a_model_with_several_outputs_gives_a_tuple():
 def test_intra_op_threads_leave_each_worker_a_core_for_its_event_loop(tmp_path, setting, workers, cores, expected):
     settings = make_settings(tmp_path, intra_op_threads=setting, workers=workers)
     assert runtime.intra_op_threads(settings, cores=cores) == expected
+
+
+@pytest.mark.parametrize(
+    ("setting", "workers", "cores", "expected"),
+    [(3, 1, 2, 3), (0, 1, 2, 2), (0, 1, 1, 1), (0, 1, 16, 1), (0, 2, 2, 1), (0, 8, 16, 2)],
+)
+def test_model_threads_fill_the_workers_share_of_cores_with_calls(tmp_path, setting, workers, cores, expected):
+    settings = make_settings(tmp_path, model_threads=setting, workers=workers)
+    assert runtime.model_threads(settings, cores=cores) == expected
+
+
+def test_call_ms_is_the_quickest_of_its_calls():
+    times = iter([0.02, 0.005, 0.01])
+    assert 5 <= runtime.call_ms(lambda rows: time.sleep(next(times)), None) < 20
