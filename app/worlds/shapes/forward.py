@@ -16,6 +16,7 @@ model's own thread, so the table needs no lock.
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 
 import keras
@@ -83,8 +84,14 @@ class CachedQuestionForward:
         self.answer = runtime.inference_forward(keras.Model([*seen, *heard], model.outputs[0]))
         self.max_entries = max_entries
         self.questions: OrderedDict[bytes, list[np.ndarray]] = OrderedDict()
+        # The model may run two calls at once (app.batching): one changes the table at a time.
+        self._table = threading.Lock()
 
     def _question_features(self, ids: np.ndarray) -> list[np.ndarray]:
+        with self._table:
+            return self._question_features_locked(ids)
+
+    def _question_features_locked(self, ids: np.ndarray) -> list[np.ndarray]:
         keys = [row.tobytes() for row in ids]
         new = list(dict.fromkeys(k for k in keys if k not in self.questions))
         if new:

@@ -74,3 +74,19 @@ def test_the_baseline_splits_too():
     assert splittable(model)
     batch = rows(np.random.default_rng(3), 3)
     np.testing.assert_allclose(CachedQuestionForward(model)(batch), runtime.inference_forward(model)(batch), rtol=1e-5, atol=1e-6)
+
+
+def test_two_threads_calling_at_once_share_the_question_table_safely():
+    """The batcher may run two calls of one model at once: with a table smaller than a
+    batch's questions, each call evicts what the other just added, and both still
+    answer as the whole model."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    model = vqa_models.build_vqa(60, width=16, blocks=1)
+    whole, split = runtime.inference_forward(model), CachedQuestionForward(model, max_entries=3)
+    batches = [rows(np.random.default_rng(seed), 8) for seed in range(24)]
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(split, batches))
+    for batch, answer in zip(batches, answers, strict=True):
+        np.testing.assert_allclose(answer, whole(batch), rtol=1e-5, atol=1e-6)
+    assert len(split.questions) <= 3
