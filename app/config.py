@@ -69,7 +69,8 @@ class Settings(BaseSettings):
 
     # Compute.
     device: Literal["auto", "cpu", "gpu"] = "auto"
-    # 0: auto (app.runtime.intra_op_threads): the worker's share of the cores, less one.
+    # 0: auto (app.runtime.intra_op_threads), the worker's share of the cores; 1 for
+    # throughput of small models under load, at some latency for big ones.
     intra_op_threads: int = Field(0, ge=0)
     # Calls one model runs at once; 0: auto (app.runtime.model_threads), as many as the
     # worker's share of the cores holds at `intra_op_threads` each.

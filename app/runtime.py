@@ -37,21 +37,19 @@ def _share_of_cores(settings: Settings, cores: int | None) -> int:
 
 
 def intra_op_threads(settings: Settings, cores: int | None = None) -> int:
-    """Threads TensorFlow may split one operation over: the setting, or for 0 (auto)
-    the worker's share of the cores less one, at least one. The event loop is busy
-    whenever the models are; a pool as wide as the machine makes TensorFlow's threads
-    and the loop take turns on every core, which costs more than splitting a small
-    model's operations saves."""
-    if settings.intra_op_threads:
-        return settings.intra_op_threads
-    return max(1, _share_of_cores(settings, cores) - 1)
+    """Threads TensorFlow may split one operation over: the setting, or for 0 (auto) the
+    worker's share of the cores, so that a request alone computes on all of them. One
+    thread serves more requests of a small model under load (the event loop keeps a
+    core, and TensorFlow's threads cost less per request) but makes a big model's
+    single request slower: a deployment's choice, measured in docs/benchmarks.md."""
+    return settings.intra_op_threads or _share_of_cores(settings, cores)
 
 
 def model_threads(settings: Settings, cores: int | None = None) -> int:
     """Calls one model may run at once (app.batching): the setting, or for 0 (auto) as
     many as the worker's share of the cores holds calls of `intra_op_threads` each, so
-    a model that is the only one busy can still use every core: two calls of one thread
-    on two cores, one call of fifteen threads on sixteen."""
+    a model that is the only one busy can still use every core: one call of all the
+    cores by default, two calls of one thread each with one intra-op thread on two."""
     if settings.model_threads:
         return settings.model_threads
     return max(1, _share_of_cores(settings, cores) // intra_op_threads(settings, cores))

@@ -59,19 +59,19 @@ def test_a_model_with_several_outputs_gives_a_tuple():
 
 @pytest.mark.parametrize(
     ("setting", "workers", "cores", "expected"),
-    [(3, 1, 2, 3), (0, 1, 2, 1), (0, 1, 1, 1), (0, 1, 16, 15), (0, 2, 16, 7), (0, 4, 2, 1)],
+    [(3, 1, 2, 3), (1, 1, 2, 1), (0, 1, 2, 2), (0, 1, 1, 1), (0, 1, 16, 16), (0, 2, 16, 8), (0, 4, 2, 1)],
 )
-def test_intra_op_threads_leave_each_worker_a_core_for_its_event_loop(tmp_path, setting, workers, cores, expected):
+def test_intra_op_threads_are_the_workers_share_of_the_cores(tmp_path, setting, workers, cores, expected):
     settings = make_settings(tmp_path, intra_op_threads=setting, workers=workers)
     assert runtime.intra_op_threads(settings, cores=cores) == expected
 
 
 @pytest.mark.parametrize(
-    ("setting", "workers", "cores", "expected"),
-    [(3, 1, 2, 3), (0, 1, 2, 2), (0, 1, 1, 1), (0, 1, 16, 1), (0, 2, 2, 1), (0, 8, 16, 2)],
+    ("setting", "intra", "workers", "cores", "expected"),
+    [(3, 0, 1, 2, 3), (0, 0, 1, 2, 1), (0, 0, 1, 16, 1), (0, 1, 1, 2, 2), (0, 1, 2, 2, 1), (0, 4, 1, 16, 4), (0, 1, 8, 16, 2)],
 )
-def test_model_threads_fill_the_workers_share_of_cores_with_calls(tmp_path, setting, workers, cores, expected):
-    settings = make_settings(tmp_path, model_threads=setting, workers=workers)
+def test_model_threads_fill_the_workers_share_of_cores_with_calls(tmp_path, setting, intra, workers, cores, expected):
+    settings = make_settings(tmp_path, model_threads=setting, intra_op_threads=intra, workers=workers)
     assert runtime.model_threads(settings, cores=cores) == expected
 
 
