@@ -165,7 +165,7 @@ class ModelRegistry:
                 forward(runtime.zeros_rows(model, size))
             for extra in prepared.forwards.values():
                 extra(runtime.zeros_rows(model, 2))
-            call_ms = runtime.call_ms(forward, runtime.zeros_rows(model, 1))
+            threads = self._threads(forward, model)
         except Exception as exc:  # a broken file must not take the service down
             log.exception("model %s failed to load", served.name)
             served.state, served.reason = ModelState.FAILED, f"{exc.__class__.__name__}: {exc}"[:500]
@@ -179,7 +179,7 @@ class ModelRegistry:
             max_wait_ms=self.settings.max_batch_wait_ms,
             max_queue_depth=self.settings.max_queue_depth,
             metrics=self.metrics,
-            threads=self._threads(call_ms),
+            threads=threads,
         )
         served.load_seconds = round(time.perf_counter() - start, 3)
         served.state, served.reason = ModelState.READY, None
@@ -192,11 +192,15 @@ class ModelRegistry:
         checked = served.card.get("serving", {}).get("bfloat16", {})
         return "bfloat16" if self.precision == "bfloat16" and checked.get("serve") is True else "float32"
 
-    def _threads(self, call_ms: float) -> int:
+    def _threads(self, forward: runtime.Forward, model: keras.Model) -> int:
         """Calls at once: `model_threads` for a model whose call on one row takes at least
         `parallel_calls_from_ms`; one for a quicker model, whose queue a second call would
-        mostly split into smaller batches, each costing more per row."""
-        return runtime.model_threads(self.settings) if call_ms >= self.settings.parallel_calls_from_ms else 1
+        mostly split into smaller batches, each costing more per row. Where one call is
+        all the settings allow (the default), nothing is timed."""
+        most = runtime.model_threads(self.settings)
+        if most == 1:
+            return 1
+        return most if runtime.call_ms(forward, runtime.zeros_rows(model, 1)) >= self.settings.parallel_calls_from_ms else 1
 
     def _max_batch(self, served: ServedModel) -> int:
         """The setting, or less where the card says larger batches gain nothing (a big

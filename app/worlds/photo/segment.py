@@ -9,13 +9,13 @@ pixels of the person, not the wall behind a narrow torso) and drawn on the page.
 from __future__ import annotations
 
 import base64
-import io
 
 import keras
 import numpy as np
 from PIL import Image
 
 from app.tasks import Prepared
+from app.tasks.imaging import png_bytes
 
 SERVES = ("photo_segment",)
 
@@ -46,9 +46,7 @@ def mask_png(mask: np.ndarray) -> str:
     alpha = (np.asarray(small, dtype=np.float32) * 0.45).astype(np.uint8)
     rgba = np.zeros((*alpha.shape, 4), dtype=np.uint8)
     rgba[..., :3], rgba[..., 3] = TINT, alpha
-    buffer = io.BytesIO()
-    Image.fromarray(rgba, mode="RGBA").save(buffer, "PNG", optimize=True)
-    return base64.b64encode(buffer.getvalue()).decode()
+    return base64.b64encode(png_bytes(Image.fromarray(rgba, mode="RGBA"))).decode()
 
 
 def prepare(model: keras.Model, card: dict, folder) -> Prepared:

@@ -10,8 +10,8 @@ its graph joins the picture and the question:
   every layer that depends on the question alone, run once per question not seen
   before and kept in a bounded least-recently-used table;
 - the rest of the network, on both parts' outputs, once per row.
-The answers are the whole model's (a test pins them). The split runs only on the
-model's own thread, so the table needs no lock.
+The answers are the whole model's (a test pins them). The model may run two calls at
+once (app.batching), so the table is read and changed under a lock.
 """
 
 from __future__ import annotations
@@ -84,27 +84,23 @@ class CachedQuestionForward:
         self.answer = runtime.inference_forward(keras.Model([*seen, *heard], model.outputs[0]))
         self.max_entries = max_entries
         self.questions: OrderedDict[bytes, list[np.ndarray]] = OrderedDict()
-        # The model may run two calls at once (app.batching): one changes the table at a time.
         self._table = threading.Lock()
 
     def _question_features(self, ids: np.ndarray) -> list[np.ndarray]:
         with self._table:
-            return self._question_features_locked(ids)
-
-    def _question_features_locked(self, ids: np.ndarray) -> list[np.ndarray]:
-        keys = [row.tobytes() for row in ids]
-        new = list(dict.fromkeys(k for k in keys if k not in self.questions))
-        if new:
-            first = {k: i for i, k in reversed(list(enumerate(keys)))}
-            heard = _as_list(self.hear(ids[[first[k] for k in new]]))
-            for i, key in enumerate(new):
-                self.questions[key] = [part[i] for part in heard]
-        for key in keys:
-            self.questions.move_to_end(key)
-        features = [np.stack(parts) for parts in zip(*(self.questions[k] for k in keys), strict=True)]
-        while len(self.questions) > self.max_entries:  # after use: one batch may hold more than the table
-            self.questions.popitem(last=False)
-        return features
+            keys = [row.tobytes() for row in ids]
+            new = list(dict.fromkeys(k for k in keys if k not in self.questions))
+            if new:
+                first = {k: i for i, k in reversed(list(enumerate(keys)))}
+                heard = _as_list(self.hear(ids[[first[k] for k in new]]))
+                for i, key in enumerate(new):
+                    self.questions[key] = [part[i] for part in heard]
+            for key in keys:
+                self.questions.move_to_end(key)
+            features = [np.stack(parts) for parts in zip(*(self.questions[k] for k in keys), strict=True)]
+            while len(self.questions) > self.max_entries:  # after use: one batch may hold more than the table
+                self.questions.popitem(last=False)
+            return features
 
     def _image_features(self, images: np.ndarray) -> list[np.ndarray]:
         firsts, runs = distinct_rows(images)
